@@ -1,0 +1,35 @@
+"""hetgat: graph attention networks on homogeneous and heterogeneous graphs, on DGL.
+
+The public names are imported lazily so that ``hetgat --help`` starts instantly.
+"""
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "GraphData": "hetgat.data",
+    "ModelConfig": "hetgat.config",
+    "TrainConfig": "hetgat.config",
+    "HetgatError": "hetgat.errors",
+    "DataFormatError": "hetgat.errors",
+    "load_graph": "hetgat.datasets",
+    "load_planetoid": "hetgat.datasets.planetoid",
+    "fit": "hetgat.train",
+    "evaluate": "hetgat.train",
+    "predict": "hetgat.train",
+    "save_run": "hetgat.run",
+    "load_run": "hetgat.run",
+    "attention_frames": "hetgat.attention",
+    "GAT": "hetgat.models",
+    "GATv2": "hetgat.models",
+    "MODELS": "hetgat.models",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'hetgat' has no attribute {name!r}")

@@ -1,0 +1,114 @@
+"""Frozen configurations: what a model is and how it is trained.
+
+Both are plain dataclasses, written to ``config.json`` in every run folder and read back with
+:func:`from_dict`, which refuses unknown keys and wrong types with a message naming them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+
+from hetgat.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a node classifier. Defaults are the GAT paper's Cora setup.
+
+    Parameters
+    ----------
+    name : str, default "gat"
+        A key of :data:`hetgat.models.MODELS`.
+    hidden : int, default 8
+        Hidden size per head.
+    heads : int, default 8
+        Heads in every hidden layer (their outputs are concatenated).
+    out_heads : int, default 1
+        Heads in the output layer (their outputs are averaged).
+    num_layers : int, default 2
+        Attention layers, the output layer included.
+    feat_drop : float, default 0.6
+        Dropout on each layer's input.
+    attn_drop : float, default 0.6
+        Dropout on the attention coefficients.
+    negative_slope : float, default 0.2
+        LeakyReLU slope of the attention score.
+    residual : bool, default False
+        Residual connections in the hidden layers.
+    """
+
+    name: str = "gat"
+    hidden: int = 8
+    heads: int = 8
+    out_heads: int = 1
+    num_layers: int = 2
+    feat_drop: float = 0.6
+    attn_drop: float = 0.6
+    negative_slope: float = 0.2
+    residual: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("hidden", "heads", "out_heads", "num_layers"):
+            _check(name, getattr(self, name), lambda v: v >= 1, "an integer >= 1", int)
+        for name in ("feat_drop", "attn_drop"):
+            _check(name, getattr(self, name), lambda v: 0 <= v < 1, "a number in [0, 1)", float)
+        _check("negative_slope", self.negative_slope, lambda v: v >= 0, "a number >= 0", float)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is trained: full-batch Adam with early stopping on validation.
+
+    Parameters
+    ----------
+    lr : float, default 0.005
+        Adam learning rate.
+    weight_decay : float, default 5e-4
+        L2 penalty (Adam's ``weight_decay``).
+    epochs : int, default 1000
+        Most epochs to run.
+    patience : int, default 100
+        Stop after this many epochs in which neither validation loss nor accuracy improved
+        (the GAT paper's rule); 0 turns early stopping off, so exactly ``epochs`` epochs run.
+    seed : int, default 0
+        Seeds Python, NumPy, torch and DGL.
+    device : str, default "cpu"
+        A torch device string.
+    """
+
+    lr: float = 0.005
+    weight_decay: float = 5e-4
+    epochs: int = 1000
+    patience: int = 100
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        _check("lr", self.lr, lambda v: v > 0, "a number > 0", float)
+        _check("weight_decay", self.weight_decay, lambda v: v >= 0, "a number >= 0", float)
+        _check("epochs", self.epochs, lambda v: v >= 1, "an integer >= 1", int)
+        _check("patience", self.patience, lambda v: v >= 0, "an integer >= 0", int)
+        _check("seed", self.seed, lambda v: v >= 0, "an integer >= 0", int)
+
+
+def _check(name, value, ok, expected, kind) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+        raise ConfigError(name, value, expected)
+    if value != value or not ok(value):  # NaN fails every comparison
+        raise ConfigError(name, value, expected)
+
+
+def to_dict(config) -> dict:
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls, values: dict):
+    """Build ``cls`` from a dict, refusing unknown keys with a message that lists the known ones."""
+    if not isinstance(values, dict):
+        raise ConfigError(cls.__name__, values, "a JSON object")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(cls.__name__, unknown[0], f"one of {', '.join(sorted(known))}")
+    return cls(**values)

@@ -1,0 +1,80 @@
+"""The one container every loader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+#: Node type and edge type names used for homogeneous graphs (Planetoid, untyped CSV).
+NODE_TYPE = "node"
+EDGE_TYPE = "edge"
+
+
+@dataclass
+class GraphData:
+    """A graph with features, labels and a split, ready for node classification.
+
+    Attributes
+    ----------
+    name : str
+        Short name used in run folder names, e.g. ``"cora"``.
+    graph : dgl.DGLGraph
+        The graph. Homogeneous graphs have one node type :data:`NODE_TYPE` and one edge type
+        :data:`EDGE_TYPE`. Loaders for homogeneous data add self-loops (so a node attends to
+        itself, as in the GAT paper) unless asked not to.
+    features : dict[str, torch.Tensor]
+        Input features per node type, ``(N_t, F_t)`` float32, dense or sparse CSR (binary
+        bag-of-words features stay sparse: the first projection is then a sparse matmul).
+        A node type without an entry gets a learned embedding.
+    labels : torch.Tensor
+        Labels of the target type: ``(N,)`` int64 with ``-1`` for unlabelled nodes, or for
+        multi-label data ``(N, C)`` float32 of 0/1 with ``multilabel=True``.
+    train_mask, val_mask, test_mask : torch.Tensor
+        ``(N,)`` bool masks over the target type.
+    target_type : str
+        The node type to classify.
+    class_names : list[str]
+        Name of each class, in label-index order.
+    node_ids : dict[str, numpy.ndarray]
+        The dataset's own id of every node, per type, as strings (index = DGL node id).
+    multilabel : bool
+        Whether ``labels`` is a multi-label 0/1 matrix.
+    """
+
+    name: str
+    graph: object
+    features: dict[str, torch.Tensor]
+    labels: torch.Tensor
+    train_mask: torch.Tensor
+    val_mask: torch.Tensor
+    test_mask: torch.Tensor
+    target_type: str
+    class_names: list[str]
+    node_ids: dict[str, np.ndarray] = field(default_factory=dict)
+    multilabel: bool = False
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def is_homogeneous(self) -> bool:
+        return len(self.graph.ntypes) == 1 and len(self.graph.canonical_etypes) == 1
+
+    def split_names(self) -> np.ndarray:
+        """``"train"``, ``"val"``, ``"test"`` or ``""`` for every node of the target type."""
+        out = np.full(len(self.train_mask), "", dtype=object)
+        out[self.train_mask.numpy()] = "train"
+        out[self.val_mask.numpy()] = "val"
+        out[self.test_mask.numpy()] = "test"
+        return out
+
+    def summary(self) -> str:
+        g = self.graph
+        return (
+            f"{self.name}: {g.num_nodes()} nodes, {g.num_edges()} edges, "
+            f"{self.num_classes} classes, split {int(self.train_mask.sum())}/"
+            f"{int(self.val_mask.sum())}/{int(self.test_mask.sum())}"
+        )

@@ -1,0 +1,1 @@
+"""Dataset loaders; every loader returns one :class:`hetgat.data.GraphData`."""

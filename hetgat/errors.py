@@ -1,0 +1,74 @@
+"""Exceptions raised by hetgat.
+
+Every error a user can fix is a :class:`HetgatError`. The CLI turns it into one
+``Error: ...`` line and exit code 2; library callers catch it like any exception.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class HetgatError(Exception):
+    """Base class of the errors a user can fix (bad input, bad option, missing file)."""
+
+
+class DataNotFoundError(HetgatError):
+    """A data file is missing; the message says which file and where it was looked for."""
+
+
+class ConfigError(HetgatError):
+    """An option or configuration value is out of range or inconsistent.
+
+    Parameters
+    ----------
+    name : str
+        The option or argument name, e.g. ``"--heads"`` or ``"num_heads"``.
+    value : object
+        The value received.
+    expected : str
+        What would have been accepted.
+    """
+
+    def __init__(self, name: str, value: object, expected: str) -> None:
+        self.name, self.value, self.expected = name, value, expected
+        super().__init__(f"{name}: expected {expected}, got {value!r}")
+
+
+class DataFormatError(HetgatError):
+    """A data file does not have the expected content.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    message : str
+        What is wrong, in words.
+    line : int, optional
+        The line as an editor counts it (the header is line 1).
+    column : str or int, optional
+        The column name or number.
+    value : object, optional
+        The offending value, shown with ``repr`` so blanks and odd characters are visible.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        message: str,
+        *,
+        line: int | None = None,
+        column: str | int | None = None,
+        value: object = None,
+    ) -> None:
+        self.path, self.line, self.column, self.value = str(path), line, column, value
+        self.reason = message
+        where = self.path
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column!r}" if isinstance(column, str) else f", column {column}"
+        text = f"{where}: {message}"
+        if value is not None:
+            text += f" (got {value!r})"
+        super().__init__(text)

@@ -1,0 +1,59 @@
+"""Small tensor helpers shared by the attention layers.
+
+They accept dense tensors and sparse CSR tensors alike, so that bag-of-words input features stay
+sparse through dropout and the first projection.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+
+def sparse_csr(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor, shape) -> torch.Tensor:
+    """Build a CSR tensor without the "beta state" warning torch prints on every construction."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Dropout that keeps a sparse CSR input sparse (zeros stay zero, so only values drop)."""
+    if not training or p == 0.0:
+        return x
+    if x.layout == torch.sparse_csr:
+        values = F.dropout(x.values(), p, True)
+        return sparse_csr(x.crow_indices(), x.col_indices(), values, x.shape)
+    return F.dropout(x, p, True)
+
+
+def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """``x @ weight.T + bias`` for a dense or sparse CSR ``x`` of shape ``(N, in)``."""
+    if x.layout == torch.sparse_csr:
+        out = torch.sparse.mm(x, weight.t())
+        return out if bias is None else out + bias
+    return F.linear(x, weight, bias)
+
+
+def num_rows(x: torch.Tensor) -> int:
+    return x.shape[0]
+
+
+def take_rows(x: torch.Tensor, n: int) -> torch.Tensor:
+    """The first ``n`` rows (the destination nodes of a DGL block)."""
+    if x.layout == torch.sparse_csr:
+        if n == x.shape[0]:
+            return x
+        crow = x.crow_indices()[: n + 1]
+        end = int(crow[-1])
+        return sparse_csr(crow, x.col_indices()[:end], x.values()[:end], (n, x.shape[1]))
+    return x[:n]
+
+
+def to_csr(x: torch.Tensor) -> torch.Tensor:
+    """A dense or COO tensor as sparse CSR (without torch's beta-state warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return x.to_sparse_csr()

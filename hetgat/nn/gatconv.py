@@ -1,0 +1,170 @@
+"""Graph attention layer (GAT), edge-wise on DGL message passing."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from hetgat._dgl import dgl
+from hetgat.nn.functional import dropout, linear, take_rows
+
+fn = dgl.function
+edge_softmax = dgl.nn.functional.edge_softmax
+
+
+class GATConv(nn.Module):
+    r"""Graph attention layer from `Graph Attention Networks <https://arxiv.org/abs/1710.10903>`_.
+
+    .. math::
+        h_i' = \Big\Vert_{k=1}^{H} \sum_{j \in \mathcal{N}(i)} \alpha_{ij}^{k} W^{k} h_j,
+        \qquad
+        \alpha_{ij}^{k} = \operatorname{softmax}_{j \in \mathcal{N}(i)}
+            \mathrm{LeakyReLU}\big(a^{k\top} [W^{k} h_i \,\Vert\, W^{k} h_j]\big)
+
+    Attention is computed per edge (``apply_edges`` then ``edge_softmax``) and never as an
+    ``N x N`` matrix. Parameter names and shapes are those of :class:`dgl.nn.GATConv`, so a state
+    dict moves between the two.
+
+    Parameters
+    ----------
+    in_feats : int or (int, int)
+        Input feature size; a pair ``(src, dst)`` for bipartite graphs with their own projections.
+    out_feats : int
+        Output size per head ``D``.
+    num_heads : int
+        Number of heads ``H``.
+    feat_drop : float, default 0.0
+        Dropout on the input features (kept sparse when the input is a sparse CSR tensor).
+    attn_drop : float, default 0.0
+        Dropout on the normalised attention coefficients.
+    negative_slope : float, default 0.2
+        LeakyReLU slope in the score.
+    residual : bool, default False
+        Add the (projected, when sizes differ) input of the destination node.
+    activation : callable, optional
+        Applied to the output.
+    bias : bool, default True
+        Learnable output bias.
+    allow_zero_in_degree : bool, default False
+        When False, a node without in-edges raises ``ValueError`` (its output would be only
+        bias and residual); add self-loops or set True.
+
+    Shapes
+    ------
+    - input: ``(N, in)`` dense or sparse CSR, or a pair ``((N_src, in_src), (N_dst, in_dst))``
+    - output: ``(N_dst, H, D)``; attention ``(E, H)`` in the graph's edge-id order.
+    """
+
+    def __init__(
+        self,
+        in_feats: int | tuple[int, int],
+        out_feats: int,
+        num_heads: int,
+        feat_drop: float = 0.0,
+        attn_drop: float = 0.0,
+        negative_slope: float = 0.2,
+        residual: bool = False,
+        activation=None,
+        bias: bool = True,
+        allow_zero_in_degree: bool = False,
+    ) -> None:
+        super().__init__()
+        self._num_heads = num_heads
+        self._out_feats = out_feats
+        self._in_src_feats, self._in_dst_feats = (
+            in_feats if isinstance(in_feats, tuple) else (in_feats, in_feats)
+        )
+        self._allow_zero_in_degree = allow_zero_in_degree
+        if isinstance(in_feats, tuple):
+            self.fc_src = nn.Linear(self._in_src_feats, out_feats * num_heads, bias=False)
+            self.fc_dst = nn.Linear(self._in_dst_feats, out_feats * num_heads, bias=False)
+        else:
+            self.fc = nn.Linear(self._in_src_feats, out_feats * num_heads, bias=False)
+        self.attn_l = nn.Parameter(torch.empty(1, num_heads, out_feats))
+        self.attn_r = nn.Parameter(torch.empty(1, num_heads, out_feats))
+        self.feat_drop = feat_drop
+        self.attn_drop = nn.Dropout(attn_drop)
+        self.negative_slope = negative_slope
+        self.has_linear_res = False
+        if residual and self._in_dst_feats != out_feats * num_heads:
+            self.res_fc = nn.Linear(self._in_dst_feats, out_feats * num_heads, bias=bias)
+            self.has_linear_res = True
+        elif residual:
+            self.res_fc = nn.Identity()
+        else:
+            self.register_buffer("res_fc", None)
+        if bias and not self.has_linear_res:
+            self.bias = nn.Parameter(torch.empty(num_heads * out_feats))
+        else:
+            self.register_buffer("bias", None)
+        self.activation = activation
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Glorot-normal weights (gain of ReLU) and zero biases, as in DGL."""
+        gain = nn.init.calculate_gain("relu")
+        for lin in (getattr(self, n, None) for n in ("fc", "fc_src", "fc_dst")):
+            if lin is not None:
+                nn.init.xavier_normal_(lin.weight, gain=gain)
+        nn.init.xavier_normal_(self.attn_l, gain=gain)
+        nn.init.xavier_normal_(self.attn_r, gain=gain)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+        if isinstance(self.res_fc, nn.Linear):
+            nn.init.xavier_normal_(self.res_fc.weight, gain=gain)
+            if self.res_fc.bias is not None:
+                nn.init.zeros_(self.res_fc.bias)
+
+    def _project(self, graph, feat):
+        """Dropout and projection: ``(h_dst, W h_src, W h_dst)`` with heads split out."""
+        heads, out = self._num_heads, self._out_feats
+        if isinstance(feat, tuple):
+            h_src = dropout(feat[0], self.feat_drop, self.training)
+            h_dst = dropout(feat[1], self.feat_drop, self.training)
+            w_src = self.fc.weight if hasattr(self, "fc") else self.fc_src.weight
+            w_dst = self.fc.weight if hasattr(self, "fc") else self.fc_dst.weight
+            ft_src = linear(h_src, w_src).view(-1, heads, out)
+            ft_dst = linear(h_dst, w_dst).view(-1, heads, out)
+            return h_dst, ft_src, ft_dst
+        h_src = dropout(feat, self.feat_drop, self.training)
+        ft_src = linear(h_src, self.fc.weight).view(-1, heads, out)
+        if graph.is_block:
+            n_dst = graph.num_dst_nodes()
+            return take_rows(h_src, n_dst), ft_src, ft_src[:n_dst]
+        return h_src, ft_src, ft_src
+
+    def forward(self, graph, feat, get_attention: bool = False):
+        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention."""
+        if not self._allow_zero_in_degree and (graph.in_degrees() == 0).any():
+            raise ValueError(
+                "the graph has nodes with no in-edges; add self-loops or pass "
+                "allow_zero_in_degree=True"
+            )
+        with graph.local_scope():
+            h_dst, ft_src, ft_dst = self._project(graph, feat)
+            # a^T [W h_i || W h_j] = a_r^T W h_i + a_l^T W h_j: per node, then added per edge.
+            el = (ft_src * self.attn_l).sum(-1, keepdim=True)
+            er = (ft_dst * self.attn_r).sum(-1, keepdim=True)
+            graph.srcdata.update({"ft": ft_src, "el": el})
+            graph.dstdata["er"] = er
+            graph.apply_edges(fn.u_add_v("el", "er", "e"))
+            e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
+            a = edge_softmax(graph, e)
+            graph.edata["a"] = self.attn_drop(a)
+            graph.update_all(fn.u_mul_e("ft", "a", "m"), fn.sum("m", "ft"))
+            rst = graph.dstdata["ft"]
+            if self.res_fc is not None:
+                rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
+            if self.bias is not None:
+                rst = rst + self.bias.view(1, self._num_heads, self._out_feats)
+            if self.activation is not None:
+                rst = self.activation(rst)
+        if get_attention:
+            return rst, a.squeeze(-1)
+        return rst
+
+
+def _residual(res_fc: nn.Module, h_dst: torch.Tensor) -> torch.Tensor:
+    if isinstance(res_fc, nn.Linear):
+        return linear(h_dst, res_fc.weight, res_fc.bias)
+    return h_dst.to_dense() if h_dst.layout == torch.sparse_csr else h_dst

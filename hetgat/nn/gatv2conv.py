@@ -1,0 +1,147 @@
+"""GATv2 attention layer, edge-wise on DGL message passing."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from hetgat._dgl import dgl
+from hetgat.nn.functional import dropout, linear, take_rows
+from hetgat.nn.gatconv import _residual
+
+fn = dgl.function
+edge_softmax = dgl.nn.functional.edge_softmax
+
+
+class GATv2Conv(nn.Module):
+    r"""GATv2 layer from `How Attentive are Graph Attention Networks?
+    <https://arxiv.org/abs/2105.14491>`_ (Brody et al., ICLR 2022).
+
+    .. math::
+        h_i' = \Big\Vert_{k=1}^{H} \sum_{j \in \mathcal{N}(i)} \alpha_{ij}^{k} W_s^{k} h_j,
+        \qquad
+        \alpha_{ij}^{k} = \operatorname{softmax}_{j}
+            \, a^{k\top} \mathrm{LeakyReLU}\big(W_s^{k} h_j + W_t^{k} h_i\big)
+
+    The nonlinearity sits between the projection and ``a``, so the ranking of neighbours can
+    depend on the query node ("dynamic" attention). The score needs the ``(E, H, D)`` sum per
+    edge, so unlike GAT it cannot be split into per-node halves. Parameter names and shapes are
+    those of :class:`dgl.nn.GATv2Conv`.
+
+    Parameters
+    ----------
+    in_feats : int or (int, int)
+        Input feature size, or ``(src, dst)`` sizes.
+    out_feats : int
+        Output size per head ``D``.
+    num_heads : int
+        Number of heads ``H``.
+    feat_drop, attn_drop : float, default 0.0
+        Dropout on the inputs and on the attention coefficients.
+    negative_slope : float, default 0.2
+        LeakyReLU slope.
+    residual : bool, default False
+        Add the (projected) destination input.
+    activation : callable, optional
+        Applied to the output.
+    bias : bool, default True
+        Biases in the projections (``W_s``, ``W_t`` and the residual), as in DGL.
+    share_weights : bool, default False
+        Use one projection for sources and destinations.
+    allow_zero_in_degree : bool, default False
+        See :class:`~hetgat.nn.GATConv`.
+
+    Shapes
+    ------
+    output ``(N_dst, H, D)``; attention ``(E, H)`` in edge-id order.
+    """
+
+    def __init__(
+        self,
+        in_feats: int | tuple[int, int],
+        out_feats: int,
+        num_heads: int,
+        feat_drop: float = 0.0,
+        attn_drop: float = 0.0,
+        negative_slope: float = 0.2,
+        residual: bool = False,
+        activation=None,
+        bias: bool = True,
+        share_weights: bool = False,
+        allow_zero_in_degree: bool = False,
+    ) -> None:
+        super().__init__()
+        self._num_heads = num_heads
+        self._out_feats = out_feats
+        in_src, in_dst = in_feats if isinstance(in_feats, tuple) else (in_feats, in_feats)
+        self._allow_zero_in_degree = allow_zero_in_degree
+        self.share_weights = share_weights
+        self.fc_src = nn.Linear(in_src, out_feats * num_heads, bias=bias)
+        if share_weights and not isinstance(in_feats, tuple):
+            self.fc_dst = self.fc_src
+        else:
+            self.fc_dst = nn.Linear(in_dst, out_feats * num_heads, bias=bias)
+        self.attn = nn.Parameter(torch.empty(1, num_heads, out_feats))
+        self.feat_drop = feat_drop
+        self.attn_drop = nn.Dropout(attn_drop)
+        self.negative_slope = negative_slope
+        if residual and in_dst != out_feats * num_heads:
+            self.res_fc = nn.Linear(in_dst, out_feats * num_heads, bias=bias)
+        elif residual:
+            self.res_fc = nn.Identity()
+        else:
+            self.register_buffer("res_fc", None)
+        self.activation = activation
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Glorot-normal weights (gain of ReLU) and zero biases, as in DGL."""
+        gain = nn.init.calculate_gain("relu")
+        for lin in {id(m): m for m in (self.fc_src, self.fc_dst)}.values():
+            nn.init.xavier_normal_(lin.weight, gain=gain)
+            if lin.bias is not None:
+                nn.init.zeros_(lin.bias)
+        nn.init.xavier_normal_(self.attn, gain=gain)
+        if isinstance(self.res_fc, nn.Linear):
+            nn.init.xavier_normal_(self.res_fc.weight, gain=gain)
+            if self.res_fc.bias is not None:
+                nn.init.zeros_(self.res_fc.bias)
+
+    def forward(self, graph, feat, get_attention: bool = False):
+        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention."""
+        if not self._allow_zero_in_degree and (graph.in_degrees() == 0).any():
+            raise ValueError(
+                "the graph has nodes with no in-edges; add self-loops or pass "
+                "allow_zero_in_degree=True"
+            )
+        heads, out = self._num_heads, self._out_feats
+        with graph.local_scope():
+            if isinstance(feat, tuple):
+                h_src = dropout(feat[0], self.feat_drop, self.training)
+                h_dst = dropout(feat[1], self.feat_drop, self.training)
+            else:
+                h_src = h_dst = dropout(feat, self.feat_drop, self.training)
+                if graph.is_block:
+                    h_dst = take_rows(h_src, graph.num_dst_nodes())
+            ft_src = linear(h_src, self.fc_src.weight, self.fc_src.bias).view(-1, heads, out)
+            if self.share_weights and h_dst is h_src:
+                ft_dst = ft_src
+            else:
+                ft_dst = linear(h_dst, self.fc_dst.weight, self.fc_dst.bias).view(-1, heads, out)
+            ft_dst = ft_dst[: graph.num_dst_nodes()]
+            graph.srcdata["el"] = ft_src
+            graph.dstdata["er"] = ft_dst
+            graph.apply_edges(fn.u_add_v("el", "er", "e"))
+            e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
+            e = (e * self.attn).sum(-1, keepdim=True)  # (E, H, 1)
+            a = edge_softmax(graph, e)
+            graph.edata["a"] = self.attn_drop(a)
+            graph.update_all(fn.u_mul_e("el", "a", "m"), fn.sum("m", "ft"))
+            rst = graph.dstdata["ft"]
+            if self.res_fc is not None:
+                rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
+            if self.activation is not None:
+                rst = self.activation(rst)
+        if get_attention:
+            return rst, a.squeeze(-1)
+        return rst
