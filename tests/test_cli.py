@@ -1,0 +1,224 @@
+"""The CLI driven with CliRunner: exit codes, exact messages, files written, values in them."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from click.testing import CliRunner
+
+from hetgat.cli import main
+from hetgat.run import load_run
+
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "planetoid")
+FAST = ["--epochs", "3", "--patience", "0", "--quiet"]
+
+
+def run_cli(*args):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result
+
+
+@pytest.fixture(scope="module")
+def cora_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "cora"
+    result = run_cli("fit", "planetoid:cora", "--data-dir", EXAMPLE, "--out", str(out), *FAST)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_help_lists_fit():
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    assert "fit" in result.output
+
+
+def test_fit_writes_the_run_folder(cora_run):
+    names = sorted(p.name for p in cora_run.iterdir())
+    assert names == [
+        "attention.csv",
+        "config.json",
+        "history.csv",
+        "metrics.json",
+        "model.pt",
+        "predictions.csv",
+    ]
+    assert not cora_run.with_name("cora.partial").exists()
+    metrics = json.loads((cora_run / "metrics.json").read_text())
+    for key in (
+        "test_accuracy",
+        "test_macro_f1",
+        "test_micro_f1",
+        "val_accuracy",
+        "val_macro_f1",
+        "val_micro_f1",
+        "best_epoch",
+        "epochs_run",
+        "seconds_per_epoch",
+    ):
+        assert key in metrics
+    assert metrics["epochs_run"] == 3  # --patience 0 runs exactly --epochs
+    assert 0 <= metrics["best_epoch"] < 3
+    history = pd.read_csv(cora_run / "history.csv")
+    assert list(history["epoch"]) == [0, 1, 2]
+
+
+def test_predictions_table(cora_run):
+    pred = pd.read_csv(cora_run / "predictions.csv", dtype={"id": str, "label": str})
+    assert len(pred) == 2708
+    assert pred["id"].is_unique
+    probs = pred[[f"prob_{c}" for c in range(7)]].to_numpy()
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert (
+        pred["predicted"].astype(str)
+        == pred[[f"prob_{c}" for c in range(7)]].idxmax(axis=1).str.removeprefix("prob_")
+    ).all()
+    assert pred["split"].value_counts(dropna=False).to_dict() == {
+        "test": 1000,
+        "val": 500,
+        "train": 140,
+        np.nan: 1068,
+    }
+
+
+def test_attention_table_sums_to_one(cora_run):
+    att = pd.read_csv(cora_run / "attention.csv", dtype={"src": str, "dst": str})
+    assert list(att.columns) == [
+        "layer",
+        "head",
+        "edge_type",
+        "src_type",
+        "src",
+        "dst_type",
+        "dst",
+        "attention",
+    ]
+    # 13,264 edges (self-loops included) x (8 heads in layer 0 + 1 head in layer 1)
+    assert len(att) == 13264 * 9
+    sums = att.groupby(["layer", "head", "edge_type", "dst"])["attention"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-5)
+    assert ((att["src"] == att["dst"]).groupby([att["layer"], att["head"]]).sum() == 2708).all()
+
+
+def test_load_run_reproduces_predictions(cora_run):
+    from hetgat.datasets import load_graph
+    from hetgat.train import predict
+
+    run = load_run(cora_run)
+    state = torch.load(cora_run / "model.pt", weights_only=True)
+    assert set(state) == set(run.model.state_dict())
+    data = load_graph("planetoid:cora", EXAMPLE)
+    probs = predict(run.model, data)
+    pred = pd.read_csv(cora_run / "predictions.csv")
+    np.testing.assert_allclose(probs[:, 0].numpy(), pred["prob_0"].to_numpy(), atol=1e-6)
+
+
+def test_same_seed_same_metrics(tmp_path, cora_run):
+    out = tmp_path / "again"
+    result = run_cli("fit", "planetoid:cora", "--data-dir", EXAMPLE, "--out", str(out), *FAST)
+    assert result.exit_code == 0
+    first = json.loads((cora_run / "metrics.json").read_text())
+    second = json.loads((out / "metrics.json").read_text())
+    first.pop("seconds_per_epoch"), second.pop("seconds_per_epoch")
+    assert first == second
+    assert (cora_run / "predictions.csv").read_bytes() == (out / "predictions.csv").read_bytes()
+
+
+def test_several_runs_report_mean_and_std(tmp_path):
+    out = tmp_path / "multi"
+    result = run_cli(
+        "fit",
+        "planetoid:cora",
+        "--data-dir",
+        EXAMPLE,
+        "--out",
+        str(out),
+        "--runs",
+        "2",
+        "--no-attention",
+        "--seed",
+        "5",
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 runs: test accuracy" in result.output and "±" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert [r["seed"] for r in summary["runs"]] == [5, 6]
+    accs = [r["test_accuracy"] for r in summary["runs"]]
+    assert summary["test_accuracy"]["mean"] == pytest.approx(np.mean(accs))
+    assert summary["test_accuracy"]["std"] == pytest.approx(np.std(accs))
+    assert sorted(p.name for p in out.iterdir()) == ["seed-5", "seed-6", "summary.json"]
+    assert not (out / "seed-5" / "attention.csv").exists()
+
+
+def test_gatv2_runs(tmp_path):
+    out = tmp_path / "v2"
+    result = run_cli(
+        "fit",
+        "planetoid:cora",
+        "--data-dir",
+        EXAMPLE,
+        "--out",
+        str(out),
+        "--model",
+        "gatv2",
+        "--no-attention",
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["model"]["name"] == "gatv2"
+
+
+def test_missing_dataset_is_one_error_line(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "out"
+    result = run_cli("fit", "planetoid:cora", "--data-dir", str(empty), "--out", str(out))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    assert "ind.cora.x" in lines[0] and str(empty) in lines[0]
+    assert not out.exists() and not out.with_name("out.partial").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["fit", "planetoid:cora", "--heads", "0"],
+            "Error: Invalid value for '--heads': 0 is not in the range x>=1.",
+        ),
+        (
+            ["fit", "planetoid:cora", "--dropout", "1.5"],
+            "Error: Invalid value for '--dropout': 1.5 is not in the range 0.0<=x<1.0.",
+        ),
+        (
+            ["fit", "planetoid:cora", "--model", "gcn"],
+            "Error: Invalid value for '--model': 'gcn' is not one of 'gat', 'gatv2'.",
+        ),
+        (["fit", "cora"], "Error: GRAPH: expected planetoid:cora|citeseer|pubmed, got 'cora'"),
+        (
+            ["fit", "zinc:cora"],
+            "Error: GRAPH: expected a source among planetoid (e.g. planetoid:cora), got 'zinc:cora'",
+        ),
+        (["fit"], "Error: Missing argument 'GRAPH'."),
+    ],
+)
+def test_bad_options(args, message):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+
+
+def test_existing_out_is_refused_without_overwrite(tmp_path, cora_run):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run_cli("fit", "planetoid:cora", "--data-dir", EXAMPLE, "--out", str(out), *FAST)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"Error: {out} already exists; choose another --out or pass --overwrite"
+    )
+    assert (out / "keep.txt").read_text() == "mine"
