@@ -36,6 +36,8 @@ class ModelConfig:
         LeakyReLU slope of the attention score.
     residual : bool, default False
         Residual connections in the hidden layers.
+    embed_dim : int, default 64
+        Size of the learned input embedding of node types without features.
     """
 
     name: str = "gat"
@@ -47,9 +49,10 @@ class ModelConfig:
     attn_drop: float = 0.6
     negative_slope: float = 0.2
     residual: bool = False
+    embed_dim: int = 64
 
     def __post_init__(self) -> None:
-        for name in ("hidden", "heads", "out_heads", "num_layers"):
+        for name in ("hidden", "heads", "out_heads", "num_layers", "embed_dim"):
             _check(name, getattr(self, name), lambda v: v >= 1, "an integer >= 1", int)
         for name in ("feat_drop", "attn_drop"):
             _check(name, getattr(self, name), lambda v: 0 <= v < 1, "a number in [0, 1)", float)

@@ -63,6 +63,23 @@ class GraphData:
     def is_homogeneous(self) -> bool:
         return len(self.graph.ntypes) == 1 and len(self.graph.canonical_etypes) == 1
 
+    def schema(self):
+        """The :class:`~hetgat.schema.Schema` a model for this data is built from."""
+        from hetgat.schema import Schema
+
+        g = self.graph
+        return Schema(
+            node_types=tuple(g.ntypes),
+            in_feats={
+                t: int(self.features[t].shape[1]) if t in self.features else 0 for t in g.ntypes
+            },
+            num_nodes={t: int(g.num_nodes(t)) for t in g.ntypes},
+            canonical_etypes=tuple(tuple(e) for e in g.canonical_etypes),
+            target_type=self.target_type,
+            class_names=tuple(self.class_names),
+            multilabel=self.multilabel,
+        )
+
     def split_names(self) -> np.ndarray:
         """``"train"``, ``"val"``, ``"test"`` or ``""`` for every node of the target type."""
         out = np.full(len(self.train_mask), "", dtype=object)

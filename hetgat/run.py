@@ -23,6 +23,7 @@ from hetgat.data import GraphData
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.io import atomic_path, staged_dir, write_json
 from hetgat.models import build_model
+from hetgat.schema import Schema
 from hetgat.train import FitResult, predict
 
 
@@ -82,12 +83,8 @@ def save_run(
                 "graph": graph,
                 "model": to_dict(model_config),
                 "train": to_dict(train_config),
-                "data": {
-                    "name": data.name,
-                    "target_type": data.target_type,
-                    "in_feats": int(data.features[data.target_type].shape[1]),
-                    "class_names": list(data.class_names),
-                },
+                "data": {"name": data.name},
+                "schema": data.schema().to_dict(),
                 "versions": versions(),
             },
         )
@@ -108,6 +105,7 @@ class Run:
     model: torch.nn.Module
     model_config: ModelConfig
     train_config: TrainConfig
+    schema: Schema
     graph: str
     info: dict
     metrics: dict
@@ -126,7 +124,11 @@ def load_run(path: str | Path) -> Run:
     model_config = from_dict(ModelConfig, config.get("model", {}))
     train_config = from_dict(TrainConfig, config.get("train", {}))
     info = config.get("data", {})
-    model = build_model(model_config, info["in_feats"], len(info["class_names"]))
+    try:
+        schema = Schema.from_dict(config["schema"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFormatError(config_path, f"no valid 'schema' entry ({exc})") from None
+    model = build_model(model_config, schema)
     model_path = path / "model.pt"
     try:
         state = torch.load(model_path, map_location="cpu", weights_only=True)
@@ -138,4 +140,6 @@ def load_run(path: str | Path) -> Run:
     model.eval()
     metrics_path = path / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    return Run(path, model, model_config, train_config, config.get("graph", ""), info, metrics)
+    return Run(
+        path, model, model_config, train_config, schema, config.get("graph", ""), info, metrics
+    )

@@ -51,10 +51,8 @@ def seed_everything(seed: int) -> None:
 
 
 def model_inputs(data: GraphData, device: str = "cpu"):
-    """The graph and the target type's features, on ``device``."""
-    if data.target_type not in data.features:
-        raise HetgatError(f"node type {data.target_type!r} has no input features")
-    return data.graph.to(device), data.features[data.target_type].to(device)
+    """The graph and the features of every node type, on ``device``."""
+    return data.graph.to(device), {t: f.to(device) for t, f in data.features.items()}
 
 
 def fit(
@@ -75,10 +73,10 @@ def fit(
         raise HetgatError("no labelled training node: nothing to learn from")
     seed_everything(train_config.seed)
     device = train_config.device
-    graph, feat = model_inputs(data, device)
+    graph, features = model_inputs(data, device)
     labels = data.labels.to(device)
     masks = {s: getattr(data, f"{s}_mask").to(device) for s in SPLITS}
-    model = build_model(model_config, feat.shape[1], data.num_classes).to(device)
+    model = build_model(model_config, data.schema()).to(device)
     opt = torch.optim.Adam(
         model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
     )
@@ -94,7 +92,7 @@ def fit(
         tick = time.perf_counter()
         model.train()
         opt.zero_grad(set_to_none=True)
-        logits = model(graph, feat)
+        logits = model(graph, features)
         loss = F.cross_entropy(logits[train_idx], labels[train_idx])
         if not torch.isfinite(loss):
             raise HetgatError(f"the training loss became {loss.item()} at epoch {epoch}")
@@ -102,7 +100,7 @@ def fit(
         opt.step()
         model.eval()
         with torch.no_grad():
-            logits = model(graph, feat)
+            logits = model(graph, features)
             idx = val_idx if has_val else train_idx
             val_loss = float(F.cross_entropy(logits[idx], labels[idx]))
             val = classification_metrics(logits[idx], labels[idx], data.num_classes)
@@ -148,8 +146,8 @@ def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = F
     """Class probabilities ``(N, C)`` of the target type in eval mode; with ``get_attention``
     also the list of per-layer ``(E, H)`` attention tensors."""
     model.eval()
-    graph, feat = model_inputs(data, device)
-    logits, attention = model(graph, feat, get_attention=True)
+    graph, features = model_inputs(data, device)
+    logits, attention = model(graph, features, get_attention=True)
     probs = torch.softmax(logits, 1).cpu()
     if get_attention:
         return probs, [a.cpu() for a in attention]

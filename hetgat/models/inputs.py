@@ -1,0 +1,70 @@
+"""Model inputs per node type: given features, or a learned embedding where there are none."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from hetgat.schema import Schema
+
+
+class NodeInputs(nn.Module):
+    """Input features of every node type.
+
+    Types with features pass them through unchanged (dense or sparse CSR); a type without
+    features gets a learned embedding ``(N_t, embed_dim)``, as is usual for featureless node
+    types (e.g. HGB's term and keyword nodes). Such a model is transductive for those types: it
+    predicts on graphs with the same nodes.
+
+    Parameters
+    ----------
+    schema : Schema
+        Node types, their feature sizes (0 = none) and node counts.
+    embed_dim : int, default 64
+        Size of the learned embeddings.
+    """
+
+    def __init__(self, schema: Schema, embed_dim: int = 64) -> None:
+        super().__init__()
+        self.featureless = [t for t in schema.node_types if schema.in_feats[t] == 0]
+        # Indexed by position: user type names may contain "." which module names may not.
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(schema.num_nodes[t], embed_dim) for t in self.featureless
+        )
+        for emb in self.embeddings:
+            nn.init.xavier_uniform_(emb.weight)
+        self.out_feats = {
+            t: (embed_dim if schema.in_feats[t] == 0 else schema.in_feats[t])
+            for t in schema.node_types
+        }
+
+    def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        out = dict(features)
+        for ntype, emb in zip(self.featureless, self.embeddings, strict=True):
+            out[ntype] = emb.weight
+        return out
+
+
+class NodeClassifier(nn.Module):
+    """A network and its inputs: ``net(graph, inputs(features))``.
+
+    Homogeneous networks (``net.heterogeneous`` False) receive the target type's tensor;
+    heterogeneous ones the whole dict.
+    """
+
+    def __init__(self, net: nn.Module, inputs: NodeInputs, target_type: str) -> None:
+        super().__init__()
+        self.net = net
+        self.inputs = inputs
+        self.target_type = target_type
+
+    def _inputs(self, features):
+        h = self.inputs(features)
+        return h if getattr(self.net, "heterogeneous", False) else h[self.target_type]
+
+    def forward(self, graph, features: dict, get_attention: bool = False):
+        return self.net(graph, self._inputs(features), get_attention=get_attention)
+
+    def embed(self, graph, features: dict) -> torch.Tensor:
+        """The last hidden representation of the target nodes."""
+        return self.net.embed(graph, self._inputs(features))
