@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from hetgat.errors import ConfigError
 from hetgat.io import atomic_path
 
 COLUMNS = ["layer", "head", "edge_type", "src_type", "src", "dst_type", "dst", "attention"]
@@ -33,9 +34,14 @@ def attention_frames(
     node_ids: dict[str, np.ndarray],
     attention: list,
     *,
+    layers: Iterable[int] | None = None,
+    heads: Iterable[int] | None = None,
+    dst_nodes: dict[str, np.ndarray] | None = None,
+    top_k: int | None = None,
+    mean_heads: bool = False,
     chunk_rows: int = CHUNK_ROWS,
 ) -> Iterator[pd.DataFrame]:
-    """Yield the attention table in chunks, ordered by layer, edge type, head, edge id.
+    """Yield the attention table in chunks, ordered by layer, edge type, head, then edge id.
 
     Parameters
     ----------
@@ -45,33 +51,76 @@ def attention_frames(
         The dataset's id of each node, per node type.
     attention : list
         One entry per layer: a ``(E, H)`` tensor, or a dict ``{canonical_etype: (E, H)}``.
+    layers, heads : iterable of int, optional
+        Only these layers / heads (counting from 0).
+    dst_nodes : dict[str, numpy.ndarray], optional
+        Only edges into these nodes (indices per node type).
+    top_k : int, optional
+        Only the ``top_k`` strongest in-edges of each destination per layer, head and edge
+        type; rows are then grouped by destination in descending attention.
+    mean_heads : bool, default False
+        Average the heads into one row per edge (``head`` is then ``"mean"``).
     chunk_rows : int, default 2**20
-        Most rows per yielded frame.
+        Most rows per yielded frame; node ids are looked up per chunk.
     """
-    for layer, layer_att in enumerate(attention):
-        for etype, att in _per_etype(graph, layer_att).items():
+    layers = range(len(attention)) if layers is None else list(layers)
+    for layer in layers:
+        if not 0 <= layer < len(attention):
+            raise ConfigError("--layer", layer, f"a layer from 0 to {len(attention) - 1}")
+    for layer in layers:
+        for etype, att in _per_etype(graph, attention[layer]).items():
             src_type, edge_type, dst_type = etype
-            src, dst = graph.edges(etype=etype, order="eid")
-            src_ids = node_ids[src_type][src.numpy()]
-            dst_ids = node_ids[dst_type][dst.numpy()]
-            values = att.detach().float().cpu().numpy()
-            for head in range(values.shape[1]):
-                for start in range(0, len(src_ids), chunk_rows):
-                    stop = start + chunk_rows
-                    n = len(src_ids[start:stop])
+            src, dst = (t.numpy() for t in graph.edges(etype=etype, order="eid"))
+            values = att.detach().float().cpu()
+            if mean_heads:
+                head_names, values = ["mean"], values.mean(1, keepdim=True)
+            else:
+                head_names = list(range(values.shape[1]))
+            values = values.numpy()
+            selected = np.arange(len(src))
+            if dst_nodes is not None:
+                wanted = np.zeros(graph.num_nodes(dst_type), dtype=bool)
+                wanted[dst_nodes.get(dst_type, [])] = True
+                selected = selected[wanted[dst]]
+            for head in _heads(heads, head_names):
+                rows = selected
+                if top_k is not None:
+                    rows = _top_k(rows, dst, values[:, head], top_k)
+                for start in range(0, len(rows), chunk_rows):
+                    eids = rows[start : start + chunk_rows]
+                    n = len(eids)
                     yield pd.DataFrame(
                         {
                             "layer": np.full(n, layer, dtype=np.int64),
-                            "head": np.full(n, head, dtype=np.int64),
+                            "head": np.full(n, head_names[head], dtype=object),
                             "edge_type": edge_type,
                             "src_type": src_type,
-                            "src": src_ids[start:stop],
+                            "src": node_ids[src_type][src[eids]],
                             "dst_type": dst_type,
-                            "dst": dst_ids[start:stop],
-                            "attention": values[start:stop, head],
+                            "dst": node_ids[dst_type][dst[eids]],
+                            "attention": values[eids, head],
                         },
                         columns=COLUMNS,
                     )
+
+
+def _heads(wanted, names) -> list[int]:
+    if wanted is None or names == ["mean"]:
+        return list(range(len(names)))
+    wanted = list(wanted)
+    for h in wanted:
+        if not 0 <= h < len(names):
+            raise ConfigError("--head", h, f"a head from 0 to {len(names) - 1} in every layer")
+    return wanted
+
+
+def _top_k(eids: np.ndarray, dst: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` largest-attention edges of each destination, grouped by destination."""
+    order = eids[np.lexsort((-values[eids], dst[eids]))]
+    groups = dst[order]
+    first = np.r_[True, groups[1:] != groups[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    return order[np.arange(len(order)) - start < k]
 
 
 def write_table(frames: Iterable[pd.DataFrame], path: str | Path) -> int:
@@ -79,6 +128,8 @@ def write_table(frames: Iterable[pd.DataFrame], path: str | Path) -> int:
 
     Returns the number of rows written.
     """
+    if str(path) == "-":
+        return _write_stdout(frames)
     path = Path(path)
     rows = 0
     with atomic_path(path) as tmp:
@@ -95,6 +146,17 @@ def write_table(frames: Iterable[pd.DataFrame], path: str | Path) -> int:
                     rows += len(frame)
                 if header:
                     fh.write(",".join(COLUMNS) + "\n")
+    return rows
+
+
+def _write_stdout(frames: Iterable[pd.DataFrame]) -> int:
+    import sys
+
+    rows, header = 0, True
+    for frame in frames:
+        frame.to_csv(sys.stdout, header=header, index=False, float_format="%.7g")
+        header = False
+        rows += len(frame)
     return rows
 
 

@@ -3,6 +3,7 @@
 Each command parses its options, makes one library call and writes the result. Errors a user
 can fix (:class:`~hetgat.errors.HetgatError`, bad options) end as one ``Error: ...`` line on
 stderr with exit code 2; ``--traceback`` or ``HETGAT_TRACEBACK=1`` re-raises them instead.
+Messages go to stderr, data to files or stdout.
 """
 
 from __future__ import annotations
@@ -65,6 +66,143 @@ def _info(message: str, quiet: bool = False) -> None:
         click.echo(message, err=True)
 
 
+positive = click.IntRange(min=1)
+probability = click.FloatRange(0.0, 1.0, max_open=True)
+
+
+class _TypedPath(click.ParamType):
+    """``PATH`` or ``TYPE=PATH`` (an existing ``PATH`` wins over splitting at ``=``)."""
+
+    name = "[TYPE=]PATH"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        if "=" in value and not os.path.exists(value):
+            ntype, _, path = value.partition("=")
+            if not ntype or not path:
+                self.fail(f"{value!r} is not PATH or TYPE=PATH", param, ctx)
+            return ntype, path
+        return None, value
+
+
+class _Ratio(click.ParamType):
+    name = "TRAIN,VAL,TEST"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            parts = tuple(float(v) for v in value.split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not three numbers like 0.6,0.2,0.2", param, ctx)
+        if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6 or parts[0] == 0:
+            self.fail(f"{value!r} is not three numbers >= 0 that sum to 1, train > 0", param, ctx)
+        return parts
+
+
+def graph_options(func):
+    """Options that say how GRAPH is read (shared by fit, predict, attention, inspect)."""
+    options = [
+        click.option(
+            "--nodes",
+            "nodes",
+            multiple=True,
+            type=_TypedPath(),
+            help="CSV graphs: node file (id, label, split, features), repeatable.",
+        ),
+        click.option(
+            "--features",
+            "features",
+            multiple=True,
+            type=_TypedPath(),
+            help="CSV graphs: TYPE=PATH.npz sparse features in node-file row order.",
+        ),
+        click.option(
+            "--target",
+            default=None,
+            help="Node type to classify [default: the only type with labels].",
+        ),
+        click.option(
+            "--no-reverse",
+            is_flag=True,
+            help="Heterogeneous CSV graphs: do not add rev_<relation> edges.",
+        ),
+        click.option(
+            "--directed",
+            is_flag=True,
+            help="Homogeneous CSV graphs: keep edges as given (default: symmetrise).",
+        ),
+        click.option(
+            "--split-ratio",
+            type=_Ratio(),
+            default="0.6,0.2,0.2",
+            show_default=True,
+            help="Stratified split when the node file has no split column.",
+        ),
+        click.option(
+            "--split-seed",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Seed of that split.",
+        ),
+        click.option(
+            "--data-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Named datasets: folder with the files [default: $HETGAT_DATA/...].",
+        ),
+        click.option(
+            "--no-normalize",
+            is_flag=True,
+            help="Planetoid: keep raw features (default: row-normalised).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _abs(path):
+    return None if path is None else os.path.abspath(path)
+
+
+def _source(
+    graph,
+    nodes,
+    features,
+    target,
+    no_reverse,
+    directed,
+    split_ratio,
+    split_seed,
+    data_dir,
+    no_normalize,
+) -> dict:
+    """The arguments of ``load_graph``, paths made absolute so a run folder can reload them."""
+    is_path = os.path.exists(graph) or graph.endswith((".csv", ".tsv", ".gz"))
+    return {
+        "spec": _abs(graph) if is_path else graph,
+        "data_dir": _abs(data_dir),
+        "nodes": [[t, _abs(p)] for t, p in nodes],
+        "features": [[t, _abs(p)] for t, p in features],
+        "target": target,
+        "reverse": not no_reverse,
+        "directed": directed,
+        "split_ratio": list(split_ratio),
+        "split_seed": split_seed,
+        "normalize_features": not no_normalize,
+    }
+
+
+def _load(source: dict, **extra):
+    from hetgat.datasets import load_graph
+
+    args = dict(source)
+    return load_graph(args.pop("spec"), **args, **extra)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hetgat")
 @click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks.")
@@ -72,12 +210,9 @@ def main(traceback: bool) -> None:
     """Graph attention networks (GAT, GATv2) for node classification, with attention tables."""
 
 
-positive = click.IntRange(min=1)
-probability = click.FloatRange(0.0, 1.0, max_open=True)
-
-
 @main.command()
 @click.argument("graph")
+@graph_options
 @click.option(
     "--model",
     "model_name",
@@ -119,6 +254,13 @@ probability = click.FloatRange(0.0, 1.0, max_open=True)
     help="Residual connections in hidden layers.",
 )
 @click.option(
+    "--embed-dim",
+    type=positive,
+    default=64,
+    show_default=True,
+    help="Size of the learned input of node types without features.",
+)
+@click.option(
     "--lr",
     type=click.FloatRange(min=0, min_open=True),
     default=0.005,
@@ -149,13 +291,6 @@ probability = click.FloatRange(0.0, 1.0, max_open=True)
     help="Train with seeds SEED..SEED+RUNS-1 and report mean ± std.",
 )
 @click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Folder with the dataset files [default: $HETGAT_DATA/<source>].",
-)
-@click.option("--no-normalize", is_flag=True, help="Keep raw features (default: row-normalised).")
-@click.option(
     "--out",
     type=click.Path(file_okay=False),
     default=None,
@@ -174,6 +309,15 @@ probability = click.FloatRange(0.0, 1.0, max_open=True)
 @_user_errors
 def fit(
     graph,
+    nodes,
+    features,
+    target,
+    no_reverse,
+    directed,
+    split_ratio,
+    split_seed,
+    data_dir,
+    no_normalize,
     model_name,
     hidden,
     heads,
@@ -181,14 +325,13 @@ def fit(
     num_layers,
     dropout,
     residual,
+    embed_dim,
     lr,
     weight_decay,
     epochs,
     patience,
     seed,
     runs,
-    data_dir,
-    no_normalize,
     out,
     overwrite,
     no_attention,
@@ -198,10 +341,10 @@ def fit(
 ):
     """Train a node classifier on GRAPH and write a run folder.
 
-    GRAPH is planetoid:cora, planetoid:citeseer or planetoid:pubmed.
+    GRAPH is an edge CSV file (with --nodes files), a DGL CSVDataset folder, or
+    planetoid:cora|citeseer|pubmed.
     """
     from hetgat.config import ModelConfig, TrainConfig
-    from hetgat.datasets import load_graph
     from hetgat.fitting import fit_runs
 
     if threads:
@@ -217,6 +360,7 @@ def fit(
         feat_drop=dropout,
         attn_drop=dropout,
         residual=residual,
+        embed_dim=embed_dim,
     )
     train_config = TrainConfig(
         lr=lr,
@@ -226,7 +370,19 @@ def fit(
         seed=seed,
         device=device,
     )
-    data = load_graph(graph, data_dir, normalize_features=not no_normalize)
+    source = _source(
+        graph,
+        nodes,
+        features,
+        target,
+        no_reverse,
+        directed,
+        split_ratio,
+        split_seed,
+        data_dir,
+        no_normalize,
+    )
+    data = _load(source)
     _info(data.summary(), quiet)
     if out is None:
         out = os.path.join("runs", f"{data.name}-{model_name}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -234,7 +390,7 @@ def fit(
         data,
         model_config,
         train_config,
-        graph=graph,
+        source=source,
         out=out,
         runs=runs,
         attention=not no_attention,
@@ -242,3 +398,108 @@ def fit(
         progress=not quiet,
     )
     click.echo(summary, err=True)
+
+
+def _run_data(run, graph, **options):
+    """The run's own data, or GRAPH read with the given options against the run's schema."""
+    if graph is None:
+        return run.load_data()
+    return run.load_data(**_source(graph, **options))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("graph", required=False)
+@graph_options
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    help="Output file (.csv, .csv.gz, .parquet) or - for stdout.",
+)
+@_user_errors
+def predict(run_dir, graph, output, **options):
+    """Predictions of a saved run for every node of the target type.
+
+    Without GRAPH, the run's training data is read again; with GRAPH (and its options), another
+    graph of the same schema, e.g. after new labels or features arrived.
+    """
+    from hetgat.attention import write_table
+    from hetgat.run import load_run, run_predictions
+
+    run = load_run(run_dir)
+    frame = run_predictions(run, _run_data(run, graph, **options))
+    write_table([frame], output)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("graph", required=False)
+@graph_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="Output file: .csv, .csv.gz or .parquet (needs pyarrow); - for stdout.",
+)
+@click.option(
+    "--layer",
+    "layers",
+    type=click.IntRange(min=0),
+    multiple=True,
+    help="Only this layer (from 0); repeatable.",
+)
+@click.option(
+    "--head",
+    "heads",
+    type=click.IntRange(min=0),
+    multiple=True,
+    help="Only this head (from 0); repeatable.",
+)
+@click.option("--node", "node_ids", multiple=True, help="Only edges into this node id; repeatable.")
+@click.option(
+    "--top-k",
+    type=positive,
+    default=None,
+    help="Only the K strongest in-edges of each node (per layer, head, edge type).",
+)
+@click.option("--mean-heads", is_flag=True, help="Average the heads (head column = 'mean').")
+@_user_errors
+def attention(run_dir, graph, output, layers, heads, node_ids, top_k, mean_heads, **options):
+    """Recompute a saved run's attention (eval mode) and write it as a table.
+
+    One row per edge, layer and head: layer, head, edge_type, src_type, src, dst_type, dst,
+    attention; for every (layer, head, edge_type, dst) the attention sums to 1.
+    """
+    from hetgat.attention import write_table
+    from hetgat.run import load_run, run_attention
+
+    run = load_run(run_dir)
+    frames = run_attention(
+        run,
+        _run_data(run, graph, **options),
+        nodes=list(node_ids),
+        layers=list(layers) or None,
+        heads=list(heads) or None,
+        top_k=top_k,
+        mean_heads=mean_heads,
+    )
+    rows = write_table(frames, output)
+    if output != "-":
+        _info(f"{rows} rows -> {output}")
+
+
+@main.command()
+@click.argument("graph")
+@graph_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_user_errors
+def inspect(graph, as_json, **options):
+    """Summarise GRAPH before training: types, counts, features, labels, degrees."""
+    import json
+
+    from hetgat.summary import describe, format_summary
+
+    info = describe(_load(_source(graph, **options)))
+    click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))

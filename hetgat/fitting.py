@@ -30,7 +30,7 @@ def fit_runs(
     model_config: ModelConfig,
     train_config: TrainConfig,
     *,
-    graph: str,
+    source: dict,
     out: str | Path,
     runs: int = 1,
     attention: bool = True,
@@ -52,7 +52,7 @@ def fit_runs(
             result,
             model_config,
             train_config,
-            graph=graph,
+            source=source,
             attention=attention,
             overwrite=overwrite,
         )
@@ -73,7 +73,7 @@ def fit_runs(
                 result,
                 model_config,
                 config,
-                graph=graph,
+                source=source,
                 attention=attention,
             )
             per_run.append({"seed": config.seed, **{k: result.metrics[k] for k in SUMMARY_KEYS}})

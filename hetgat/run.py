@@ -1,15 +1,17 @@
 """Run folders: what ``hetgat fit`` writes and :func:`load_run` reads back.
 
 A run folder holds ``model.pt`` (a state dict, loadable with ``weights_only=True``),
-``config.json``, ``metrics.json``, ``history.csv``, ``predictions.csv`` and, unless turned off,
-``attention.csv``. It is assembled as ``<name>.partial`` and renamed when complete.
+``config.json`` (configuration, data source, schema, versions), ``metrics.json``,
+``history.csv``, ``predictions.csv``, ``node_ids.csv`` (the id of every node, per type, in
+model index order) and, unless turned off, ``attention.csv``. It is assembled as
+``<name>.partial`` and renamed when complete.
 """
 
 from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +59,15 @@ def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
     return frame
 
 
+def node_ids_frame(data: GraphData) -> pd.DataFrame:
+    """``type, index, id`` of every node: the mapping between model indices and user ids."""
+    parts = [
+        pd.DataFrame({"type": t, "index": np.arange(len(ids)), "id": ids})
+        for t, ids in data.node_ids.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.7g")
@@ -69,27 +80,30 @@ def save_run(
     model_config: ModelConfig,
     train_config: TrainConfig,
     *,
-    graph: str,
+    source: dict,
     attention: bool = True,
     overwrite: bool = False,
 ) -> Path:
-    """Write a complete run folder for ``result`` into ``out`` and return its path."""
+    """Write a complete run folder for ``result`` into ``out`` and return its path.
+
+    ``source`` holds the arguments of :func:`hetgat.datasets.load_graph` that loaded ``data``
+    (paths absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
+    """
     out = Path(out)
     with staged_dir(out, overwrite=overwrite) as tmp:
         torch.save(result.model.state_dict(), tmp / "model.pt")
-        write_json(
-            tmp / "config.json",
-            {
-                "graph": graph,
-                "model": to_dict(model_config),
-                "train": to_dict(train_config),
-                "data": {"name": data.name},
-                "schema": data.schema().to_dict(),
-                "versions": versions(),
-            },
-        )
+        config = {
+            "source": source,
+            "model": to_dict(model_config),
+            "train": to_dict(train_config),
+            "data": {"name": data.name},
+            "schema": data.schema().to_dict(),
+            "versions": versions(),
+        }
+        write_json(tmp / "config.json", config)
         write_json(tmp / "metrics.json", result.metrics)
         write_csv(pd.DataFrame(result.history), tmp / "history.csv")
+        write_csv(node_ids_frame(data), tmp / "node_ids.csv")
         probs, att = predict(result.model, data, train_config.device, get_attention=True)
         write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
         if attention:
@@ -99,16 +113,64 @@ def save_run(
 
 @dataclass
 class Run:
-    """A saved run: the model with its weights, its configuration and the dataset facts."""
+    """A saved run: the model with its weights, its configuration and the id mapping.
+
+    Attributes
+    ----------
+    model : NodeClassifier
+        In eval mode, on the CPU.
+    node_ids : dict[str, numpy.ndarray]
+        The user's id of every node, per type, in model index order.
+    source : dict
+        How the training data was loaded (the arguments of ``load_graph``).
+    """
 
     path: Path
     model: torch.nn.Module
     model_config: ModelConfig
     train_config: TrainConfig
     schema: Schema
-    graph: str
-    info: dict
-    metrics: dict
+    source: dict
+    node_ids: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+
+    def load_data(self, **overrides) -> GraphData:
+        """Load the run's data again (or, with ``overrides``, another graph of its schema)."""
+        from hetgat.datasets import load_graph
+
+        args = {**self.source, **overrides}
+        data = load_graph(args.pop("spec"), class_names=list(self.schema.class_names), **args)
+        check_compatible(self.schema, data.schema())
+        return data
+
+
+def check_compatible(expected: Schema, got: Schema) -> None:
+    """Raise :class:`HetgatError` unless a model built for ``expected`` can run on ``got``."""
+    if set(expected.node_types) != set(got.node_types):
+        raise HetgatError(
+            f"the graph has node types {list(got.node_types)}, the model "
+            f"{list(expected.node_types)}"
+        )
+    if set(expected.canonical_etypes) != set(got.canonical_etypes):
+        raise HetgatError(
+            "the graph's edge types differ from the model's: "
+            f"{sorted(set(got.canonical_etypes) ^ set(expected.canonical_etypes))}"
+        )
+    for t in expected.node_types:
+        if expected.in_feats[t] != got.in_feats[t]:
+            raise HetgatError(
+                f"node type {t!r} has {got.in_feats[t]} features, the model "
+                f"expects {expected.in_feats[t]}"
+            )
+        if expected.in_feats[t] == 0 and expected.num_nodes[t] != got.num_nodes[t]:
+            raise HetgatError(
+                f"node type {t!r} has no features and {got.num_nodes[t]} nodes; "
+                f"the model learned embeddings for {expected.num_nodes[t]}"
+            )
+    if expected.target_type != got.target_type:
+        raise HetgatError(
+            f"the target type is {got.target_type!r}, the model's {expected.target_type!r}"
+        )
 
 
 def load_run(path: str | Path) -> Run:
@@ -119,27 +181,51 @@ def load_run(path: str | Path) -> Run:
         raise HetgatError(f"{path} is not a run folder (no config.json)")
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataFormatError(config_path, f"not valid JSON: {exc}") from None
-    model_config = from_dict(ModelConfig, config.get("model", {}))
-    train_config = from_dict(TrainConfig, config.get("train", {}))
-    info = config.get("data", {})
-    try:
+        model_config = from_dict(ModelConfig, config["model"])
+        train_config = from_dict(TrainConfig, config["train"])
         schema = Schema.from_dict(config["schema"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DataFormatError(config_path, f"no valid 'schema' entry ({exc})") from None
+        source = dict(config["source"])
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataFormatError(config_path, f"not a valid run configuration ({exc})") from None
     model = build_model(model_config, schema)
     model_path = path / "model.pt"
+    if not model_path.is_file():
+        raise HetgatError(f"{model_path} is missing")
     try:
         state = torch.load(model_path, map_location="cpu", weights_only=True)
         model.load_state_dict(state)
-    except FileNotFoundError:
-        raise HetgatError(f"{model_path} is missing") from None
     except Exception as exc:  # torch raises several types for bad or unsafe files
         raise DataFormatError(model_path, f"cannot load the model weights: {exc}") from None
     model.eval()
+    node_ids = {}
+    ids_path = path / "node_ids.csv"
+    if ids_path.is_file():
+        frame = pd.read_csv(ids_path, dtype=str, keep_default_na=False)
+        node_ids = {t: g["id"].to_numpy(dtype=object) for t, g in frame.groupby("type", sort=False)}
     metrics_path = path / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    return Run(
-        path, model, model_config, train_config, schema, config.get("graph", ""), info, metrics
-    )
+    return Run(path, model, model_config, train_config, schema, source, node_ids, metrics)
+
+
+def run_predictions(run: Run, data: GraphData) -> pd.DataFrame:
+    """The predictions table of ``run``'s model on ``data``."""
+    return predictions_frame(data, predict(run.model, data))
+
+
+def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
+    """Attention of ``run``'s model on ``data`` (eval mode) as table chunks.
+
+    ``nodes`` (ids of the user) keeps only edges into those nodes; other ``filters`` are those
+    of :func:`hetgat.attention.attention_frames`.
+    """
+    _, attention = predict(run.model, data, get_attention=True)
+    dst_nodes = None
+    if nodes:
+        dst_nodes = {}
+        for t, ids in data.node_ids.items():
+            hits = np.flatnonzero(np.isin(ids, list(nodes)))
+            if len(hits):
+                dst_nodes[t] = hits
+        if not dst_nodes:
+            raise HetgatError(f"no node with id {', '.join(map(repr, nodes))} in the graph")
+    return attention_frames(data.graph, data.node_ids, attention, dst_nodes=dst_nodes, **filters)

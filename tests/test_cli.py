@@ -43,6 +43,7 @@ def test_fit_writes_the_run_folder(cora_run):
         "history.csv",
         "metrics.json",
         "model.pt",
+        "node_ids.csv",
         "predictions.csv",
     ]
     assert not cora_run.with_name("cora.partial").exists()
@@ -198,7 +199,8 @@ def test_missing_dataset_is_one_error_line(tmp_path):
             ["fit", "planetoid:cora", "--model", "gcn"],
             "Error: Invalid value for '--model': 'gcn' is not one of 'gat', 'gatv2'.",
         ),
-        (["fit", "cora"], "Error: GRAPH: expected planetoid:cora|citeseer|pubmed, got 'cora'"),
+        (["fit", "cora"], "Error: GRAPH: expected an edge CSV file, a CSVDataset folder or "
+            "planetoid:cora|citeseer|pubmed, got 'cora'"),
         (
             ["fit", "zinc:cora"],
             "Error: GRAPH: expected a source among planetoid (e.g. planetoid:cora), got 'zinc:cora'",

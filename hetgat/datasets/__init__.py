@@ -1,36 +1,87 @@
 """Loaders. Every loader returns one :class:`~hetgat.data.GraphData`.
 
-:func:`load_graph` reads a GRAPH argument of the CLI: ``planetoid:cora``, ``planetoid:citeseer``
-or ``planetoid:pubmed``.
+:func:`load_graph` reads a GRAPH argument of the CLI: a named dataset (``planetoid:cora``), an
+edge CSV file (with node files in ``nodes``), or a folder in DGL's CSVDataset layout.
 """
 
 from __future__ import annotations
 
-from hetgat.errors import ConfigError
+from pathlib import Path
+
+from hetgat.errors import ConfigError, HetgatError
 
 SOURCES = ("planetoid",)
+NAMED = "planetoid:cora|citeseer|pubmed"
 
 
-def load_graph(spec: str, data_dir: str | None = None, **options):
+def load_graph(
+    spec: str,
+    data_dir: str | None = None,
+    *,
+    nodes=(),
+    features=(),
+    target: str | None = None,
+    reverse: bool = True,
+    directed: bool = False,
+    split_ratio=(0.6, 0.2, 0.2),
+    split_seed: int = 0,
+    normalize_features: bool = True,
+    class_names=None,
+):
     """Load the graph a GRAPH argument names.
 
     Parameters
     ----------
     spec : str
-        ``<source>:<name>``, e.g. ``planetoid:cora``.
+        ``<source>:<name>`` (``planetoid:cora``), an edge file (``.csv``, ``.tsv``, ``.gz``) or a
+        CSVDataset folder (holding ``meta.yaml``).
     data_dir : str, optional
-        Folder holding the files; default ``$HETGAT_DATA/<source>`` or
-        ``~/.hetgat/data/<source>``.
-    **options
-        Passed to the source's loader (e.g. ``normalize_features``).
+        Named datasets: folder holding the files (default ``$HETGAT_DATA/<source>``).
+    nodes : sequence of (type or None, path)
+        CSV graphs: node files (ids, labels, splits, features).
+    features : sequence of (type, path)
+        CSV graphs: sparse ``.npz`` features in node-file row order.
+    target : str, optional
+        CSV graphs: the node type to classify (default: the only labelled type).
+    reverse, directed : bool
+        CSV graphs: add ``rev_<relation>`` edges (heterogeneous), keep homogeneous edges as
+        given instead of symmetrising them.
+    split_ratio : (float, float, float), default (0.6, 0.2, 0.2)
+        CSV graphs without a ``split`` column: the stratified train/val/test split.
+    split_seed : int, default 0
+        Seed of that split (fixed apart from the training seed, so runs share one split).
+    normalize_features : bool, default True
+        Planetoid: row-normalise features.
+    class_names : sequence of str, optional
+        Map labels with this class order (reloading the data of a saved run).
     """
+    path = Path(spec)
+    if path.is_dir() or path.suffix in (".csv", ".tsv", ".gz") or path.exists():
+        from hetgat.datasets import csv
+
+        common = dict(
+            target=target,
+            reverse=reverse,
+            directed=directed,
+            split_ratio=tuple(split_ratio),
+            seed=split_seed,
+            class_names=class_names,
+        )
+        if path.is_dir():
+            if not (path / "meta.yaml").is_file():
+                raise HetgatError(f"{spec}: a folder GRAPH must hold a meta.yaml (DGL CSVDataset)")
+            return csv.load_csv_folder(path, **common)
+        return csv.load_csv_graph(path, list(nodes), features=list(features), **common)
     source, sep, name = spec.partition(":")
     if not sep or not name:
-        raise ConfigError("GRAPH", spec, "planetoid:cora|citeseer|pubmed")
+        raise ConfigError("GRAPH", spec, f"an edge CSV file, a CSVDataset folder or {NAMED}")
     if source == "planetoid":
         from hetgat.datasets.planetoid import load_planetoid
 
-        return load_planetoid(name, data_dir, **options)
+        data = load_planetoid(name, data_dir, normalize_features=normalize_features)
+        if class_names is not None and list(class_names) != list(data.class_names):
+            raise HetgatError(f"{spec}: classes {data.class_names} differ from the run's")
+        return data
     raise ConfigError("GRAPH", spec, f"a source among {', '.join(SOURCES)} (e.g. planetoid:cora)")
 
 

@@ -1,0 +1,115 @@
+"""What ``hetgat inspect`` prints: a summary a user reads before training."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from hetgat.data import GraphData
+
+
+def describe(data: GraphData) -> dict:
+    """Counts, feature sizes, labels per class and split, isolated nodes and degree statistics.
+
+    Degrees count edges without self-loops; a node is isolated when it has no edge of any type
+    other than a self-loop.
+    """
+    g = data.graph
+    schema = data.schema()
+    touched = {t: np.zeros(g.num_nodes(t), dtype=bool) for t in g.ntypes}
+    edge_types = []
+    for etype in g.canonical_etypes:
+        src, dst = g.edges(etype=etype)
+        loops = (src == dst) if etype[0] == etype[2] else torch.zeros_like(src, dtype=torch.bool)
+        src, dst = src[~loops].numpy(), dst[~loops].numpy()
+        touched[etype[0]][src] = True
+        touched[etype[2]][dst] = True
+        deg = np.bincount(dst, minlength=g.num_nodes(etype[2]))
+        edge_types.append(
+            {
+                "src_type": etype[0],
+                "edge_type": etype[1],
+                "dst_type": etype[2],
+                "edges": int(g.num_edges(etype)),
+                "self_loops": int(loops.sum()),
+                "in_degree": _stats(deg),
+            }
+        )
+    node_types = [
+        {
+            "type": t,
+            "nodes": int(g.num_nodes(t)),
+            "features": schema.in_feats[t] or None,
+            "sparse_features": bool(
+                t in data.features and data.features[t].layout != torch.strided
+            ),
+            "isolated": int((~touched[t]).sum()),
+        }
+        for t in g.ntypes
+    ]
+    return {
+        "name": data.name,
+        "target_type": data.target_type,
+        "multilabel": data.multilabel,
+        "node_types": node_types,
+        "edge_types": edge_types,
+        "labels": _label_counts(data),
+    }
+
+
+def _stats(deg: np.ndarray) -> dict:
+    if len(deg) == 0:
+        return {"min": 0, "median": 0, "mean": 0.0, "max": 0}
+    return {
+        "min": int(deg.min()),
+        "median": float(np.median(deg)),
+        "mean": round(float(deg.mean()), 3),
+        "max": int(deg.max()),
+    }
+
+
+def _label_counts(data: GraphData) -> list[dict]:
+    splits = data.split_names()
+    rows = []
+    for i, name in enumerate(data.class_names):
+        has = data.labels[:, i] > 0 if data.multilabel else data.labels == i
+        has = has.numpy()
+        row = {"class": name, "total": int(has.sum())}
+        for split in ("train", "val", "test"):
+            row[split] = int((has & (splits == split)).sum())
+        rows.append(row)
+    labelled = (data.labels.sum(1) > 0) if data.multilabel else (data.labels >= 0)
+    rows.append(
+        {"class": "(unlabelled)", "total": int((~labelled).sum()), "train": 0, "val": 0, "test": 0}
+    )
+    return rows
+
+
+def format_summary(info: dict) -> str:
+    """The summary as aligned plain text."""
+    lines = [
+        f"{info['name']}: target node type {info['target_type']!r}"
+        + (" (multi-label)" if info["multilabel"] else "")
+    ]
+    lines.append("")
+    lines.append(f"{'node type':<20} {'nodes':>10} {'features':>10} {'isolated':>10}")
+    for n in info["node_types"]:
+        feats = "learned" if n["features"] is None else str(n["features"])
+        if n["sparse_features"]:
+            feats += " (sparse)"
+        lines.append(f"{n['type']:<20} {n['nodes']:>10} {feats:>10} {n['isolated']:>10}")
+    lines.append("")
+    lines.append(f"{'edge type':<44} {'edges':>10} {'in-degree min/median/mean/max':>32}")
+    for e in info["edge_types"]:
+        name = f"{e['src_type']} -[{e['edge_type']}]-> {e['dst_type']}"
+        d = e["in_degree"]
+        deg = f"{d['min']}/{d['median']:g}/{d['mean']:g}/{d['max']}"
+        loops = f" (+{e['self_loops']} self-loops)" if e["self_loops"] else ""
+        lines.append(f"{name:<44} {e['edges']:>10} {deg:>32}{loops}")
+    lines.append("")
+    lines.append(f"{'class':<20} {'total':>8} {'train':>8} {'val':>8} {'test':>8}")
+    for r in info["labels"]:
+        lines.append(
+            f"{r['class']:<20} {r['total']:>8} {r['train']:>8} {r['val']:>8} {r['test']:>8}"
+        )
+    return "\n".join(lines)
