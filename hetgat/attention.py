@@ -163,9 +163,11 @@ def _write_stdout(frames: Iterable[pd.DataFrame]) -> int:
 def _open_text(path: Path, compression: str | None):
     if compression == "gzip":
         import gzip
+        import io
 
         # mtime=0 keeps the bytes identical from run to run.
-        return gzip.open(gzip.GzipFile(path, "wb", mtime=0), "wt", newline="", encoding="utf-8")
+        raw = gzip.GzipFile(path, "wb", mtime=0)
+        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
     return open(path, "w", newline="", encoding="utf-8")
 
 

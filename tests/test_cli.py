@@ -224,3 +224,76 @@ def test_existing_out_is_refused_without_overwrite(tmp_path, cora_run):
         f"Error: {out} already exists; choose another --out or pass --overwrite"
     )
     assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_attention_command_equals_fit_table(tmp_path, cora_run):
+    out = tmp_path / "att.csv"
+    result = run_cli("attention", str(cora_run), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == (cora_run / "attention.csv").read_bytes()
+
+
+def test_attention_filters(tmp_path, cora_run):
+    full = pd.read_csv(cora_run / "attention.csv", dtype={"src": str, "dst": str, "head": str})
+    out = tmp_path / "top.csv"
+    result = run_cli("attention", str(cora_run), "-o", str(out), "--layer", "0", "--head", "3",
+                     "--node", "0", "--node", "633", "--top-k", "2")
+    assert result.exit_code == 0, result.output
+    top = pd.read_csv(out, dtype={"src": str, "dst": str, "head": str})
+    assert set(top["dst"]) == {"0", "633"}
+    assert (top["layer"] == 0).all() and (top["head"] == "3").all()
+    for dst, rows in top.groupby("dst"):
+        ref = full[(full.layer == 0) & (full["head"] == "3") & (full.dst == dst)]
+        expected = ref.sort_values("attention", ascending=False)["attention"].head(2)
+        np.testing.assert_allclose(rows["attention"].to_numpy(), expected.to_numpy())
+
+
+def test_attention_mean_heads_gzip(tmp_path, cora_run):
+    import gzip
+
+    out = tmp_path / "mean.csv.gz"
+    result = run_cli("attention", str(cora_run), "-o", str(out), "--mean-heads", "--layer", "0")
+    assert result.exit_code == 0, result.output
+    with gzip.open(out, "rt") as fh:
+        mean = pd.read_csv(fh, dtype={"dst": str})
+    assert len(mean) == 13264 and (mean["head"] == "mean").all()
+    sums = mean.groupby("dst")["attention"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-5)
+
+
+def test_attention_bad_layer(tmp_path, cora_run):
+    out = tmp_path / "x.csv"
+    result = run_cli("attention", str(cora_run), "-o", str(out), "--layer", "5")
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: --layer: expected a layer from 0 to 1, got 5"
+    assert not out.exists()
+
+
+def test_predict_equals_fit_predictions(tmp_path, cora_run):
+    out = tmp_path / "pred.csv"
+    result = run_cli("predict", str(cora_run), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == (cora_run / "predictions.csv").read_bytes()
+
+
+def test_load_run_gives_id_mapping(cora_run):
+    run = load_run(cora_run)
+    assert list(run.node_ids) == ["node"]
+    assert run.node_ids["node"][:3].tolist() == ["0", "1", "2"]
+    assert run.schema.num_classes == 7 and run.source["spec"] == "planetoid:cora"
+
+
+def test_inspect_cora():
+    result = run_cli("inspect", "planetoid:cora", "--data-dir", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "node -[edge]-> node" in result.output
+    result = run_cli("inspect", "planetoid:cora", "--data-dir", EXAMPLE, "--json")
+    info = json.loads(result.output)
+    assert info["node_types"] == [{"type": "node", "nodes": 2708, "features": 1433,
+                                   "sparse_features": True, "isolated": 0}]
+    edge = info["edge_types"][0]
+    assert edge["edges"] == 13264 and edge["self_loops"] == 2708
+    assert edge["in_degree"]["max"] == 168
+    counts = {r["class"]: r for r in info["labels"]}
+    assert [counts[str(c)]["train"] for c in range(7)] == [20] * 7
+    assert sum(counts[str(c)]["total"] for c in range(7)) == 2708

@@ -122,11 +122,10 @@ class Table:
             raise DataFormatError(self.path, "no data rows after the header", line=self.header_line)
         self.columns = [name.strip() for name in header]
         self._names = [n or _UNNAMED.format(i) for i, n in enumerate(self.columns)]
-        seen: set[str] = set()
-        for name in self.columns:
-            if name in seen:
-                raise self.error("column name repeated in the header", column=name)
-            seen.add(name) if name else None
+        named = [n for n in self.columns if n]
+        repeated = next((n for i, n in enumerate(named) if n in named[:i]), None)
+        if repeated is not None:
+            raise self.error("column name repeated in the header", column=repeated)
         if len(first[1]) != len(header):
             self._raise_field_count(first[0], len(first[1]))
         self.frame = pd.DataFrame()
@@ -201,17 +200,14 @@ class Table:
 
     def read(self, float_columns=()) -> pd.DataFrame:
         """Parse the data rows; ``float_columns`` are tried as numbers (fallback: ``str``)."""
-        dtype = dict.fromkeys(self._names, str)
-        dtype.update(dict.fromkeys(float_columns, np.float64))
+        as_text = dict.fromkeys(self._names, str)
         try:
             try:
-                frame = self._pandas(dtype)
-            except pd.errors.ParserError:
-                raise
-            except (ValueError, TypeError, OverflowError):
-                if not float_columns:
+                frame = self._pandas({**as_text, **dict.fromkeys(float_columns, np.float64)})
+            except (ValueError, TypeError, OverflowError) as exc:
+                if isinstance(exc, pd.errors.ParserError) or not float_columns:
                     raise
-                frame = self._pandas(dict.fromkeys(self._names, str))
+                frame = self._pandas(as_text)  # a bad number: read as text, report it later
         except pd.errors.ParserError as exc:
             self._parser_error(exc)
         except (ValueError, TypeError, OverflowError, MemoryError) as exc:

@@ -1,0 +1,332 @@
+"""Assembly of a :class:`~hetgat.data.GraphData` from parsed node and edge tables.
+
+Both CSV front ends (an edge file with node files, and a DGL CSVDataset folder) parse their files
+into :class:`NodeBlock` and :class:`EdgeBlock` objects; :func:`build_graph_data` maps string ids to
+node indices, builds the DGL graph, the labels, the split and the features.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from hetgat._dgl import dgl
+from hetgat.data import EDGE_TYPE, GraphData
+from hetgat.datasets._csvread import Table
+from hetgat.errors import ConfigError, DataFormatError
+from hetgat.nn.functional import sparse_csr
+
+logger = logging.getLogger("hetgat")
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class NodeBlock:
+    """The rows of one node type in one node file (``rows``: positions in ``table.frame``)."""
+
+    ntype: str | None
+    table: Table
+    rows: np.ndarray
+    ids: np.ndarray
+    labels: np.ndarray | None = None  # label cells as written; None without a label column
+    split: np.ndarray | None = None  # "train", "val", "test" or "" per row; None: no split given
+    features: np.ndarray | sp.csr_matrix | None = None  # (len(rows), F) float32
+    complete: bool = False  # lists every node of its type: an edge to another id is an error
+    label_column: str = "label"
+    split_column: str = "split"
+
+
+@dataclass
+class EdgeBlock:
+    """The edges of one edge file; types and relation per row (arrays) or for all rows (str)."""
+
+    table: Table
+    src: np.ndarray
+    dst: np.ndarray
+    src_type: np.ndarray | str
+    dst_type: np.ndarray | str
+    relation: np.ndarray | str | None  # None: no relation column (named after the types)
+    src_column: str = "src"
+    dst_column: str = "dst"
+
+
+def _per_row(value: np.ndarray | str | None, n: int) -> np.ndarray:
+    return value if isinstance(value, np.ndarray) else np.full(n, value, dtype=object)
+
+
+def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty(2 * len(a), dtype=a.dtype)
+    out[0::2], out[1::2] = a, b
+    return out
+
+
+def _index_nodes(edges: list[EdgeBlock], blocks: dict[str, NodeBlock], types: list[str]):
+    """Node ids per type (node-file rows, then edge-only ids by first appearance) and the
+    (src, dst) node indices of every edge block."""
+    occ_ids = np.concatenate([_interleave(e.src, e.dst) for e in edges])
+    occ_type = np.concatenate(
+        [_interleave(_per_row(e.src_type, len(e.src)), _per_row(e.dst_type, len(e.dst))) for e in edges]
+    )
+    type_code = pd.Index(types).get_indexer(occ_type)
+    occ_index = np.empty(len(occ_ids), dtype=np.int64)
+    offsets = np.cumsum([0] + [2 * len(e.src) for e in edges])
+    node_ids = {}
+    for t, ntype in enumerate(types):
+        where = np.flatnonzero(type_code == t) if len(types) > 1 else np.arange(len(occ_ids))
+        codes, uniques = pd.factorize(occ_ids[where])
+        block = blocks.get(ntype)
+        known = block.ids if block is not None else np.empty(0, dtype=object)
+        pos = pd.Index(known).get_indexer(uniques) if len(known) else np.full(len(uniques), -1)
+        unknown = pos < 0
+        if block is not None and block.complete and unknown.any():
+            first = where[np.flatnonzero(unknown[codes])[0]]
+            b = int(np.searchsorted(offsets, first, side="right")) - 1
+            row, is_dst = divmod(int(first - offsets[b]), 2)
+            kind = f" of type {ntype!r}" if len(types) > 1 else ""
+            message = f"edge to an unknown node: not an id{kind} in {block.table.path}"
+            column = edges[b].dst_column if is_dst else edges[b].src_column
+            raise edges[b].table.error(message, row=row, column=column, value=occ_ids[first])
+        pos[unknown] = len(known) + np.arange(int(unknown.sum()))
+        occ_index[where] = pos[codes]
+        node_ids[ntype] = np.concatenate([known, uniques[unknown]]).astype(object)
+    pairs = [(occ_index[a:b:2], occ_index[a + 1 : b : 2]) for a, b in zip(offsets, offsets[1:])]
+    return node_ids, pairs
+
+
+def _relations(edges: list[EdgeBlock], pairs, hetero: bool) -> dict[tuple, tuple]:
+    """``{(src_type, relation, dst_type): (src, dst)}``; without a relation column a relation is
+    named ``f"{src_type}-{dst_type}"`` in a heterogeneous graph and ``EDGE_TYPE`` otherwise."""
+    out: dict[tuple, tuple] = {}
+    for e, (src, dst) in zip(edges, pairs):
+        relation = e.relation if e.relation is not None else ("" if hetero else EDGE_TYPE)
+        columns = (e.src_type, relation, e.dst_type)
+        if all(isinstance(c, str) for c in columns):
+            groups = [(columns, slice(None))]
+        else:
+            keys = pd.MultiIndex.from_arrays([_per_row(c, len(src)) for c in columns])
+            codes, uniques = pd.factorize(keys)
+            groups = [(key, np.flatnonzero(codes == k)) for k, key in enumerate(uniques)]
+        for (s, r, d), rows in groups:
+            key = (s, r or f"{s}-{d}", d)
+            old = out.get(key, (np.empty(0, np.int64),) * 2)
+            out[key] = (np.concatenate([old[0], src[rows]]), np.concatenate([old[1], dst[rows]]))
+    return out
+
+
+def _dedupe(src: np.ndarray, dst: np.ndarray, n_src: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct edges sorted by (dst, src)."""
+    code = np.unique(dst * max(n_src, 1) + src)
+    return code % max(n_src, 1), code // max(n_src, 1)
+
+
+def _build_edges(relations, counts, hetero, reverse, directed, self_loop) -> dict[tuple, tuple]:
+    if not hetero:
+        ((key, (src, dst)),) = relations.items()
+        n = counts[key[0]]
+        if not directed:
+            src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+        if self_loop:
+            keep, loops = src != dst, np.arange(n, dtype=np.int64)
+            src, dst = np.concatenate([src[keep], loops]), np.concatenate([dst[keep], loops])
+        return {key: _dedupe(src, dst, n)}
+    out = {k: _dedupe(s, d, counts[k[0]]) for k, (s, d) in relations.items()}
+    if reverse:
+        given = set(out)
+        for (a, r, b), (src, dst) in list(out.items()):
+            if (b, f"rev_{r}", a) in given or (r.startswith("rev_") and (b, r[4:], a) in given):
+                continue
+            out[(b, f"rev_{r}", a)] = _dedupe(dst, src, counts[b])
+    return out
+
+
+def _natural_order(names) -> list[str]:
+    """Class names in numeric order when all are numbers, else in string order."""
+    names = sorted(set(names))
+    try:
+        return sorted(names, key=lambda n: (float(n), n))
+    except ValueError:
+        return names
+
+
+def _labels(block: NodeBlock, n: int, class_names, multilabel):
+    """``(labels, class index used for stratification or -1, class names, multilabel)``."""
+    table, column = block.table, block.label_column
+    cells = pd.Series(block.labels, dtype=object).str.strip().to_numpy()
+    if multilabel is None:
+        multilabel = any("|" in c for c in cells)
+    if multilabel:
+        parts = [[p.strip() for p in c.split("|") if p.strip()] for c in cells]
+        cells = np.array(["|".join(p) for p in parts], dtype=object)
+    labelled = np.flatnonzero(cells != "")
+    if not len(labelled):
+        raise DataFormatError(table.path, "no node has a label", column=column)
+    if class_names is None:
+        found = [p for r in labelled for p in parts[r]] if multilabel else cells[labelled]
+        class_names = _natural_order(found)
+    if len(class_names) < 2:
+        message = "only one class among the labelled nodes; classification needs 2 or more"
+        raise DataFormatError(table.path, message, column=column, value=class_names[0])
+    index = pd.Index(class_names)
+    first = np.full(n, -1, dtype=np.int64)
+    if multilabel:
+        flat = [p for r in labelled for p in parts[r]]
+        owner = np.repeat(labelled, [len(parts[r]) for r in labelled])
+        cols = index.get_indexer(flat)
+    else:
+        flat, owner, cols = cells[labelled], labelled, index.get_indexer(cells[labelled])
+    if (cols < 0).any():
+        k = int(np.flatnonzero(cols < 0)[0])
+        shown = ", ".join(map(repr, class_names[:10])) + (", ..." if len(class_names) > 10 else "")
+        message = f"class not among the given class names ({shown})"
+        raise table.error(message, row=block.rows[owner[k]], column=column, value=flat[k])
+    if multilabel:
+        labels = torch.zeros(n, len(class_names), dtype=torch.float32)
+        labels[torch.from_numpy(owner), torch.from_numpy(cols)] = 1.0
+        starts = np.concatenate([[0], np.cumsum([len(parts[r]) for r in labelled])[:-1]])
+        first[labelled] = cols[starts]
+    else:
+        first[labelled] = cols
+        labels = torch.from_numpy(first.copy())
+    return labels, first, list(class_names), multilabel
+
+
+def stratified_split(classes: np.ndarray, ids: np.ndarray, ratio, seed: int) -> np.ndarray:
+    """0 (train), 1 (val) or 2 (test) for every node, per class in the ``ratio`` proportions.
+
+    Within a class, nodes are put in id order before the seeded shuffle, so the split depends on
+    the ids, labels and seed only, not on the row order of the files. A class of ``n`` nodes gets
+    ``round(n * r_train)`` training nodes and ``round(n * (r_train + r_val))`` minus that for
+    validation; the rest is test.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty(len(classes), dtype=np.int8)
+    order = np.argsort(ids, kind="stable")
+    order = order[np.argsort(classes[order], kind="stable")]
+    for c in np.unique(classes):
+        members = rng.permutation(order[classes[order] == c])
+        n = len(members)
+        t, v = (int(np.floor(n * x + 0.5)) for x in (ratio[0], ratio[0] + ratio[1]))
+        out[members[:t]], out[members[t:v]], out[members[v:]] = 0, 1, 2
+    return out
+
+
+def _masks(block: NodeBlock, first: np.ndarray, ids: np.ndarray, ratio, seed) -> list[torch.Tensor]:
+    labelled = first >= 0
+    split = np.full(len(first), -1, dtype=np.int8)
+    if block.split is not None:
+        for k, name in enumerate(SPLITS):
+            split[: len(block.split)][block.split == name] = k
+        split[~labelled] = -1
+        if not (split == 0).any():
+            message = "no labelled node is in the training split"
+            raise DataFormatError(block.table.path, message, column=block.split_column)
+    else:
+        split[labelled] = stratified_split(first[labelled], ids[labelled], ratio, seed)
+    return [torch.from_numpy(split == k) for k in range(3)]
+
+
+def _features(block: NodeBlock) -> torch.Tensor:
+    feats = block.features
+    if sp.issparse(feats):
+        feats.sort_indices()
+        crow, col = (torch.from_numpy(a.astype(np.int64)) for a in (feats.indptr, feats.indices))
+        return sparse_csr(crow, col, torch.from_numpy(feats.data.astype(np.float32)), feats.shape)
+    return torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))
+
+
+def _check_types(edges: list[EdgeBlock], blocks: list[NodeBlock]) -> list[str]:
+    """The node types of the edges (sorted); every node file's type must be among them, once."""
+    found: set[str] = set()
+    for e in edges:
+        for t in (e.src_type, e.dst_type):
+            found.update([t] if isinstance(t, str) else pd.unique(t))
+    types = sorted(found)
+    seen: dict[str, NodeBlock] = {}
+    for b in blocks:
+        if b.ntype not in found:
+            known = ", ".join(map(repr, types))
+            message = f"node type {b.ntype!r} has no edges in {edges[0].table.path} (types: {known})"
+            raise DataFormatError(b.table.path, message)
+        if b.ntype in seen:
+            message = f"node type {b.ntype!r} is also in {seen[b.ntype].table.path}"
+            raise DataFormatError(b.table.path, message)
+        seen[b.ntype] = b
+    return types
+
+
+def _has_labels(block: NodeBlock) -> bool:
+    if block.labels is None:
+        return False
+    return bool((pd.Series(block.labels, dtype=object).str.strip() != "").any())
+
+
+def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock:
+    """The block of the node type to classify: ``target``, or the only type with labels."""
+    if target is not None and target not in types:
+        raise ConfigError("--target", target, "one of " + ", ".join(types))
+    labelled = sorted(t for t, b in blocks.items() if _has_labels(b))
+    if target is None and len(labelled) > 1:
+        raise ConfigError("--target", None, "one of the labelled types " + ", ".join(labelled))
+    if target is None and not labelled:
+        paths = [str(b.table.path) for b in blocks.values()]
+        raise ConfigError("--nodes", paths, "a node file with a 'label' column of class names")
+    target = labelled[0] if target is None else target
+    block = blocks.get(target)
+    if block is None or block.labels is None:
+        expected = "a node type with labels: " + (", ".join(labelled) or "none has")
+        raise ConfigError("--target", target, expected)
+    return block
+
+
+def build_graph_data(
+    name: str,
+    edges: list[EdgeBlock],
+    nodes: list[NodeBlock],
+    *,
+    target: str | None,
+    reverse: bool,
+    directed: bool,
+    self_loop: bool,
+    split_ratio: tuple[float, float, float],
+    seed: int,
+    class_names: list[str] | None,
+    multilabel: bool | None,
+) -> GraphData:
+    """The GraphData of parsed blocks (see :func:`hetgat.datasets.csv.load_csv_graph`)."""
+    types = _check_types(edges, nodes)
+    blocks = {b.ntype: b for b in nodes}
+    node_ids, pairs = _index_nodes(edges, blocks, types)
+    counts = {t: len(ids) for t, ids in node_ids.items()}
+    relations = _relations(edges, pairs, hetero=len(types) > 1)
+    hetero = len(types) > 1 or len(relations) > 1
+    data_dict = _build_edges(relations, counts, hetero, reverse, directed, self_loop)
+    graph = dgl.heterograph(
+        {k: (torch.from_numpy(s), torch.from_numpy(d)) for k, (s, d) in data_dict.items()},
+        num_nodes_dict=counts,
+    )
+    block = _target(target, types, blocks)
+    n = counts[block.ntype]
+    labels, first, class_names, multilabel = _labels(block, n, class_names, multilabel)
+    masks = _masks(block, first, node_ids[block.ntype], split_ratio, seed)
+    for b in nodes:
+        if b is not block and _has_labels(b):
+            note = "%s: ignored the labels of type %r (the target is %r)"
+            logger.info(note, b.table.path, b.ntype, block.ntype)
+    return GraphData(
+        name=name,
+        graph=graph,
+        features={t: _features(b) for t, b in blocks.items() if b.features is not None},
+        labels=labels,
+        train_mask=masks[0],
+        val_mask=masks[1],
+        test_mask=masks[2],
+        target_type=block.ntype,
+        class_names=class_names,
+        node_ids=node_ids,
+        multilabel=multilabel,
+    )
