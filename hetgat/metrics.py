@@ -1,17 +1,19 @@
-"""Classification metrics computed with torch (no scikit-learn needed)."""
+"""Classification metrics computed with torch (no scikit-learn needed).
+
+The conventions are scikit-learn's: single-label macro-F1 averages over the classes present in
+the true or predicted labels; multi-label macro-F1 averages over all classes, a class with no
+true and no predicted positive counting as F1 = 0.
+"""
 
 from __future__ import annotations
 
 import torch
 
+THRESHOLD = 0.5
+
 
 def f1_scores(pred: torch.Tensor, true: torch.Tensor, num_classes: int) -> tuple[float, float]:
-    """Macro- and micro-F1 of single-label predictions.
-
-    Macro-F1 averages the per-class F1 over the classes present in ``true`` or ``pred`` (as
-    scikit-learn does); a class with no true and no predicted node does not count. Micro-F1 of
-    single-label predictions equals accuracy.
-    """
+    """Macro- and micro-F1 of single-label predictions (micro-F1 equals accuracy here)."""
     if len(true) == 0:
         return float("nan"), float("nan")
     tp = torch.bincount(true[pred == true], minlength=num_classes).double()
@@ -23,9 +25,38 @@ def f1_scores(pred: torch.Tensor, true: torch.Tensor, num_classes: int) -> tuple
     return float(f1.mean()), float(micro)
 
 
-def classification_metrics(logits: torch.Tensor, labels: torch.Tensor, num_classes: int) -> dict:
-    """``accuracy``, ``macro_f1`` and ``micro_f1`` of ``logits.argmax(1)`` against ``labels``."""
-    pred = logits.argmax(1)
+def multilabel_f1_scores(pred: torch.Tensor, true: torch.Tensor) -> tuple[float, float]:
+    """Macro- and micro-F1 of 0/1 matrices ``(N, C)``."""
+    if len(true) == 0:
+        return float("nan"), float("nan")
+    pred, true = pred.bool(), true.bool()
+    tp = (pred & true).sum(0).double()
+    fp = (pred & ~true).sum(0).double()
+    fn = (~pred & true).sum(0).double()
+    denom = 2 * tp + fp + fn
+    per_class = torch.where(denom > 0, 2 * tp / denom.clamp(min=1), torch.zeros_like(tp))
+    micro_denom = float(denom.sum())
+    micro = float(2 * tp.sum() / micro_denom) if micro_denom > 0 else 0.0
+    return float(per_class.mean()), micro
+
+
+def classification_metrics(
+    scores: torch.Tensor, labels: torch.Tensor, num_classes: int, multilabel: bool = False
+) -> dict:
+    """``accuracy``, ``macro_f1`` and ``micro_f1``.
+
+    Single-label: of ``scores.argmax(1)`` (logits or probabilities). Multi-label: ``scores`` are
+    probabilities thresholded at 0.5, and accuracy is the share of nodes whose whole label set
+    is right (subset accuracy).
+    """
+    if len(labels) == 0:
+        return {"accuracy": float("nan"), "macro_f1": float("nan"), "micro_f1": float("nan")}
+    if multilabel:
+        pred = scores > THRESHOLD
+        macro, micro = multilabel_f1_scores(pred, labels)
+        acc = float((pred == labels.bool()).all(1).double().mean())
+        return {"accuracy": acc, "macro_f1": macro, "micro_f1": micro}
+    pred = scores.argmax(1)
     macro, micro = f1_scores(pred, labels, num_classes)
-    acc = float((pred == labels).double().mean()) if len(labels) else float("nan")
+    acc = float((pred == labels).double().mean())
     return {"accuracy": acc, "macro_f1": macro, "micro_f1": micro}

@@ -24,6 +24,7 @@ from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.io import atomic_path, staged_dir, write_json
+from hetgat.metrics import THRESHOLD
 from hetgat.models import build_model
 from hetgat.schema import Schema
 from hetgat.train import FitResult, predict
@@ -41,14 +42,23 @@ def versions() -> dict:
 
 
 def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
-    """``id, predicted, label, split`` and one ``prob_<class>`` column per class."""
+    """``id, predicted, label, split`` and one ``prob_<class>`` column per class.
+
+    Multi-label: ``predicted`` and ``label`` list class names joined by ``|`` (predicted: the
+    classes with probability above 0.5).
+    """
     names = np.array(data.class_names, dtype=object)
-    labels = data.labels.numpy()
-    label_names = np.where(labels >= 0, names[np.clip(labels, 0, None)], "")
+    if data.multilabel:
+        predicted = _join_classes(names, probs.numpy() > THRESHOLD)
+        label_names = _join_classes(names, data.labels.numpy() > 0)
+    else:
+        labels = data.labels.numpy()
+        label_names = np.where(labels >= 0, names[np.clip(labels, 0, None)], "")
+        predicted = names[probs.argmax(1).numpy()]
     frame = pd.DataFrame(
         {
             "id": data.node_ids[data.target_type],
-            "predicted": names[probs.argmax(1).numpy()],
+            "predicted": predicted,
             "label": label_names,
             "split": data.split_names(),
         }
@@ -57,6 +67,10 @@ def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
     for i, name in enumerate(data.class_names):
         frame[f"prob_{name}"] = probs_np[:, i]
     return frame
+
+
+def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.array(["|".join(names[row]) for row in mask], dtype=object)
 
 
 def node_ids_frame(data: GraphData) -> pd.DataFrame:

@@ -28,18 +28,45 @@ class FitResult:
 
     Attributes
     ----------
-    model : torch.nn.Module
+    model : NodeClassifier
         The model with the best validation weights restored, in eval mode.
     metrics : dict
         ``<split>_accuracy``, ``<split>_macro_f1``, ``<split>_micro_f1`` for each split, plus
         ``best_epoch``, ``epochs_run`` and ``seconds_per_epoch``.
     history : list of dict
-        One row per epoch: ``epoch, train_loss, val_loss, val_accuracy, val_macro_f1, seconds``.
+        One row per epoch: ``epoch, train_loss, val_loss, val_accuracy, val_macro_f1,
+        val_micro_f1, seconds``.
     """
 
     model: torch.nn.Module
     metrics: dict
     history: list = field(default_factory=list)
+
+
+class EarlyStopping:
+    """The GAT paper's rule on validation loss and score (accuracy; micro-F1 if multi-label).
+
+    The patience counter restarts whenever the loss or the score improves; the weights kept
+    are those of the last epoch at which both were at least as good as ever before.
+    """
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_score, self.best_loss = -float("inf"), float("inf")
+        self.best_state, self.best_epoch, self.waited = None, 0, 0
+
+    def step(self, epoch: int, score: float, loss: float, model: torch.nn.Module) -> bool:
+        """Record one epoch; True when training should stop."""
+        if score >= self.best_score or loss <= self.best_loss:
+            if score >= self.best_score and loss <= self.best_loss:
+                self.best_state = copy.deepcopy(model.state_dict())
+                self.best_epoch = epoch
+            self.best_score = max(self.best_score, score)
+            self.best_loss = min(self.best_loss, loss)
+            self.waited = 0
+        else:
+            self.waited += 1
+        return bool(self.patience) and self.waited >= self.patience
 
 
 def seed_everything(seed: int) -> None:
@@ -55,6 +82,17 @@ def model_inputs(data: GraphData, device: str = "cpu"):
     return data.graph.to(device), {t: f.to(device) for t, f in data.features.items()}
 
 
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor, multilabel: bool) -> torch.Tensor:
+    """Cross-entropy, or binary cross-entropy per class for multi-label targets."""
+    if multilabel:
+        return F.binary_cross_entropy_with_logits(logits, labels)
+    return F.cross_entropy(logits, labels)
+
+
+def probabilities(logits: torch.Tensor, multilabel: bool) -> torch.Tensor:
+    return torch.sigmoid(logits) if multilabel else torch.softmax(logits, 1)
+
+
 def fit(
     data: GraphData,
     model_config: ModelConfig = ModelConfig(),
@@ -62,29 +100,28 @@ def fit(
     *,
     progress: bool = False,
 ) -> FitResult:
-    """Train a node classifier on ``data`` and evaluate it on every split.
+    """Train a node classifier on ``data`` (full batch, Adam) and evaluate it on every split.
 
-    Early stopping follows the GAT paper: the patience counter restarts whenever validation
-    loss or validation accuracy improves, and the weights kept are those of the last epoch at
-    which both were at least as good as ever. ``patience=0`` runs exactly ``epochs`` epochs and
-    keeps the weights chosen by the same rule.
+    Early stopping: see :class:`EarlyStopping`; ``patience=0`` runs exactly ``epochs`` epochs
+    and keeps the weights the same rule chooses. Without validation nodes the training nodes
+    stand in for them.
     """
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
     seed_everything(train_config.seed)
-    device = train_config.device
-    graph, features = model_inputs(data, device)
-    labels = data.labels.to(device)
-    masks = {s: getattr(data, f"{s}_mask").to(device) for s in SPLITS}
+    device, multilabel = train_config.device, data.multilabel
     model = build_model(model_config, data.schema()).to(device)
+    graph, features = model_inputs(data, device)
+    graph = model.prepare_graph(graph)
+    labels = data.labels.to(device)
+    train_idx = data.train_mask.nonzero().squeeze(1).to(device)
+    val_idx = data.val_mask.nonzero().squeeze(1).to(device)
+    if len(val_idx) == 0:
+        val_idx = train_idx
     opt = torch.optim.Adam(
         model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
     )
-    train_idx = masks["train"].nonzero().squeeze(1)
-    val_idx = masks["val"].nonzero().squeeze(1)
-    has_val = len(val_idx) > 0
-    best_acc, best_loss = -1.0, float("inf")
-    best_state, best_epoch, waited = None, 0, 0
+    stopper = EarlyStopping(train_config.patience)
     history = []
     bar = _progress_bar(train_config.epochs, progress)
     start = time.perf_counter()
@@ -93,17 +130,18 @@ def fit(
         model.train()
         opt.zero_grad(set_to_none=True)
         logits = model(graph, features)
-        loss = F.cross_entropy(logits[train_idx], labels[train_idx])
+        loss = loss_fn(logits[train_idx], labels[train_idx], multilabel)
         if not torch.isfinite(loss):
             raise HetgatError(f"the training loss became {loss.item()} at epoch {epoch}")
         loss.backward()
         opt.step()
         model.eval()
         with torch.no_grad():
-            logits = model(graph, features)
-            idx = val_idx if has_val else train_idx
-            val_loss = float(F.cross_entropy(logits[idx], labels[idx]))
-            val = classification_metrics(logits[idx], labels[idx], data.num_classes)
+            logits = model(graph, features)[val_idx]
+            val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
+            val = classification_metrics(
+                probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel
+            )
         history.append(
             {
                 "epoch": epoch,
@@ -111,30 +149,25 @@ def fit(
                 "val_loss": val_loss,
                 "val_accuracy": val["accuracy"],
                 "val_macro_f1": val["macro_f1"],
+                "val_micro_f1": val["micro_f1"],
                 "seconds": time.perf_counter() - tick,
             }
         )
-        if val["accuracy"] >= best_acc or val_loss <= best_loss:
-            if val["accuracy"] >= best_acc and val_loss <= best_loss:
-                best_state = copy.deepcopy(model.state_dict())
-                best_epoch = epoch
-            best_acc, best_loss = max(best_acc, val["accuracy"]), min(best_loss, val_loss)
-            waited = 0
-        else:
-            waited += 1
+        score = val["micro_f1"] if multilabel else val["accuracy"]
+        stop = stopper.step(epoch, score, val_loss, model)
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}", val_acc=f"{val['accuracy']:.3f}")
-        if train_config.patience and waited >= train_config.patience:
+            bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{score:.3f}")
+        if stop:
             break
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - start
-    model.load_state_dict(best_state)
+    model.load_state_dict(stopper.best_state)
     model.eval()
-    metrics = evaluate(model, data, device)
+    metrics = evaluate(model, data, device, graph=graph)
     metrics.update(
-        best_epoch=best_epoch,
+        best_epoch=stopper.best_epoch,
         epochs_run=len(history),
         seconds_per_epoch=elapsed / len(history),
     )
@@ -142,26 +175,41 @@ def fit(
 
 
 @torch.no_grad()
-def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = False):
-    """Class probabilities ``(N, C)`` of the target type in eval mode; with ``get_attention``
-    also the list of per-layer ``(E, H)`` attention tensors."""
+def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = False, graph=None):
+    """Class probabilities ``(N, C)`` of the target type in eval mode (softmax, or sigmoid if
+    multi-label); with ``get_attention`` also the per-layer attention (see the model).
+
+    ``graph`` is the model's prepared graph when the caller has it already.
+    """
     model.eval()
-    graph, features = model_inputs(data, device)
+    g, features = model_inputs(data, device)
+    if graph is None:
+        graph = model.prepare_graph(g)
     logits, attention = model(graph, features, get_attention=True)
-    probs = torch.softmax(logits, 1).cpu()
+    probs = probabilities(logits, data.multilabel).cpu()
     if get_attention:
-        return probs, [a.cpu() for a in attention]
+        return probs, _to_cpu(attention)
     return probs
 
 
+def _to_cpu(attention):
+    if isinstance(attention, dict):
+        return {k: _to_cpu(v) for k, v in attention.items()}
+    if isinstance(attention, (list, tuple)):
+        return [_to_cpu(a) for a in attention]
+    return attention.cpu()
+
+
 @torch.no_grad()
-def evaluate(model, data: GraphData, device: str = "cpu") -> dict:
+def evaluate(model, data: GraphData, device: str = "cpu", graph=None) -> dict:
     """Accuracy, macro-F1 and micro-F1 on each split, keyed ``<split>_<metric>``."""
-    probs = predict(model, data, device)
+    probs = predict(model, data, device, graph=graph)
     out = {}
     for split in SPLITS:
         mask = getattr(data, f"{split}_mask")
-        scores = classification_metrics(probs[mask], data.labels[mask], data.num_classes)
+        scores = classification_metrics(
+            probs[mask], data.labels[mask], data.num_classes, data.multilabel
+        )
         out.update({f"{split}_{k}": v for k, v in scores.items()})
     return out
 

@@ -68,41 +68,58 @@ def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _index_nodes(edges: list[EdgeBlock], blocks: dict[str, NodeBlock], types: list[str]):
     """Node ids per type (node-file rows, then edge-only ids by first appearance) and the
     (src, dst) node indices of every edge block."""
-    occ_ids = np.concatenate([_interleave(e.src, e.dst) for e in edges])
-    occ_type = np.concatenate(
-        [_interleave(_per_row(e.src_type, len(e.src)), _per_row(e.dst_type, len(e.dst))) for e in edges]
-    )
-    type_code = pd.Index(types).get_indexer(occ_type)
-    occ_index = np.empty(len(occ_ids), dtype=np.int64)
+    occ_ids = np.concatenate([_interleave(e.src, e.dst) for e in edges])  # src0, dst0, src1, ...
     offsets = np.cumsum([0] + [2 * len(e.src) for e in edges])
+
+    def fail(position: int, message: str) -> DataFormatError:
+        b = int(np.searchsorted(offsets, position, side="right")) - 1
+        row, is_dst = divmod(int(position - offsets[b]), 2)
+        column = edges[b].dst_column if is_dst else edges[b].src_column
+        return edges[b].table.error(message, row=row, column=column, value=occ_ids[position])
+
+    where = {types[0]: np.arange(len(occ_ids))}
+    if len(types) > 1:
+        occ_type = np.concatenate(
+            [
+                _interleave(_per_row(e.src_type, len(e.src)), _per_row(e.dst_type, len(e.src)))
+                for e in edges
+            ]
+        )
+        type_code = pd.Index(types).get_indexer(occ_type)
+        where = {t: np.flatnonzero(type_code == k) for k, t in enumerate(types)}
+    factorized = {t: pd.factorize(occ_ids[w]) for t, w in where.items()}
+    blank = [  # checked on the distinct ids only: stripping millions of cells is slow
+        where[t][
+            np.flatnonzero(np.isin(codes, np.flatnonzero(pd.Series(uniques).str.strip() == "")))
+        ]
+        for t, (codes, uniques) in factorized.items()
+    ]
+    blank = np.concatenate(blank)
+    if len(blank):
+        raise fail(int(blank.min()), "empty node id")
+    occ_index = np.empty(len(occ_ids), dtype=np.int64)
     node_ids = {}
-    for t, ntype in enumerate(types):
-        where = np.flatnonzero(type_code == t) if len(types) > 1 else np.arange(len(occ_ids))
-        codes, uniques = pd.factorize(occ_ids[where])
+    for ntype, (codes, uniques) in factorized.items():
         block = blocks.get(ntype)
         known = block.ids if block is not None else np.empty(0, dtype=object)
         pos = pd.Index(known).get_indexer(uniques) if len(known) else np.full(len(uniques), -1)
         unknown = pos < 0
         if block is not None and block.complete and unknown.any():
-            first = where[np.flatnonzero(unknown[codes])[0]]
-            b = int(np.searchsorted(offsets, first, side="right")) - 1
-            row, is_dst = divmod(int(first - offsets[b]), 2)
             kind = f" of type {ntype!r}" if len(types) > 1 else ""
             message = f"edge to an unknown node: not an id{kind} in {block.table.path}"
-            column = edges[b].dst_column if is_dst else edges[b].src_column
-            raise edges[b].table.error(message, row=row, column=column, value=occ_ids[first])
+            raise fail(int(where[ntype][np.flatnonzero(unknown[codes])[0]]), message)
         pos[unknown] = len(known) + np.arange(int(unknown.sum()))
-        occ_index[where] = pos[codes]
+        occ_index[where[ntype]] = pos[codes]
         node_ids[ntype] = np.concatenate([known, uniques[unknown]]).astype(object)
-    pairs = [(occ_index[a:b:2], occ_index[a + 1 : b : 2]) for a, b in zip(offsets, offsets[1:])]
-    return node_ids, pairs
+    bounds = zip(offsets, offsets[1:], strict=False)
+    return node_ids, [(occ_index[a:b:2], occ_index[a + 1 : b : 2]) for a, b in bounds]
 
 
 def _relations(edges: list[EdgeBlock], pairs, hetero: bool) -> dict[tuple, tuple]:
     """``{(src_type, relation, dst_type): (src, dst)}``; without a relation column a relation is
     named ``f"{src_type}-{dst_type}"`` in a heterogeneous graph and ``EDGE_TYPE`` otherwise."""
     out: dict[tuple, tuple] = {}
-    for e, (src, dst) in zip(edges, pairs):
+    for e, (src, dst) in zip(edges, pairs, strict=True):
         relation = e.relation if e.relation is not None else ("" if hetero else EDGE_TYPE)
         columns = (e.src_type, relation, e.dst_type)
         if all(isinstance(c, str) for c in columns):
@@ -120,8 +137,10 @@ def _relations(edges: list[EdgeBlock], pairs, hetero: bool) -> dict[tuple, tuple
 
 def _dedupe(src: np.ndarray, dst: np.ndarray, n_src: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct edges sorted by (dst, src)."""
-    code = np.unique(dst * max(n_src, 1) + src)
-    return code % max(n_src, 1), code // max(n_src, 1)
+    n_src = max(n_src, 1)
+    code = np.sort(dst * n_src + src)  # sort + neighbour test: 5x faster than np.unique here
+    code = code[np.concatenate([[True], code[1:] != code[:-1]])]
+    return code % n_src, code // n_src
 
 
 def _build_edges(relations, counts, hetero, reverse, directed, self_loop) -> dict[tuple, tuple]:
@@ -250,7 +269,9 @@ def _check_types(edges: list[EdgeBlock], blocks: list[NodeBlock]) -> list[str]:
     for b in blocks:
         if b.ntype not in found:
             known = ", ".join(map(repr, types))
-            message = f"node type {b.ntype!r} has no edges in {edges[0].table.path} (types: {known})"
+            message = (
+                f"node type {b.ntype!r} has no edges in {edges[0].table.path} (types: {known})"
+            )
             raise DataFormatError(b.table.path, message)
         if b.ntype in seen:
             message = f"node type {b.ntype!r} is also in {seen[b.ntype].table.path}"
@@ -281,6 +302,43 @@ def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock
         expected = "a node type with labels: " + (", ".join(labelled) or "none has")
         raise ConfigError("--target", target, expected)
     return block
+
+
+def check_options(split_ratio, seed, target, class_names, multilabel) -> dict:
+    """The options shared by the CSV loaders, checked; keyword arguments of build_graph_data."""
+    try:
+        ratio = tuple(float(x) for x in split_ratio)
+    except (TypeError, ValueError):
+        ratio = ()
+    if (
+        len(ratio) != 3
+        or not all(np.isfinite(x) and x >= 0 for x in ratio)
+        or abs(sum(ratio) - 1) > 1e-6
+        or ratio[0] == 0
+    ):
+        expected = "3 numbers >= 0 summing to 1, the first > 0 (train, val, test)"
+        raise ConfigError("--split-ratio", split_ratio, expected)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError("--seed", seed, "an integer >= 0")
+    if target is not None and not isinstance(target, str):
+        raise ConfigError("--target", target, "a node type name")
+    if class_names is not None:
+        names = list(class_names) if not isinstance(class_names, str) else None
+        if (
+            names is None
+            or len(names) < 2
+            or not all(isinstance(c, str) and c.strip() == c and c for c in names)
+            or len(set(names)) != len(names)
+        ):
+            expected = "a list of 2 or more distinct, non-empty class names"
+            raise ConfigError("class_names", class_names, expected)
+        class_names = names
+    if multilabel is not None and not isinstance(multilabel, bool):
+        raise ConfigError("multilabel", multilabel, "True, False or None")
+    return dict(
+        split_ratio=ratio, seed=int(seed), target=target, class_names=class_names,
+        multilabel=multilabel,
+    )  # fmt: skip
 
 
 def build_graph_data(

@@ -34,6 +34,7 @@ _MAGIC = {  # what a binary file probably is, to say so in the message
     b"PAR1": "a Parquet file",
     b"\x93NUMPY": "a NumPy .npy file",
 }
+_EMPTY = "empty file (expected a header row, then data rows)"
 _UNNAMED = "\0unnamed {}"  # internal name of a header cell left empty (cannot clash with a name)
 
 
@@ -57,26 +58,26 @@ def read_bytes(path: Path, what: str = "CSV file") -> bytes:
     return raw
 
 
-def check_text(path: Path, raw: bytes) -> bytes:
+def check_text(path: Path, raw: bytes, kind: str = "CSV", empty: str = _EMPTY) -> bytes:
     """``raw`` without a UTF-8 BOM, after checking that it is UTF-8 text and not empty."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataFormatError(path, "not a text CSV file: UTF-16 text (save it as UTF-8)")
+        raise DataFormatError(path, f"not a text {kind} file: UTF-16 text (save it as UTF-8)")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     nul = raw.find(b"\0")
     if nul >= 0:
-        kind = next((v for k, v in _MAGIC.items() if raw.startswith(k)), "binary data")
-        raise DataFormatError(path, f"not a text CSV file: {kind}", line=_line_at(raw, nul))
+        what = next((v for k, v in _MAGIC.items() if raw.startswith(k)), "binary data")
+        raise DataFormatError(path, f"not a text {kind} file: {what}")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataFormatError(
             path,
-            f"not a text CSV file: byte {raw[exc.start]:#04x} is not UTF-8 (save it as UTF-8)",
+            f"not a text {kind} file: byte {raw[exc.start]:#04x} is not UTF-8 (save it as UTF-8)",
             line=_line_at(raw, exc.start),
         ) from None
     if not raw.strip():
-        raise DataFormatError(path, "empty file (expected a header row, then data rows)")
+        raise DataFormatError(path, empty)
     return raw
 
 
@@ -110,8 +111,8 @@ class Table:
     def __init__(self, path: Path, sep: str | None = None) -> None:
         self.path = Path(path)
         self._raw = check_text(self.path, read_bytes(self.path))
-        self.sep = sep or self._guess_sep()
         self.notes: list[str] = []
+        self.sep = sep or self._guess_sep()
         records = self._records()
         try:
             self.header_line, header = next(records)
@@ -176,7 +177,8 @@ class Table:
     def _raise_field_count(self, line: int, count: int) -> None:
         expected = len(self.columns)
         hint = " (quote values that hold the separator)" if count > expected else ""
-        message = f"{count} fields, but the header has {expected}{hint}"
+        fields = "field" if count == 1 else "fields"
+        message = f"{count} {fields}, but the header has {expected}{hint}"
         raise DataFormatError(self.path, message, line=line)
 
     def _check_field_counts(self, rows=None) -> None:
@@ -234,8 +236,8 @@ class Table:
         text = str(exc)
         if "EOF inside string" in text:
             line = None
-            for line, _ in self._records():
-                pass
+            for record in self._records():
+                line = record[0]
             message = "a quoted field is not closed (a '\"' opens it, the file ends first)"
             raise DataFormatError(self.path, message, line=line) from None
         self._check_field_counts()
@@ -280,13 +282,15 @@ class Table:
         return out
 
     def number_lists(self, column: str, rows: np.ndarray) -> np.ndarray:
-        """Cells like ``"0.1, 0.2"`` or ``"[0.1,0.2]"`` at ``rows`` as ``(len(rows), D)`` float32."""
+        """List cells (``"0.1, 0.2"``, ``"[0.1,0.2]"``) at ``rows``: ``(len(rows), D)`` float32."""
         cells = pd.Series(self.strings(column)[rows], dtype=object).str.strip()
         inner = cells.str.removeprefix("[").str.removesuffix("]")
         sizes = (inner.str.count(",") + 1).to_numpy()
         odd = np.flatnonzero(sizes != sizes[0])
         if len(odd):
-            message = f"a list of {sizes[odd[0]]} numbers, but line {self.line(rows[0])} has {sizes[0]}"
+            message = (
+                f"a list of {sizes[odd[0]]} numbers, but line {self.line(rows[0])} has {sizes[0]}"
+            )
             raise self.error(message, row=rows[odd[0]], column=column, value=cells.iloc[odd[0]])
         joined = ",".join(inner.tolist())
         try:

@@ -62,7 +62,13 @@ class NodeClassifier(nn.Module):
         h = self.inputs(features)
         return h if getattr(self.net, "heterogeneous", False) else h[self.target_type]
 
+    def prepare_graph(self, graph):
+        """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run."""
+        prepare = getattr(self.net, "prepare_graph", None)
+        return graph if prepare is None else prepare(graph)
+
     def forward(self, graph, features: dict, get_attention: bool = False):
+        """Logits of the target nodes; with ``get_attention`` also the network's attention."""
         return self.net(graph, self._inputs(features), get_attention=get_attention)
 
     def embed(self, graph, features: dict) -> torch.Tensor:

@@ -1,0 +1,331 @@
+"""Graphs from the user's own CSV files: one edge file and node files.
+
+Edge file (``.csv``; ``.tsv`` is tab-separated; either may be gzipped): a header row, columns
+``src`` and ``dst`` (node ids: any strings, scoped per node type), optional ``relation``,
+``src_type`` and ``dst_type``. Without the type columns every node has the type
+:data:`~hetgat.data.NODE_TYPE` (or the one type the node files name). Other columns are ignored.
+
+Node files: columns ``id``, optional ``type``, ``label`` (a class name; empty means unlabelled;
+``a|b`` makes the data multi-label), ``split`` (``train``/``val``/``test``/empty) and features:
+every other column is a number, or one column ``feat`` holds a list (``"0.1, 0.2"`` or
+``"[0.1,0.2]"``). Sparse features come as scipy ``.npz`` files whose rows follow the node file.
+
+Nodes are numbered per type: node-file rows in file order, then ids that only occur in edges, in
+order of first appearance. Problems are reported as :class:`~hetgat.errors.DataFormatError` with
+file, editor line (the header is line 1), column and value; notes (ignored columns) go to the
+``hetgat`` logger at INFO level.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from hetgat.data import NODE_TYPE, GraphData
+from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data, check_options
+from hetgat.datasets._csvread import Table
+from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
+
+logger = logging.getLogger("hetgat")
+EDGE_COLUMNS = ("src", "dst", "relation", "src_type", "dst_type")
+NODE_COLUMNS = ("id", "type", "label", "split", "feat")
+
+
+def load_csv_graph(
+    edges: str | Path,
+    nodes=(),
+    *,
+    features=(),
+    target: str | None = None,
+    reverse: bool = True,
+    directed: bool = False,
+    self_loop: bool = True,
+    split_ratio: tuple[float, float, float] = (0.6, 0.2, 0.2),
+    seed: int = 0,
+    class_names: list[str] | None = None,
+    multilabel: bool | None = None,
+    name: str | None = None,
+) -> GraphData:
+    """Load a graph for node classification from an edge CSV file and node CSV files.
+
+    Parameters
+    ----------
+    edges : str or Path
+        The edge file (``.csv``, ``.tsv``, optionally ``.gz``).
+    nodes : sequence of (str or None, str or Path), optional
+        Node files as ``(type, path)``; ``type`` None when the file has a ``type`` column or the
+        graph has one node type (a bare path is accepted too). Default: none.
+    features : sequence of (str or None, str or Path), optional
+        Sparse features as ``(type, path.npz)`` (``scipy.sparse.save_npz``), one row per node-file
+        row of that type, in the same order. Default: none.
+    target : str, optional
+        The node type to classify. Default: None, the only type with labels.
+    reverse : bool, optional
+        Heterogeneous graphs: add the relation ``rev_<r>`` (dst_type → src_type) for every
+        relation ``r`` unless ``(dst_type, rev_<r>, src_type)`` exists or ``r`` is ``rev_<x>``
+        with ``(dst_type, x, src_type)`` present. Default: True.
+    directed : bool, optional
+        Homogeneous graphs: keep the edges as given instead of adding both directions.
+        Default: False.
+    self_loop : bool, optional
+        Homogeneous graphs: one self-loop per node (existing ones are not duplicated).
+        Default: True.
+    split_ratio : (float, float, float), optional
+        Train/val/test proportions of the stratified split made when no ``split`` column is
+        given (per class; multi-label: per first label). Default: (0.6, 0.2, 0.2).
+    seed : int, optional
+        Seed of that split. Default: 0.
+    class_names : list of str, optional
+        Use exactly these classes in this order (a saved run's schema). Default: None, the
+        labels found, in numeric order if all are numbers, else in string order.
+    multilabel : bool, optional
+        True: labels are ``|``-separated sets; False: a label is one class name even if it holds
+        ``|``. Default: None, multi-label if any label holds ``|``.
+    name : str, optional
+        Dataset name. Default: the edge file's name without extensions (``cora.csv.gz`` → cora).
+
+    Returns
+    -------
+    GraphData
+        Homogeneous graphs (one node type, one relation): edges sorted by (dst, src), without
+        duplicates. Heterogeneous ones: canonical edge types ``(src_type, relation, dst_type)``,
+        a relation without a ``relation`` column named ``"<src_type>-<dst_type>"``. ``node_ids``
+        are object arrays of ``str``. Only labelled nodes are in a mask.
+
+    Raises
+    ------
+    DataFormatError
+        A file's content is wrong (message with file, line, column and value).
+    DataNotFoundError
+        A file does not exist.
+    ConfigError
+        An option is wrong (unknown ``target``, bad ``split_ratio``, ...).
+    """
+    options = check_options(split_ratio, seed, target, class_names, multilabel)
+    node_specs = _pairs(nodes, "--nodes")
+    feature_specs = _pairs(features, "--features")
+    path = Path(edges)
+    if path.is_dir():
+        message = "is a folder, expected an edge CSV file (or a DGL CSVDataset folder)"
+        raise DataFormatError(path, message)
+    edge = _edge_block(path)
+    blocks = [b for ntype, p in node_specs for b in _node_blocks(ntype, Path(p))]
+    if isinstance(edge.src_type, str):  # untyped edges: the type the node files name, if one
+        named = sorted({b.ntype for b in blocks if b.ntype is not None})
+        if len(named) > 1:
+            message = f"node types {', '.join(named)} in node files, but the edges have no types"
+            raise DataFormatError(path, f"{message} (no src_type/dst_type columns)", line=1)
+        edge.src_type = edge.dst_type = named[0] if named else NODE_TYPE
+    types = _edge_types(edge)
+    for b in blocks:
+        if b.ntype is None:
+            if len(types) > 1:
+                message = "no 'type' column: give --nodes TYPE=PATH; the edges have node types"
+                raise b.table.error(f"{message} {', '.join(types)}")
+            b.ntype = types[0]
+    for ntype, p in feature_specs:
+        _attach_npz(Path(p), ntype, types, blocks)
+    for table in {id(t): t for t in [edge.table] + [b.table for b in blocks]}.values():
+        for note in table.notes:
+            logger.info(note)
+    return build_graph_data(
+        name or _stem(path), [edge], blocks, reverse=reverse, directed=directed,
+        self_loop=self_loop, **options,
+    )  # fmt: skip
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".csv", ".tsv", ".txt"):
+        name = name.removesuffix(suffix) if name.lower().endswith(suffix) else name
+    return name or path.name
+
+
+def _pairs(items, option: str) -> list[tuple[str | None, str | Path]]:
+    """``(type or None, path)`` pairs; a bare path stands for ``(None, path)``."""
+    if isinstance(items, (str, Path)):
+        items = [items]
+    out = []
+    for item in items:
+        if isinstance(item, (str, Path)):
+            item = (None, item)
+        if (
+            not isinstance(item, (tuple, list))
+            or len(item) != 2
+            or not (item[0] is None or isinstance(item[0], str))
+            or not isinstance(item[1], (str, Path))
+        ):
+            raise ConfigError(option, item, "PATH or (TYPE, PATH)")
+        out.append((item[0], item[1]))
+    return out
+
+
+def _missing(table: Table, required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        found = ", ".join(map(repr, table.columns))
+        what = "column" if len(missing) == 1 else "columns"
+        raise table.error(f"missing {what} {', '.join(map(repr, missing))} (found: {found})")
+
+
+def _names(table: Table, column: str, what: str) -> np.ndarray:
+    """A column of type or relation names, stripped of surrounding blanks, none empty."""
+    codes, uniques = pd.factorize(table.strings(column))  # few distinct names: strip those
+    names = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    blank = np.flatnonzero(np.isin(codes, np.flatnonzero(names == "")))
+    if len(blank):
+        raise table.error(
+            f"empty {what}", row=blank[0], column=column, value=uniques[codes[blank[0]]]
+        )
+    return names[codes]
+
+
+def _edge_block(path: Path) -> EdgeBlock:
+    table = Table(path)
+    _missing(table, ("src", "dst"))
+    has = {c: c in table.columns for c in EDGE_COLUMNS}
+    if has["src_type"] != has["dst_type"]:
+        one, other = ("src_type", "dst_type") if has["src_type"] else ("dst_type", "src_type")
+        raise table.error(f"a {one!r} column needs a {other!r} column too", column=one)
+    table.read()
+    ignored = [c for c in table.columns if c not in EDGE_COLUMNS]
+    if ignored:
+        table.notes.append(f"{path}: ignored columns {', '.join(map(repr, ignored))}")
+    typed = has["src_type"]
+    return EdgeBlock(
+        table,
+        src=table.strings("src"),  # blank ids are found among the distinct ids, in _csvbuild
+        dst=table.strings("dst"),
+        src_type=_names(table, "src_type", "node type") if typed else NODE_TYPE,
+        dst_type=_names(table, "dst_type", "node type") if typed else NODE_TYPE,
+        relation=_names(table, "relation", "relation name") if has["relation"] else None,
+    )
+
+
+def _edge_types(edge: EdgeBlock) -> list[str]:
+    found: set[str] = set()
+    for t in (edge.src_type, edge.dst_type):
+        found.update([t] if isinstance(t, str) else pd.unique(t))
+    return sorted(found)
+
+
+def split_values(table: Table, column: str) -> np.ndarray:
+    """``train``/``val``/``test``/``""`` per row (case and surrounding blanks ignored)."""
+    raw = table.strings(column)
+    values = pd.Series(raw, dtype=object).str.strip().str.lower().to_numpy(dtype=object)
+    bad = np.flatnonzero(~np.isin(values, ["train", "val", "test", ""]))
+    if len(bad):
+        message = "unknown split (expected train, val, test or empty)"
+        raise table.error(message, row=bad[0], column=column, value=raw[bad[0]])
+    return values
+
+
+def check_unique(table: Table, ids: np.ndarray, rows: np.ndarray, column: str) -> None:
+    """Raise at the second row of the first id that occurs twice."""
+    repeated = pd.Index(ids).duplicated()
+    if repeated.any():
+        j = int(np.flatnonzero(repeated)[0])
+        i = int(np.flatnonzero(ids == ids[j])[0])
+        first, second = table.lines([rows[i], rows[j]])
+        raise DataFormatError(
+            table.path, f"duplicate node id (also on line {first})", line=second, column=column,
+            value=ids[j],
+        )  # fmt: skip
+
+
+def _dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: list[str]):
+    """Feature columns at ``rows`` as float32; columns empty at all these rows are left out."""
+    kept = []
+    for c in columns:
+        cells = table.frame[c]
+        if cells.dtype == np.float64 or (cells.iloc[rows].str.strip() != "").any():
+            kept.append(c)
+        else:
+            notes.append(f"{table.path}: column {c!r} is empty, not a feature")
+    if "feat" in table.columns:
+        cells = pd.Series(table.strings("feat")[rows], dtype=object)
+        return table.number_lists("feat", rows) if (cells.str.strip() != "").any() else None
+    return table.numbers(kept, rows) if kept else None
+
+
+def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
+    table = Table(path)
+    _missing(table, ("id",))
+    feature_columns = [c for c in table.columns if c not in NODE_COLUMNS]
+    if "feat" in table.columns and feature_columns:
+        shown = ", ".join(map(repr, feature_columns))
+        message = f"both a 'feat' list column and feature columns ({shown}); keep one kind"
+        raise table.error(message, column="feat")
+    table.read(float_columns=feature_columns)
+    rows = np.arange(len(table.frame))
+    ids = table.nonempty("id", "node id")
+    groups = [(ntype, rows)]
+    if "type" in table.columns:
+        types = _names(table, "type", "node type")
+        if ntype is not None and (types != ntype).any():
+            k = int(np.flatnonzero(types != ntype)[0])
+            message = f"node type differs from the one given for this file ({ntype!r})"
+            raise table.error(message, row=k, column="type", value=types[k])
+        groups = [(t, np.flatnonzero(types == t)) for t in pd.unique(types)]
+    labels = table.strings("label") if "label" in table.columns else None
+    split = split_values(table, "split") if "split" in table.columns else None
+    blocks = []
+    for t, r in groups:
+        check_unique(table, ids[r], r, "id")
+        feats = _dense_features(table, feature_columns, r, table.notes)
+        blocks.append(
+            NodeBlock(
+                t,
+                table,
+                r,
+                ids[r],
+                labels=None if labels is None else labels[r],
+                split=None if split is None else split[r],
+                features=feats,
+                complete=feats is not None,
+            )  # fmt: skip
+        )
+    return blocks
+
+
+def _attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[NodeBlock]) -> None:
+    """Load sparse features of ``ntype`` into its node block."""
+    if ntype is None and len(types) > 1:
+        raise ConfigError(
+            "--features", str(path), "TYPE=PATH (node types: " + ", ".join(types) + ")"
+        )
+    ntype = types[0] if ntype is None else ntype
+    if ntype not in types:
+        raise ConfigError("--features", f"{ntype}={path}", "a node type among " + ", ".join(types))
+    block = next((b for b in blocks if b.ntype == ntype), None)
+    if block is None:
+        message = (
+            f"sparse features of type {ntype!r} need a node file of that type (rows follow it)"
+        )
+        raise ConfigError("--features", f"{ntype}={path}", message)
+    if not path.exists():
+        raise DataNotFoundError(f"{path}: no such file")
+    try:
+        matrix = sp.load_npz(path)
+    except Exception as exc:  # a damaged .npz can fail in many ways (zip, numpy, pickle refusal)
+        reason = str(exc).split(". ")[0] or type(exc).__name__
+        message = f"not a scipy.sparse .npz file ({reason})"
+        raise DataFormatError(path, message) from exc
+    if matrix.ndim != 2 or matrix.shape[0] != len(block.ids):
+        message = f"{matrix.shape[0]} rows, but {block.table.path} has {len(block.ids)} nodes"
+        raise DataFormatError(path, message + f" of type {ntype!r}")
+    if block.features is not None:
+        message = f"features of type {ntype!r} are also in {block.table.path}"
+        raise DataFormatError(path, message)
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    matrix.sum_duplicates()
+    bad = np.flatnonzero(~np.isfinite(matrix.data))
+    if len(bad):
+        row = int(np.searchsorted(matrix.indptr, bad[0], side="right")) - 1
+        message = f"non-finite value in row {row} (node {block.ids[row]!r})"
+        raise DataFormatError(path, message, value=float(matrix.data[bad[0]]))
+    block.features, block.complete = matrix, True
