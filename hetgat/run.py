@@ -153,6 +153,8 @@ class Run:
         from hetgat.datasets import load_graph
 
         args = {**self.source, **overrides}
+        if self.schema.multilabel:
+            args["multilabel"] = True
         data = load_graph(args.pop("spec"), class_names=list(self.schema.class_names), **args)
         check_compatible(self.schema, data.schema())
         return data

@@ -27,6 +27,7 @@ def load_graph(
     split_seed: int = 0,
     normalize_features: bool = True,
     class_names=None,
+    multilabel: bool | None = None,
 ):
     """Load the graph a GRAPH argument names.
 
@@ -54,6 +55,8 @@ def load_graph(
         Planetoid: row-normalise features.
     class_names : sequence of str, optional
         Map labels with this class order (reloading the data of a saved run).
+    multilabel : bool, optional
+        CSV graphs: labels are sets of classes joined by ``|`` (default: when any label has one).
     """
     path = Path(spec)
     if path.is_dir() or path.suffix in (".csv", ".tsv", ".gz") or path.exists():
@@ -71,7 +74,9 @@ def load_graph(
             if not (path / "meta.yaml").is_file():
                 raise HetgatError(f"{spec}: a folder GRAPH must hold a meta.yaml (DGL CSVDataset)")
             return csv.load_csv_folder(path, **common)
-        return csv.load_csv_graph(path, list(nodes), features=list(features), **common)
+        return csv.load_csv_graph(
+            path, list(nodes), features=list(features), multilabel=multilabel, **common
+        )
     source, sep, name = spec.partition(":")
     if not sep or not name:
         raise ConfigError("GRAPH", spec, f"an edge CSV file, a CSVDataset folder or {NAMED}")

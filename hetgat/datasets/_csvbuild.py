@@ -17,12 +17,12 @@ import torch
 
 from hetgat._dgl import dgl
 from hetgat.data import EDGE_TYPE, GraphData
+from hetgat.datasets._csvlabels import parse_labels, split_masks
 from hetgat.datasets._csvread import Table
 from hetgat.errors import ConfigError, DataFormatError
 from hetgat.nn.functional import sparse_csr
 
 logger = logging.getLogger("hetgat")
-SPLITS = ("train", "val", "test")
 
 
 @dataclass
@@ -163,92 +163,6 @@ def _build_edges(relations, counts, hetero, reverse, directed, self_loop) -> dic
     return out
 
 
-def _natural_order(names) -> list[str]:
-    """Class names in numeric order when all are numbers, else in string order."""
-    names = sorted(set(names))
-    try:
-        return sorted(names, key=lambda n: (float(n), n))
-    except ValueError:
-        return names
-
-
-def _labels(block: NodeBlock, n: int, class_names, multilabel):
-    """``(labels, class index used for stratification or -1, class names, multilabel)``."""
-    table, column = block.table, block.label_column
-    cells = pd.Series(block.labels, dtype=object).str.strip().to_numpy()
-    if multilabel is None:
-        multilabel = any("|" in c for c in cells)
-    if multilabel:
-        parts = [[p.strip() for p in c.split("|") if p.strip()] for c in cells]
-        cells = np.array(["|".join(p) for p in parts], dtype=object)
-    labelled = np.flatnonzero(cells != "")
-    if not len(labelled):
-        raise DataFormatError(table.path, "no node has a label", column=column)
-    if class_names is None:
-        found = [p for r in labelled for p in parts[r]] if multilabel else cells[labelled]
-        class_names = _natural_order(found)
-    if len(class_names) < 2:
-        message = "only one class among the labelled nodes; classification needs 2 or more"
-        raise DataFormatError(table.path, message, column=column, value=class_names[0])
-    index = pd.Index(class_names)
-    first = np.full(n, -1, dtype=np.int64)
-    if multilabel:
-        flat = [p for r in labelled for p in parts[r]]
-        owner = np.repeat(labelled, [len(parts[r]) for r in labelled])
-        cols = index.get_indexer(flat)
-    else:
-        flat, owner, cols = cells[labelled], labelled, index.get_indexer(cells[labelled])
-    if (cols < 0).any():
-        k = int(np.flatnonzero(cols < 0)[0])
-        shown = ", ".join(map(repr, class_names[:10])) + (", ..." if len(class_names) > 10 else "")
-        message = f"class not among the given class names ({shown})"
-        raise table.error(message, row=block.rows[owner[k]], column=column, value=flat[k])
-    if multilabel:
-        labels = torch.zeros(n, len(class_names), dtype=torch.float32)
-        labels[torch.from_numpy(owner), torch.from_numpy(cols)] = 1.0
-        starts = np.concatenate([[0], np.cumsum([len(parts[r]) for r in labelled])[:-1]])
-        first[labelled] = cols[starts]
-    else:
-        first[labelled] = cols
-        labels = torch.from_numpy(first.copy())
-    return labels, first, list(class_names), multilabel
-
-
-def stratified_split(classes: np.ndarray, ids: np.ndarray, ratio, seed: int) -> np.ndarray:
-    """0 (train), 1 (val) or 2 (test) for every node, per class in the ``ratio`` proportions.
-
-    Within a class, nodes are put in id order before the seeded shuffle, so the split depends on
-    the ids, labels and seed only, not on the row order of the files. A class of ``n`` nodes gets
-    ``round(n * r_train)`` training nodes and ``round(n * (r_train + r_val))`` minus that for
-    validation; the rest is test.
-    """
-    rng = np.random.default_rng(seed)
-    out = np.empty(len(classes), dtype=np.int8)
-    order = np.argsort(ids, kind="stable")
-    order = order[np.argsort(classes[order], kind="stable")]
-    for c in np.unique(classes):
-        members = rng.permutation(order[classes[order] == c])
-        n = len(members)
-        t, v = (int(np.floor(n * x + 0.5)) for x in (ratio[0], ratio[0] + ratio[1]))
-        out[members[:t]], out[members[t:v]], out[members[v:]] = 0, 1, 2
-    return out
-
-
-def _masks(block: NodeBlock, first: np.ndarray, ids: np.ndarray, ratio, seed) -> list[torch.Tensor]:
-    labelled = first >= 0
-    split = np.full(len(first), -1, dtype=np.int8)
-    if block.split is not None:
-        for k, name in enumerate(SPLITS):
-            split[: len(block.split)][block.split == name] = k
-        split[~labelled] = -1
-        if not (split == 0).any():
-            message = "no labelled node is in the training split"
-            raise DataFormatError(block.table.path, message, column=block.split_column)
-    else:
-        split[labelled] = stratified_split(first[labelled], ids[labelled], ratio, seed)
-    return [torch.from_numpy(split == k) for k in range(3)]
-
-
 def _features(block: NodeBlock) -> torch.Tensor:
     feats = block.features
     if sp.issparse(feats):
@@ -294,6 +208,11 @@ def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock
     if target is None and len(labelled) > 1:
         raise ConfigError("--target", None, "one of the labelled types " + ", ".join(labelled))
     if target is None and not labelled:
+        block = next((b for b in blocks.values() if b.labels is not None), None)
+        if block is not None:
+            raise DataFormatError(
+                block.table.path, "no node has a label", column=block.label_column
+            )
         paths = [str(b.table.path) for b in blocks.values()]
         raise ConfigError("--nodes", paths, "a node file with a 'label' column of class names")
     target = labelled[0] if target is None else target
@@ -302,43 +221,6 @@ def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock
         expected = "a node type with labels: " + (", ".join(labelled) or "none has")
         raise ConfigError("--target", target, expected)
     return block
-
-
-def check_options(split_ratio, seed, target, class_names, multilabel) -> dict:
-    """The options shared by the CSV loaders, checked; keyword arguments of build_graph_data."""
-    try:
-        ratio = tuple(float(x) for x in split_ratio)
-    except (TypeError, ValueError):
-        ratio = ()
-    if (
-        len(ratio) != 3
-        or not all(np.isfinite(x) and x >= 0 for x in ratio)
-        or abs(sum(ratio) - 1) > 1e-6
-        or ratio[0] == 0
-    ):
-        expected = "3 numbers >= 0 summing to 1, the first > 0 (train, val, test)"
-        raise ConfigError("--split-ratio", split_ratio, expected)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError("--seed", seed, "an integer >= 0")
-    if target is not None and not isinstance(target, str):
-        raise ConfigError("--target", target, "a node type name")
-    if class_names is not None:
-        names = list(class_names) if not isinstance(class_names, str) else None
-        if (
-            names is None
-            or len(names) < 2
-            or not all(isinstance(c, str) and c.strip() == c and c for c in names)
-            or len(set(names)) != len(names)
-        ):
-            expected = "a list of 2 or more distinct, non-empty class names"
-            raise ConfigError("class_names", class_names, expected)
-        class_names = names
-    if multilabel is not None and not isinstance(multilabel, bool):
-        raise ConfigError("multilabel", multilabel, "True, False or None")
-    return dict(
-        split_ratio=ratio, seed=int(seed), target=target, class_names=class_names,
-        multilabel=multilabel,
-    )  # fmt: skip
 
 
 def build_graph_data(
@@ -369,8 +251,19 @@ def build_graph_data(
     )
     block = _target(target, types, blocks)
     n = counts[block.ntype]
-    labels, first, class_names, multilabel = _labels(block, n, class_names, multilabel)
-    masks = _masks(block, first, node_ids[block.ntype], split_ratio, seed)
+    labels, first, class_names, multilabel = parse_labels(
+        block.labels, n, class_names, multilabel, block.table, block.rows, block.label_column
+    )
+    masks = split_masks(
+        block.split,
+        first,
+        node_ids[block.ntype],
+        split_ratio,
+        seed,
+        block.table,
+        block.split_column,
+        block.label_column,
+    )
     for b in nodes:
         if b is not block and _has_labels(b):
             note = "%s: ignored the labels of type %r (the target is %r)"

@@ -76,7 +76,7 @@ def check_text(path: Path, raw: bytes, kind: str = "CSV", empty: str = _EMPTY) -
             f"not a text {kind} file: byte {raw[exc.start]:#04x} is not UTF-8 (save it as UTF-8)",
             line=_line_at(raw, exc.start),
         ) from None
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise DataFormatError(path, empty)
     return raw
 
@@ -135,7 +135,7 @@ class Table:
         name = self.path.name.lower().removesuffix(".gz")
         if name.endswith(".tsv"):
             return "\t"
-        head = self._raw.lstrip(b"\r\n")[:65536].split(b"\n", 1)[0]
+        head = self._raw[:65536].lstrip(b"\r\n \t").split(b"\n", 1)[0]
         for sep in (b",", b"\t", b";"):
             if sep in head:
                 if sep != b",":
@@ -195,10 +195,18 @@ class Table:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return pd.read_csv(
-                io.BytesIO(self._raw), sep=self.sep, header=0, names=self._names, dtype=dtype,
-                na_filter=False, keep_default_na=False, index_col=False, engine="c",
-                encoding="utf-8", skip_blank_lines=True,
-            )  # fmt: skip
+                io.BytesIO(self._raw),
+                sep=self.sep,
+                header=0,
+                names=self._names,
+                dtype=dtype,
+                na_filter=False,
+                keep_default_na=False,
+                index_col=False,
+                engine="c",
+                encoding="utf-8",
+                skip_blank_lines=True,
+            )
 
     def read(self, float_columns=()) -> pd.DataFrame:
         """Parse the data rows; ``float_columns`` are tried as numbers (fallback: ``str``)."""
@@ -250,15 +258,41 @@ class Table:
             values = self._pandas(dict.fromkeys(self._names, str))[column]
         return values.to_numpy(dtype=object)
 
-    def nonempty(self, column: str, what: str, rows=None) -> np.ndarray:
-        """``strings(column)`` (at ``rows``), raising at the first blank cell."""
+    def nonempty(self, column: str, what: str) -> np.ndarray:
+        """``strings(column)``, raising at the first blank cell (empty or only blanks)."""
         values = self.strings(column)
-        values = values if rows is None else values[rows]
         blank = np.flatnonzero(pd.Series(values, dtype=object).str.strip().to_numpy() == "")
         if len(blank):
-            row = blank[0] if rows is None else rows[blank[0]]
-            raise self.error(f"empty {what}", row=row, column=column, value=values[blank[0]])
+            raise self.error(f"empty {what}", row=blank[0], column=column, value=values[blank[0]])
         return values
+
+    def require(self, columns: tuple[str, ...]) -> None:
+        """Raise at the header unless every one of ``columns`` is there."""
+        missing = [c for c in columns if c not in self.columns]
+        if missing:
+            found = ", ".join(map(repr, self.columns))
+            what = "column" if len(missing) == 1 else "columns"
+            raise self.error(f"missing {what} {', '.join(map(repr, missing))} (found: {found})")
+
+    def names(self, column: str, what: str) -> np.ndarray:
+        """A column of type or relation names, stripped of surrounding blanks, none empty."""
+        codes, uniques = pd.factorize(self.strings(column))  # few distinct names: strip those
+        names = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+        blank = np.flatnonzero(np.isin(codes, np.flatnonzero(names == "")))
+        if len(blank):
+            value = uniques[codes[blank[0]]]
+            raise self.error(f"empty {what}", row=blank[0], column=column, value=value)
+        return names[codes]
+
+    def check_unique(self, ids: np.ndarray, rows: np.ndarray, column: str) -> None:
+        """Raise at the second row of the first id that occurs twice (naming the first)."""
+        repeated = pd.Index(ids).duplicated()
+        if repeated.any():
+            j = int(np.flatnonzero(repeated)[0])
+            i = int(np.flatnonzero(ids == ids[j])[0])
+            first, second = self.lines([rows[i], rows[j]])
+            message = f"duplicate node id (also on line {first})"
+            raise DataFormatError(self.path, message, line=second, column=column, value=ids[j])
 
     def numbers(self, columns: list[str], rows: np.ndarray) -> np.ndarray:
         """The cells of ``columns`` at ``rows`` as ``(len(rows), len(columns))`` float32.

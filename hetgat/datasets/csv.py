@@ -26,10 +26,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from hetgat.data import NODE_TYPE, GraphData
-from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data, check_options
+from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data
+from hetgat.datasets._csvlabels import check_options
 from hetgat.datasets._csvread import Table
+from hetgat.datasets.csvdataset import load_csv_folder
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
 
+__all__ = ["load_csv_graph", "load_csv_folder"]
 logger = logging.getLogger("hetgat")
 EDGE_COLUMNS = ("src", "dst", "relation", "src_type", "dst_type")
 NODE_COLUMNS = ("id", "type", "label", "split", "feat")
@@ -91,10 +94,12 @@ def load_csv_graph(
     Returns
     -------
     GraphData
-        Homogeneous graphs (one node type, one relation): edges sorted by (dst, src), without
-        duplicates. Heterogeneous ones: canonical edge types ``(src_type, relation, dst_type)``,
-        a relation without a ``relation`` column named ``"<src_type>-<dst_type>"``. ``node_ids``
-        are object arrays of ``str``. Only labelled nodes are in a mask.
+        Homogeneous graphs (one node type, one relation; named :data:`~hetgat.data.NODE_TYPE`
+        and :data:`~hetgat.data.EDGE_TYPE` unless the files name them): edges sorted by
+        (dst, src), without duplicates. Heterogeneous ones: canonical edge types
+        ``(src_type, relation, dst_type)``, sorted by (dst, src) within each, without duplicates;
+        without a ``relation`` column a relation is named ``"<src_type>-<dst_type>"``.
+        ``node_ids`` are object arrays of ``str``. Only labelled nodes are in a mask.
 
     Raises
     ------
@@ -118,7 +123,7 @@ def load_csv_graph(
         named = sorted({b.ntype for b in blocks if b.ntype is not None})
         if len(named) > 1:
             message = f"node types {', '.join(named)} in node files, but the edges have no types"
-            raise DataFormatError(path, f"{message} (no src_type/dst_type columns)", line=1)
+            raise edge.table.error(f"{message} (no src_type/dst_type columns)")
         edge.src_type = edge.dst_type = named[0] if named else NODE_TYPE
     types = _edge_types(edge)
     for b in blocks:
@@ -133,9 +138,14 @@ def load_csv_graph(
         for note in table.notes:
             logger.info(note)
     return build_graph_data(
-        name or _stem(path), [edge], blocks, reverse=reverse, directed=directed,
-        self_loop=self_loop, **options,
-    )  # fmt: skip
+        name or _stem(path),
+        [edge],
+        blocks,
+        reverse=reverse,
+        directed=directed,
+        self_loop=self_loop,
+        **options,
+    )
 
 
 def _stem(path: Path) -> str:
@@ -164,29 +174,9 @@ def _pairs(items, option: str) -> list[tuple[str | None, str | Path]]:
     return out
 
 
-def _missing(table: Table, required: tuple[str, ...]) -> None:
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        found = ", ".join(map(repr, table.columns))
-        what = "column" if len(missing) == 1 else "columns"
-        raise table.error(f"missing {what} {', '.join(map(repr, missing))} (found: {found})")
-
-
-def _names(table: Table, column: str, what: str) -> np.ndarray:
-    """A column of type or relation names, stripped of surrounding blanks, none empty."""
-    codes, uniques = pd.factorize(table.strings(column))  # few distinct names: strip those
-    names = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
-    blank = np.flatnonzero(np.isin(codes, np.flatnonzero(names == "")))
-    if len(blank):
-        raise table.error(
-            f"empty {what}", row=blank[0], column=column, value=uniques[codes[blank[0]]]
-        )
-    return names[codes]
-
-
 def _edge_block(path: Path) -> EdgeBlock:
     table = Table(path)
-    _missing(table, ("src", "dst"))
+    table.require(("src", "dst"))
     has = {c: c in table.columns for c in EDGE_COLUMNS}
     if has["src_type"] != has["dst_type"]:
         one, other = ("src_type", "dst_type") if has["src_type"] else ("dst_type", "src_type")
@@ -200,9 +190,9 @@ def _edge_block(path: Path) -> EdgeBlock:
         table,
         src=table.strings("src"),  # blank ids are found among the distinct ids, in _csvbuild
         dst=table.strings("dst"),
-        src_type=_names(table, "src_type", "node type") if typed else NODE_TYPE,
-        dst_type=_names(table, "dst_type", "node type") if typed else NODE_TYPE,
-        relation=_names(table, "relation", "relation name") if has["relation"] else None,
+        src_type=table.names("src_type", "node type") if typed else NODE_TYPE,
+        dst_type=table.names("dst_type", "node type") if typed else NODE_TYPE,
+        relation=table.names("relation", "relation name") if has["relation"] else None,
     )
 
 
@@ -224,19 +214,6 @@ def split_values(table: Table, column: str) -> np.ndarray:
     return values
 
 
-def check_unique(table: Table, ids: np.ndarray, rows: np.ndarray, column: str) -> None:
-    """Raise at the second row of the first id that occurs twice."""
-    repeated = pd.Index(ids).duplicated()
-    if repeated.any():
-        j = int(np.flatnonzero(repeated)[0])
-        i = int(np.flatnonzero(ids == ids[j])[0])
-        first, second = table.lines([rows[i], rows[j]])
-        raise DataFormatError(
-            table.path, f"duplicate node id (also on line {first})", line=second, column=column,
-            value=ids[j],
-        )  # fmt: skip
-
-
 def _dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: list[str]):
     """Feature columns at ``rows`` as float32; columns empty at all these rows are left out."""
     kept = []
@@ -254,7 +231,7 @@ def _dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: l
 
 def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
     table = Table(path)
-    _missing(table, ("id",))
+    table.require(("id",))
     feature_columns = [c for c in table.columns if c not in NODE_COLUMNS]
     if "feat" in table.columns and feature_columns:
         shown = ", ".join(map(repr, feature_columns))
@@ -265,7 +242,7 @@ def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
     ids = table.nonempty("id", "node id")
     groups = [(ntype, rows)]
     if "type" in table.columns:
-        types = _names(table, "type", "node type")
+        types = table.names("type", "node type")
         if ntype is not None and (types != ntype).any():
             k = int(np.flatnonzero(types != ntype)[0])
             message = f"node type differs from the one given for this file ({ntype!r})"
@@ -275,7 +252,7 @@ def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
     split = split_values(table, "split") if "split" in table.columns else None
     blocks = []
     for t, r in groups:
-        check_unique(table, ids[r], r, "id")
+        table.check_unique(ids[r], r, "id")
         feats = _dense_features(table, feature_columns, r, table.notes)
         blocks.append(
             NodeBlock(
@@ -287,7 +264,7 @@ def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
                 split=None if split is None else split[r],
                 features=feats,
                 complete=feats is not None,
-            )  # fmt: skip
+            )
         )
     return blocks
 
@@ -303,14 +280,14 @@ def _attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[No
         raise ConfigError("--features", f"{ntype}={path}", "a node type among " + ", ".join(types))
     block = next((b for b in blocks if b.ntype == ntype), None)
     if block is None:
-        message = (
-            f"sparse features of type {ntype!r} need a node file of that type (rows follow it)"
-        )
-        raise ConfigError("--features", f"{ntype}={path}", message)
+        expected = f"a node file of type {ntype!r} too (the .npz rows follow its rows)"
+        raise ConfigError("--features", f"{ntype}={path}", expected)
     if not path.exists():
         raise DataNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataFormatError(path, "is a folder, expected a .npz file")
     try:
-        matrix = sp.load_npz(path)
+        matrix = sp.csr_matrix(sp.load_npz(path), dtype=np.float32)
     except Exception as exc:  # a damaged .npz can fail in many ways (zip, numpy, pickle refusal)
         reason = str(exc).split(". ")[0] or type(exc).__name__
         message = f"not a scipy.sparse .npz file ({reason})"
@@ -321,7 +298,6 @@ def _attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[No
     if block.features is not None:
         message = f"features of type {ntype!r} are also in {block.table.path}"
         raise DataFormatError(path, message)
-    matrix = sp.csr_matrix(matrix, dtype=np.float32)
     matrix.sum_duplicates()
     bad = np.flatnonzero(~np.isfinite(matrix.data))
     if len(bad):

@@ -30,9 +30,9 @@ import pandas as pd
 import yaml
 
 from hetgat.data import EDGE_TYPE, NODE_TYPE, GraphData
-from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data, check_options
+from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data
+from hetgat.datasets._csvlabels import check_options
 from hetgat.datasets._csvread import Table, check_text, read_bytes
-from hetgat.datasets.csv import _missing, check_unique
 from hetgat.errors import DataFormatError, DataNotFoundError
 
 logger = logging.getLogger("hetgat")
@@ -60,7 +60,7 @@ def load_csv_folder(
     Parameters
     ----------
     path : str or Path
-        The folder holding ``meta.yaml``.
+        The folder holding ``meta.yaml`` (or that file itself).
     target, reverse, directed, self_loop, split_ratio, seed, class_names
         As in :func:`hetgat.datasets.csv.load_csv_graph`. The masks, when a node file has
         ``*_mask`` columns, replace the generated split (a missing mask column means all False).
@@ -74,13 +74,15 @@ def load_csv_folder(
     """
     options = check_options(split_ratio, seed, target, class_names, None)
     folder = Path(path)
+    if folder.name == "meta.yaml" and folder.is_file():
+        folder = folder.parent
     if not folder.exists():
         raise DataNotFoundError(f"{folder}: no such folder")
     if not folder.is_dir():
         raise DataFormatError(folder, "not a folder (a CSVDataset is a folder with a meta.yaml)")
     meta = _Meta(folder / "meta.yaml")
     sep = meta.separator()
-    blocks = [_node_block(folder, sep, entry) for i, entry in meta.entries("node_data")]
+    blocks = [_node_block(folder, sep, entry) for _, entry in meta.entries("node_data")]
     ntypes = {b.ntype: i for i, b in enumerate(blocks)}
     if len(ntypes) < len(blocks):
         i = next(i for i, b in enumerate(blocks) if ntypes[b.ntype] != i)
@@ -101,9 +103,14 @@ def load_csv_folder(
             logger.info(note)
     name = name or meta.data.get("dataset_name") or folder.resolve().name
     return build_graph_data(
-        str(name), edges, blocks, reverse=reverse, directed=directed, self_loop=self_loop,
+        str(name),
+        edges,
+        blocks,
+        reverse=reverse,
+        directed=directed,
+        self_loop=self_loop,
         **options,
-    )  # fmt: skip
+    )
 
 
 class _Meta:
@@ -167,8 +174,8 @@ class _Meta:
             for k, v in entry.items():
                 if k not in known:
                     logger.info("%s: %s[%d]: ignored key %r", self.path, key, i, k)
-                elif not isinstance(v, str) and k != "etype":
-                    raise self.error("expected a string", key, i, k, value=v)
+                elif k != "etype" and not (isinstance(v, str) and v.strip()):
+                    raise self.error("expected a non-empty string", key, i, k, value=v)
             yield i, entry
 
     def etype(self, i: int, entry: dict) -> tuple[str, str, str]:
@@ -202,12 +209,12 @@ def _node_block(folder: Path, sep: str, entry: dict) -> NodeBlock:
     table = Table(folder / entry["file_name"], sep=sep)
     id_field = entry.get("node_id_field", "node_id")
     graph_field = entry.get("graph_id_field", "graph_id")
-    _missing(table, (id_field,))
+    table.require((id_field,))
     table.read()
     _one_graph(table, graph_field)
     rows = np.arange(len(table.frame))
     ids = table.nonempty(id_field, "node id")
-    check_unique(table, ids, rows, id_field)
+    table.check_unique(ids, rows, id_field)
     masks = [m for m in MASKS if m in table.columns]
     split = _split(table, masks) if masks else None
     feats = None
@@ -215,10 +222,16 @@ def _node_block(folder: Path, sep: str, entry: dict) -> NodeBlock:
         feats = table.number_lists("feat", rows)
     _ignored(table, (id_field, graph_field, "label", "feat", *MASKS))
     return NodeBlock(
-        entry.get("ntype", NODE_TYPE).strip(), table, rows, ids,
+        entry.get("ntype", NODE_TYPE).strip(),
+        table,
+        rows,
+        ids,
         labels=table.strings("label") if "label" in table.columns else None,
-        split=split, features=feats, complete=True, split_column=masks[0] if masks else "split",
-    )  # fmt: skip
+        split=split,
+        features=feats,
+        complete=True,
+        split_column=masks[0] if masks else "split",
+    )
 
 
 def _split(table: Table, masks: list[str]) -> np.ndarray:
@@ -246,12 +259,17 @@ def _edge_block(folder: Path, sep: str, entry: dict, etype) -> EdgeBlock:
     table = Table(folder / entry["file_name"], sep=sep)
     src_field, dst_field = entry.get("src_id_field", "src_id"), entry.get("dst_id_field", "dst_id")
     graph_field = entry.get("graph_id_field", "graph_id")
-    _missing(table, (src_field, dst_field))
+    table.require((src_field, dst_field))
     table.read()
     _one_graph(table, graph_field)
     _ignored(table, (src_field, dst_field, graph_field))
     return EdgeBlock(
-        table, src=table.nonempty(src_field, "node id"), dst=table.nonempty(dst_field, "node id"),
-        src_type=etype[0], relation=etype[1], dst_type=etype[2],
-        src_column=src_field, dst_column=dst_field,
-    )  # fmt: skip
+        table,
+        src=table.strings(src_field),
+        dst=table.strings(dst_field),
+        src_type=etype[0],
+        relation=etype[1],
+        dst_type=etype[2],
+        src_column=src_field,
+        dst_column=dst_field,
+    )
