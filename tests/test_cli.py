@@ -199,11 +199,15 @@ def test_missing_dataset_is_one_error_line(tmp_path):
             ["fit", "planetoid:cora", "--model", "gcn"],
             "Error: Invalid value for '--model': 'gcn' is not one of 'gat', 'gatv2'.",
         ),
-        (["fit", "cora"], "Error: GRAPH: expected an edge CSV file, a CSVDataset folder or "
-            "planetoid:cora|citeseer|pubmed, got 'cora'"),
+        (
+            ["fit", "cora"],
+            "Error: GRAPH: expected an edge CSV file, a CSVDataset folder or "
+            "planetoid:cora|citeseer|pubmed, got 'cora'",
+        ),
         (
             ["fit", "zinc:cora"],
-            "Error: GRAPH: expected a source among planetoid (e.g. planetoid:cora), got 'zinc:cora'",
+            "Error: GRAPH: expected a source among planetoid (e.g. planetoid:cora), "
+            "got 'zinc:cora'",
         ),
         (["fit"], "Error: Missing argument 'GRAPH'."),
     ],
@@ -236,8 +240,22 @@ def test_attention_command_equals_fit_table(tmp_path, cora_run):
 def test_attention_filters(tmp_path, cora_run):
     full = pd.read_csv(cora_run / "attention.csv", dtype={"src": str, "dst": str, "head": str})
     out = tmp_path / "top.csv"
-    result = run_cli("attention", str(cora_run), "-o", str(out), "--layer", "0", "--head", "3",
-                     "--node", "0", "--node", "633", "--top-k", "2")
+    result = run_cli(
+        "attention",
+        str(cora_run),
+        "-o",
+        str(out),
+        "--layer",
+        "0",
+        "--head",
+        "3",
+        "--node",
+        "0",
+        "--node",
+        "633",
+        "--top-k",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     top = pd.read_csv(out, dtype={"src": str, "dst": str, "head": str})
     assert set(top["dst"]) == {"0", "633"}
@@ -289,8 +307,9 @@ def test_inspect_cora():
     assert "node -[edge]-> node" in result.output
     result = run_cli("inspect", "planetoid:cora", "--data-dir", EXAMPLE, "--json")
     info = json.loads(result.output)
-    assert info["node_types"] == [{"type": "node", "nodes": 2708, "features": 1433,
-                                   "sparse_features": True, "isolated": 0}]
+    assert info["node_types"] == [
+        {"type": "node", "nodes": 2708, "features": 1433, "sparse_features": True, "isolated": 0}
+    ]
     edge = info["edge_types"][0]
     assert edge["edges"] == 13264 and edge["self_loops"] == 2708
     assert edge["in_degree"]["max"] == 168

@@ -583,7 +583,7 @@ def test_sparse_feature_errors(tmp_path):
             "test), got 'abc'",
         ),
         ({"seed": -1}, "--split-seed: expected an integer >= 0, got -1"),
-        ({"seed": 1.5}, "--seed: expected an integer >= 0, got 1.5"),
+        ({"seed": 1.5}, "--split-seed: expected an integer >= 0, got 1.5"),
         (
             {"class_names": ["A"]},
             "class_names: expected a list of 2 or more distinct, non-empty class names, got ['A']",
