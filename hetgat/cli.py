@@ -154,9 +154,10 @@ def graph_options(func):
             help="Named datasets: folder with the files [default: $HETGAT_DATA/...].",
         ),
         click.option(
-            "--no-normalize",
-            is_flag=True,
-            help="Planetoid: keep raw features (default: row-normalised).",
+            "--normalize/--no-normalize",
+            "normalize",
+            default=None,
+            help="Row-normalise features [default: on for Planetoid, off for CSV].",
         ),
     ]
     for option in reversed(options):
@@ -178,7 +179,7 @@ def _source(
     split_ratio,
     split_seed,
     data_dir,
-    no_normalize,
+    normalize,
 ) -> dict:
     """The arguments of ``load_graph``, paths made absolute so a run folder can reload them."""
     is_path = os.path.exists(graph) or graph.endswith((".csv", ".tsv", ".gz"))
@@ -192,7 +193,7 @@ def _source(
         "directed": directed,
         "split_ratio": list(split_ratio),
         "split_seed": split_seed,
-        "normalize_features": not no_normalize,
+        "normalize_features": normalize,
     }
 
 
@@ -317,7 +318,7 @@ def fit(
     split_ratio,
     split_seed,
     data_dir,
-    no_normalize,
+    normalize,
     model_name,
     hidden,
     heads,
@@ -380,7 +381,7 @@ def fit(
         split_ratio,
         split_seed,
         data_dir,
-        no_normalize,
+        normalize,
     )
     data = _load(source)
     _info(data.summary(), quiet)

@@ -85,31 +85,48 @@ def _label_counts(data: GraphData) -> list[dict]:
     return rows
 
 
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    """Columns sized to their content; the first left-aligned, the others right-aligned."""
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    ]
+
+
 def format_summary(info: dict) -> str:
     """The summary as aligned plain text."""
-    lines = [
-        f"{info['name']}: target node type {info['target_type']!r}"
-        + (" (multi-label)" if info["multilabel"] else "")
-    ]
-    lines.append("")
-    lines.append(f"{'node type':<20} {'nodes':>10} {'features':>10} {'isolated':>10}")
+    title = f"{info['name']}: target node type {info['target_type']!r}"
+    lines = [title + (" (multi-label)" if info["multilabel"] else ""), ""]
+    rows = []
     for n in info["node_types"]:
         feats = "learned" if n["features"] is None else str(n["features"])
-        if n["sparse_features"]:
-            feats += " (sparse)"
-        lines.append(f"{n['type']:<20} {n['nodes']:>10} {feats:>10} {n['isolated']:>10}")
-    lines.append("")
-    lines.append(f"{'edge type':<44} {'edges':>10} {'in-degree min/median/mean/max':>32}")
-    for e in info["edge_types"]:
-        name = f"{e['src_type']} -[{e['edge_type']}]-> {e['dst_type']}"
-        d = e["in_degree"]
-        deg = f"{d['min']}/{d['median']:g}/{d['mean']:g}/{d['max']}"
-        loops = f" (+{e['self_loops']} self-loops)" if e["self_loops"] else ""
-        lines.append(f"{name:<44} {e['edges']:>10} {deg:>32}{loops}")
-    lines.append("")
-    lines.append(f"{'class':<20} {'total':>8} {'train':>8} {'val':>8} {'test':>8}")
-    for r in info["labels"]:
-        lines.append(
-            f"{r['class']:<20} {r['total']:>8} {r['train']:>8} {r['val']:>8} {r['test']:>8}"
+        rows.append(
+            [
+                n["type"],
+                n["nodes"],
+                feats + (" sparse" if n["sparse_features"] else ""),
+                n["isolated"],
+            ]
         )
+    lines += _table(["node type", "nodes", "features", "isolated"], rows) + [""]
+    rows = []
+    for e in info["edge_types"]:
+        d = e["in_degree"]
+        rows.append(
+            [
+                f"{e['src_type']} -[{e['edge_type']}]-> {e['dst_type']}",
+                e["edges"],
+                e["self_loops"],
+                f"{d['min']}/{d['median']:g}/{d['mean']:g}/{d['max']}",
+            ]
+        )
+    header = ["edge type", "edges", "self-loops", "in-degree min/median/mean/max"]
+    lines += _table(header, rows) + [""]
+    rows = [[r["class"], r["total"], r["train"], r["val"], r["test"]] for r in info["labels"]]
+    lines += _table(["class", "total", "train", "val", "test"], rows)
     return "\n".join(lines)

@@ -202,11 +202,11 @@ def test_missing_dataset_is_one_error_line(tmp_path):
         (
             ["fit", "cora"],
             "Error: GRAPH: expected an edge CSV file, a CSVDataset folder or "
-            "planetoid:cora|citeseer|pubmed, got 'cora'",
+            "planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm, got 'cora'",
         ),
         (
             ["fit", "zinc:cora"],
-            "Error: GRAPH: expected a source among planetoid (e.g. planetoid:cora), "
+            "Error: GRAPH: expected a source among planetoid, hgb, han (e.g. planetoid:cora), "
             "got 'zinc:cora'",
         ),
         (["fit"], "Error: Missing argument 'GRAPH'."),

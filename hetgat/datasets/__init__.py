@@ -10,8 +10,8 @@ from pathlib import Path
 
 from hetgat.errors import ConfigError, HetgatError
 
-SOURCES = ("planetoid",)
-NAMED = "planetoid:cora|citeseer|pubmed"
+SOURCES = ("planetoid", "hgb", "han")
+NAMED = "planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm"
 
 
 def load_graph(
@@ -25,11 +25,11 @@ def load_graph(
     directed: bool = False,
     split_ratio=(0.6, 0.2, 0.2),
     split_seed: int = 0,
-    normalize_features: bool = True,
+    normalize_features: bool | None = None,
     class_names=None,
     multilabel: bool | None = None,
 ):
-    """Load the graph a GRAPH argument names.
+    """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
     Parameters
     ----------
@@ -51,8 +51,9 @@ def load_graph(
         CSV graphs without a ``split`` column: the stratified train/val/test split.
     split_seed : int, default 0
         Seed of that split (fixed apart from the training seed, so runs share one split).
-    normalize_features : bool, default True
-        Planetoid: row-normalise features.
+    normalize_features : bool, optional
+        Row-normalise the features of every node type; default on for Planetoid (Kipf's
+        preprocessing), off for CSV graphs (the user's values as given).
     class_names : sequence of str, optional
         Map labels with this class order (reloading the data of a saved run).
     multilabel : bool, optional
@@ -73,17 +74,38 @@ def load_graph(
         if path.is_dir():
             if not (path / "meta.yaml").is_file():
                 raise HetgatError(f"{spec}: a folder GRAPH must hold a meta.yaml (DGL CSVDataset)")
-            return csv.load_csv_folder(path, **common)
-        return csv.load_csv_graph(
-            path, list(nodes), features=list(features), multilabel=multilabel, **common
-        )
+            data = csv.load_csv_folder(path, **common)
+        else:
+            data = csv.load_csv_graph(
+                path, list(nodes), features=list(features), multilabel=multilabel, **common
+            )
+        if normalize_features:
+            from hetgat.transforms import row_normalize
+
+            data.features = {t: row_normalize(f) for t, f in data.features.items()}
+        return data
     source, sep, name = spec.partition(":")
     if not sep or not name:
         raise ConfigError("GRAPH", spec, f"an edge CSV file, a CSVDataset folder or {NAMED}")
     if source == "planetoid":
         from hetgat.datasets.planetoid import load_planetoid
 
-        data = load_planetoid(name, data_dir, normalize_features=normalize_features)
+        data = load_planetoid(name, data_dir, normalize_features=normalize_features is not False)
+    elif source == "hgb":
+        from hetgat.datasets.hgb import load_hgb
+
+        data = load_hgb(name, data_dir, seed=split_seed)
+    elif source == "han":
+        from hetgat.datasets.han import load_han
+
+        data = load_han(name, data_dir)
+    else:
+        data = None
+    if data is not None:
+        if normalize_features and source != "planetoid":
+            from hetgat.transforms import row_normalize
+
+            data.features = {t: row_normalize(f) for t, f in data.features.items()}
         if class_names is not None and list(class_names) != list(data.class_names):
             raise HetgatError(f"{spec}: classes {data.class_names} differ from the run's")
         return data
