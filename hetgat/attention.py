@@ -193,6 +193,42 @@ def _write_parquet(frames: Iterable[pd.DataFrame], path: Path) -> int:
     return rows
 
 
+SEMANTIC_COLUMNS = ["layer", "target_type", "edge_type", "attention"]
+
+
+def semantic_frame(semantic: list) -> pd.DataFrame:
+    """Semantic attention (HAN: per meta-path; RGAT: per relation and destination type).
+
+    Columns ``layer, target_type, edge_type, attention``; the weights sum to 1 per layer and
+    ``target_type`` (the node type whose inputs were weighed).
+    """
+    rows = [
+        (layer, s.dst_type, name, float(w))
+        for layer, records in enumerate(semantic)
+        for s in records
+        for name, w in zip(s.names, s.weights.tolist(), strict=True)
+    ]
+    return pd.DataFrame(rows, columns=SEMANTIC_COLUMNS)
+
+
+def semantic_node_frames(semantic: list, node_ids: dict) -> Iterator[pd.DataFrame]:
+    """Each node's own semantic weights: ``layer, node_type, id, edge_type, attention``."""
+    for layer, records in enumerate(semantic):
+        for s in records:
+            ids = node_ids[s.dst_type]
+            per_node = s.per_node.numpy()
+            for k, name in enumerate(s.names):
+                yield pd.DataFrame(
+                    {
+                        "layer": layer,
+                        "node_type": s.dst_type,
+                        "id": ids,
+                        "edge_type": name,
+                        "attention": per_node[:, k],
+                    }
+                )
+
+
 def attention_sums(attention: torch.Tensor, dst: torch.Tensor, num_dst: int) -> torch.Tensor:
     """Sum of attention per destination node and head ``(num_dst, H)`` (1 where any in-edge)."""
     return torch.zeros(num_dst, attention.shape[1], dtype=attention.dtype).index_add_(

@@ -38,6 +38,22 @@ class ModelConfig:
         Residual connections in the hidden layers.
     embed_dim : int, default 64
         Size of the learned input embedding of node types without features.
+    input_features : str, default "all"
+        Which node types use their given features: ``all``, ``target`` (the others get
+        learned embeddings, as Simple-HGN's "feats-type 2") or ``none`` (embeddings for all).
+    metapaths : tuple of str, optional
+        HAN: meta-paths (node types joined by ``-`` or relation names joined by ``,``); found
+        automatically when not given.
+    metapath_length : int, default 2
+        HAN: length of the meta-paths found automatically (2 or 4).
+    max_metapath_edges : int, default 10,000,000
+        HAN: refuse a meta-path whose graph would have more (estimated) edges.
+    semantic_hidden : int, default 128
+        HAN and RGAT: size of the semantic attention's scoring MLP.
+    edge_feats : int, default 64
+        Simple-HGN: size of the edge-type embedding.
+    beta : float, default 0.05
+        Simple-HGN: weight of the attention residual.
     """
 
     name: str = "gat"
@@ -50,13 +66,46 @@ class ModelConfig:
     negative_slope: float = 0.2
     residual: bool = False
     embed_dim: int = 64
+    input_features: str = "all"
+    metapaths: tuple | None = None
+    metapath_length: int = 2
+    max_metapath_edges: int = 10_000_000
+    semantic_hidden: int = 128
+    edge_feats: int = 64
+    beta: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("hidden", "heads", "out_heads", "num_layers", "embed_dim"):
+        ints = (
+            "hidden",
+            "heads",
+            "out_heads",
+            "num_layers",
+            "embed_dim",
+            "max_metapath_edges",
+            "semantic_hidden",
+            "edge_feats",
+        )
+        for name in ints:
             _check(name, getattr(self, name), lambda v: v >= 1, "an integer >= 1", int)
+        if self.input_features not in ("all", "target", "none"):
+            raise ConfigError("input_features", self.input_features, "all, target or none")
+        if self.metapath_length not in (2, 4):
+            raise ConfigError("metapath_length", self.metapath_length, "2 or 4")
+        _check("beta", self.beta, lambda v: 0 <= v <= 1, "a number in [0, 1]", float)
         for name in ("feat_drop", "attn_drop"):
             _check(name, getattr(self, name), lambda v: 0 <= v < 1, "a number in [0, 1)", float)
         _check("negative_slope", self.negative_slope, lambda v: v >= 0, "a number >= 0", float)
+        if self.metapaths is not None:
+            if isinstance(self.metapaths, str) or not all(
+                isinstance(m, str) and m for m in self.metapaths
+            ):
+                raise ConfigError("metapaths", self.metapaths, "a list of meta-path strings")
+            object.__setattr__(self, "metapaths", tuple(self.metapaths))
+
+    @classmethod
+    def for_model(cls, name: str, **values) -> ModelConfig:
+        """The configuration of model ``name`` with its own defaults, updated by ``values``."""
+        return cls(**{"name": name, **MODEL_DEFAULTS.get(name, {}), **values})
 
 
 @dataclass(frozen=True)
@@ -87,12 +136,38 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
 
+    @classmethod
+    def for_model(cls, name: str, **values) -> TrainConfig:
+        """The training configuration with model ``name``'s defaults, updated by ``values``."""
+        return cls(**{**TRAIN_DEFAULTS.get(name, {}), **values})
+
     def __post_init__(self) -> None:
         _check("lr", self.lr, lambda v: v > 0, "a number > 0", float)
         _check("weight_decay", self.weight_decay, lambda v: v >= 0, "a number >= 0", float)
         _check("epochs", self.epochs, lambda v: v >= 1, "an integer >= 1", int)
         _check("patience", self.patience, lambda v: v >= 0, "an integer >= 0", int)
         _check("seed", self.seed, lambda v: v >= 0, "an integer >= 0", int)
+
+
+#: Each model's own defaults (the papers' or reference implementations' settings).
+MODEL_DEFAULTS = {
+    "han": {"num_layers": 1},  # DGL's HAN example: 1 layer, 8 heads x 8, dropout 0.6
+    "rgat": {"feat_drop": 0.5, "attn_drop": 0.5},
+    "simplehgn": {  # HGB's run_new.py
+        "hidden": 64,
+        "heads": 8,
+        "num_layers": 4,
+        "feat_drop": 0.5,
+        "attn_drop": 0.5,
+        "negative_slope": 0.05,
+        "edge_feats": 64,
+        "beta": 0.05,
+    },
+}
+TRAIN_DEFAULTS = {
+    "han": {"weight_decay": 1e-3},
+    "simplehgn": {"lr": 5e-4, "weight_decay": 1e-4, "patience": 30, "epochs": 300},
+}
 
 
 def _check(name, value, ok, expected, kind) -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from hetgat import __version__
-from hetgat.attention import attention_frames, write_table
+from hetgat.attention import attention_frames, semantic_frame, write_table
 from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
 from hetgat.errors import DataFormatError, HetgatError
@@ -121,7 +121,11 @@ def save_run(
         probs, att = predict(result.model, data, train_config.device, get_attention=True)
         write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
         if attention:
-            write_table(attention_frames(data.graph, data.node_ids, att), tmp / "attention.csv")
+            write_table(
+                attention_frames(att.graph, data.node_ids, att.edges), tmp / "attention.csv"
+            )
+            if att.semantic:
+                write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
     return out
 
 
@@ -234,7 +238,7 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
     ``nodes`` (ids of the user) keeps only edges into those nodes; other ``filters`` are those
     of :func:`hetgat.attention.attention_frames`.
     """
-    _, attention = predict(run.model, data, get_attention=True)
+    _, att = predict(run.model, data, get_attention=True)
     dst_nodes = None
     if nodes:
         dst_nodes = {}
@@ -244,4 +248,4 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
                 dst_nodes[t] = hits
         if not dst_nodes:
             raise HetgatError(f"no node with id {', '.join(map(repr, nodes))} in the graph")
-    return attention_frames(data.graph, data.node_ids, attention, dst_nodes=dst_nodes, **filters)
+    return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)

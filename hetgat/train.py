@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import logging
 import random
 import sys
 import time
@@ -36,11 +38,14 @@ class FitResult:
     history : list of dict
         One row per epoch: ``epoch, train_loss, val_loss, val_accuracy, val_macro_f1,
         val_micro_f1, seconds``.
+    model_config : ModelConfig
+        The configuration the model was built from (HAN: with its meta-paths resolved).
     """
 
     model: torch.nn.Module
     metrics: dict
     history: list = field(default_factory=list)
+    model_config: ModelConfig | None = None
 
 
 class EarlyStopping:
@@ -82,6 +87,25 @@ def model_inputs(data: GraphData, device: str = "cpu"):
     return data.graph.to(device), {t: f.to(device) for t, f in data.features.items()}
 
 
+def resolve_config(config: ModelConfig, data: GraphData) -> ModelConfig:
+    """Fill in what depends on the data: HAN's meta-paths (found, or checked for size)."""
+    if config.name != "han":
+        return config
+    from hetgat.metapaths import select_metapaths
+
+    paths = select_metapaths(
+        data.graph,
+        data.schema(),
+        config.metapaths,
+        length=config.metapath_length,
+        max_edges=config.max_metapath_edges,
+        log=logging.getLogger("hetgat").warning,
+    )
+    if config.metapaths is not None:
+        return config
+    return dataclasses.replace(config, metapaths=tuple(p.spec() for p in paths))
+
+
 def loss_fn(logits: torch.Tensor, labels: torch.Tensor, multilabel: bool) -> torch.Tensor:
     """Cross-entropy, or binary cross-entropy per class for multi-label targets."""
     if multilabel:
@@ -110,6 +134,7 @@ def fit(
         raise HetgatError("no labelled training node: nothing to learn from")
     seed_everything(train_config.seed)
     device, multilabel = train_config.device, data.multilabel
+    model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
     graph, features = model_inputs(data, device)
     graph = model.prepare_graph(graph)
@@ -171,13 +196,13 @@ def fit(
         epochs_run=len(history),
         seconds_per_epoch=elapsed / len(history),
     )
-    return FitResult(model=model, metrics=metrics, history=history)
+    return FitResult(model=model, metrics=metrics, history=history, model_config=model_config)
 
 
 @torch.no_grad()
 def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = False, graph=None):
     """Class probabilities ``(N, C)`` of the target type in eval mode (softmax, or sigmoid if
-    multi-label); with ``get_attention`` also the per-layer attention (see the model).
+    multi-label); with ``get_attention`` also the :class:`~hetgat.records.Attention`.
 
     ``graph`` is the model's prepared graph when the caller has it already.
     """
@@ -188,16 +213,8 @@ def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = F
     logits, attention = model(graph, features, get_attention=True)
     probs = probabilities(logits, data.multilabel).cpu()
     if get_attention:
-        return probs, _to_cpu(attention)
+        return probs, attention.to("cpu")
     return probs
-
-
-def _to_cpu(attention):
-    if isinstance(attention, dict):
-        return {k: _to_cpu(v) for k, v in attention.items()}
-    if isinstance(attention, (list, tuple)):
-        return [_to_cpu(a) for a in attention]
-    return attention.cpu()
 
 
 @torch.no_grad()

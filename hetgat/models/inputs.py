@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.records import Attention
 from hetgat.schema import Schema
 
 
@@ -22,11 +23,19 @@ class NodeInputs(nn.Module):
         Node types, their feature sizes (0 = none) and node counts.
     embed_dim : int, default 64
         Size of the learned embeddings.
+    use : str, default "all"
+        Which types use their given features: ``all``, ``target`` or ``none``; the others get
+        learned embeddings.
     """
 
-    def __init__(self, schema: Schema, embed_dim: int = 64) -> None:
+    def __init__(self, schema: Schema, embed_dim: int = 64, use: str = "all") -> None:
         super().__init__()
-        self.featureless = [t for t in schema.node_types if schema.in_feats[t] == 0]
+        keep = {
+            "all": lambda t: True,
+            "target": lambda t: t == schema.target_type,
+            "none": lambda t: False,
+        }[use]
+        self.featureless = [t for t in schema.node_types if schema.in_feats[t] == 0 or not keep(t)]
         # Indexed by position: user type names may contain "." which module names may not.
         self.embeddings = nn.ModuleList(
             nn.Embedding(schema.num_nodes[t], embed_dim) for t in self.featureless
@@ -34,12 +43,12 @@ class NodeInputs(nn.Module):
         for emb in self.embeddings:
             nn.init.xavier_uniform_(emb.weight)
         self.out_feats = {
-            t: (embed_dim if schema.in_feats[t] == 0 else schema.in_feats[t])
+            t: (embed_dim if t in self.featureless else schema.in_feats[t])
             for t in schema.node_types
         }
 
     def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        out = dict(features)
+        out = {t: f for t, f in features.items() if t in self.out_feats}
         for ntype, emb in zip(self.featureless, self.embeddings, strict=True):
             out[ntype] = emb.weight
         return out
@@ -60,7 +69,7 @@ class NodeClassifier(nn.Module):
 
     def _inputs(self, features):
         h = self.inputs(features)
-        return h if getattr(self.net, "heterogeneous", False) else h[self.target_type]
+        return h if getattr(self.net, "uses", "target") == "all" else h[self.target_type]
 
     def prepare_graph(self, graph):
         """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run."""
@@ -68,8 +77,11 @@ class NodeClassifier(nn.Module):
         return graph if prepare is None else prepare(graph)
 
     def forward(self, graph, features: dict, get_attention: bool = False):
-        """Logits of the target nodes; with ``get_attention`` also the network's attention."""
-        return self.net(graph, self._inputs(features), get_attention=get_attention)
+        """Logits of the target nodes; with ``get_attention`` also an :class:`Attention`."""
+        out = self.net(graph, self._inputs(features), get_attention=get_attention)
+        if get_attention and isinstance(out[1], list):  # homogeneous nets: (E, H) per layer
+            return out[0], Attention(graph, out[1])
+        return out
 
     def embed(self, graph, features: dict) -> torch.Tensor:
         """The last hidden representation of the target nodes."""

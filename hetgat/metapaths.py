@@ -1,0 +1,245 @@
+"""Meta-paths: resolve them, find them, estimate their size, build their graphs.
+
+A meta-path is a sequence of canonical edge types ``(src_type, relation, dst_type)`` that
+starts and ends at the target node type, e.g. paper -written_by-> author -writes-> paper. Its
+graph links two target nodes when a path of those relations joins them (HAN, Wang et al. 2019).
+
+Users write one as node types (``paper-author-paper``, each step must be unambiguous) or as
+relation names joined by commas (``written_by,writes``); a relation from the target type to
+itself (``han:acm``'s precomputed ``paper-author-paper``) is a meta-path of length one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from hetgat._dgl import dgl
+from hetgat.errors import ConfigError, HetgatError
+
+#: Default refusal threshold of ``--max-metapath-edges``.
+MAX_METAPATH_EDGES = 10_000_000
+
+
+@dataclass(frozen=True)
+class MetaPath:
+    """A resolved meta-path: its display name and its canonical edge types."""
+
+    name: str
+    etypes: tuple
+
+    def spec(self) -> str:
+        """The relation-name form, which resolves back to this meta-path."""
+        return ",".join(e[1] for e in self.etypes)
+
+
+def _relations(schema) -> list[tuple]:
+    return [tuple(e) for e in schema.canonical_etypes]
+
+
+def _describe(etypes) -> str:
+    return ", ".join(f"{s}-[{r}]->{d}" for s, r, d in etypes)
+
+
+def resolve_metapath(spec: str, schema) -> MetaPath:
+    """Resolve ``spec`` (node types joined by ``-`` or relation names joined by ``,``)."""
+    target = schema.target_type
+    relations = _relations(schema)
+    spec = spec.strip()
+    by_name: dict[str, list[tuple]] = {}
+    for e in relations:
+        by_name.setdefault(e[1], []).append(e)
+    names = [s.strip() for s in spec.split(",")]
+    if all(n in by_name for n in names):
+        path, here = [], target
+        for n in names:
+            fits = [e for e in by_name[n] if e[0] == here]
+            if not fits:
+                raise ConfigError(
+                    "--metapath",
+                    spec,
+                    f"relations that chain from {here!r}; "
+                    f"relations from {here!r}: {_describe(_from(relations, here))}",
+                )
+            path.append(fits[0])
+            here = fits[0][2]
+        return _finish(spec, tuple(path), target)
+    types = [t.strip() for t in spec.split("-")]
+    if len(types) < 2 or any(t not in schema.node_types for t in types):
+        raise ConfigError(
+            "--metapath",
+            spec,
+            "node types joined by '-' or relation names joined by ','; node types: "
+            f"{', '.join(schema.node_types)}; relations: {_describe(relations)}",
+        )
+    path = []
+    for a, b in zip(types[:-1], types[1:], strict=True):
+        fits = [e for e in relations if e[0] == a and e[2] == b]
+        if len(fits) != 1:
+            what = "no relation" if not fits else "several relations"
+            raise ConfigError(
+                "--metapath",
+                spec,
+                f"one relation from {a!r} to {b!r} ({what}; "
+                f"write relation names instead; relations from {a!r}: "
+                f"{_describe(_from(relations, a))})",
+            )
+        path.append(fits[0])
+    return _finish(spec, tuple(path), target)
+
+
+def _from(relations, ntype):
+    return [e for e in relations if e[0] == ntype]
+
+
+def _finish(spec: str, path: tuple, target: str) -> MetaPath:
+    if path[0][0] != target or path[-1][2] != target:
+        raise ConfigError(
+            "--metapath", spec, f"a meta-path that starts and ends at the target type {target!r}"
+        )
+    return MetaPath(name=metapath_name(path), etypes=path)
+
+
+def metapath_name(path: tuple) -> str:
+    """``paper-author-paper`` for node types; a single relation keeps its own name."""
+    if len(path) == 1:
+        return path[0][1]
+    return "-".join([path[0][0]] + [e[2] for e in path])
+
+
+def _reverse_of(schema) -> dict:
+    """Pairs of relations that are each other's reverse, known by name (``rev_r``) or by
+    mirrored endpoints when a type pair has exactly one relation each way."""
+    relations = _relations(schema)
+    rev = {}
+    for e in relations:
+        for f in relations:
+            if (f[0], f[2]) != (e[2], e[0]):
+                continue
+            named = f[1] in (f"rev_{e[1]}",) or e[1] == f"rev_{f[1]}"
+            one_each = (
+                sum(1 for g in relations if (g[0], g[2]) == (e[0], e[2])) == 1
+                and sum(1 for g in relations if (g[0], g[2]) == (f[0], f[2])) == 1
+            )
+            if named or (one_each and e != f):
+                rev[e] = f
+    return rev
+
+
+def find_metapaths(schema, length: int = 2) -> list[MetaPath]:
+    """Every symmetric meta-path of ``length`` (2 or 4) through the target type.
+
+    Length 2: ``T -r-> X -rev(r)-> T`` for every relation ``r`` out of ``T`` to another type.
+    Length 4: ``T -r1-> X -r2-> Y -rev(r2)-> X -rev(r1)-> T`` with ``r2`` not the way back.
+    Relations from ``T`` to itself are meta-paths of length one when no others exist (a graph
+    of precomputed meta-path graphs, as ``han:acm``).
+    """
+    if length not in (2, 4):
+        raise ConfigError("--metapath-length", length, "2 or 4")
+    target = schema.target_type
+    rev = _reverse_of(schema)
+    out = []
+    steps = [e for e in _relations(schema) if e[0] == target and e[2] != target and e in rev]
+    for r in steps:
+        if length == 2:
+            out.append((r, rev[r]))
+            continue
+        for r2 in _from(_relations(schema), r[2]):
+            if r2 in rev and r2 != rev[r] and r2[2] != r[2]:
+                out.append((r, r2, rev[r2], rev[r]))
+    if not out:
+        out = [(e,) for e in _relations(schema) if e[0] == target and e[2] == target]
+    if not out:
+        raise HetgatError(
+            f"no symmetric meta-path of length {length} through {target!r}; "
+            "give them with --metapath"
+        )
+    return _unique_names([tuple(p) for p in out])
+
+
+def _unique_names(paths: list[tuple]) -> list[MetaPath]:
+    names = [metapath_name(p) for p in paths]
+    return [
+        MetaPath(name if names.count(name) == 1 else ",".join(e[1] for e in p), p)
+        for name, p in zip(names, paths, strict=True)
+    ]
+
+
+def _adjacency(graph, etype) -> sp.csr_matrix:
+    src, dst = graph.edges(etype=etype)
+    n_src, n_dst = graph.num_nodes(etype[0]), graph.num_nodes(etype[2])
+    ones = np.ones(len(src), dtype=np.float64)
+    return sp.csr_matrix((ones, (src.numpy(), dst.numpy())), shape=(n_src, n_dst))
+
+
+def estimate_edges(graph, metapath: MetaPath) -> int:
+    """Edges the meta-path graph can have, without building it.
+
+    The number of meta-path instances (walks), from a chain of sparse matrix-vector products
+    (degree products), capped by ``N * N``: an upper bound on the distinct node pairs, and the
+    exact count when no two walks join the same pair.
+    """
+    v = np.ones(graph.num_nodes(metapath.etypes[-1][2]))
+    for etype in reversed(metapath.etypes):
+        v = _adjacency(graph, etype) @ v
+    n = graph.num_nodes(metapath.etypes[0][0])
+    return int(min(round(v.sum()), n * n))
+
+
+def metapath_edges(graph, metapath: MetaPath) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(src, dst)`` of the meta-path graph, each pair once, sorted by ``(dst, src)``."""
+    adj = _adjacency(graph, metapath.etypes[0])
+    for etype in metapath.etypes[1:]:
+        adj = adj @ _adjacency(graph, etype)
+    coo = adj.tocoo()
+    order = np.lexsort((coo.row, coo.col))
+    return torch.from_numpy(coo.row[order].astype(np.int64)), torch.from_numpy(
+        coo.col[order].astype(np.int64)
+    )
+
+
+def select_metapaths(
+    graph, schema, specs=None, *, length: int = 2, max_edges: int = MAX_METAPATH_EDGES, log=None
+) -> list[MetaPath]:
+    """The meta-paths a HAN model uses: ``specs`` resolved, or found automatically.
+
+    A meta-path given by the user whose estimated size exceeds ``max_edges`` is refused; one
+    found automatically is left out with a note (``log``), unless all are too large.
+    """
+    if specs:
+        paths = [resolve_metapath(s, schema) for s in specs]
+        for p in paths:
+            size = estimate_edges(graph, p)
+            if size > max_edges:
+                raise HetgatError(
+                    f"meta-path {p.name} would have about {size:,} edges, more than "
+                    f"--max-metapath-edges {max_edges:,}; raise the limit or choose another"
+                )
+        return paths
+    kept, dropped = [], []
+    for p in find_metapaths(schema, length):
+        size = estimate_edges(graph, p)
+        (kept if size <= max_edges else dropped).append((p, size))
+    for p, size in dropped:
+        if log is not None:
+            log(
+                f"meta-path {p.name} left out: about {size:,} edges > {max_edges:,} "
+                "(--max-metapath-edges)"
+            )
+    if not kept:
+        p, size = min(dropped, key=lambda x: x[1])
+        raise HetgatError(
+            f"every meta-path found is larger than --max-metapath-edges "
+            f"{max_edges:,} (smallest: {p.name}, about {size:,} edges)"
+        )
+    return [p for p, _ in kept]
+
+
+def metapath_graph(graph, metapaths: list[MetaPath]):
+    """One heterograph over the target type with one relation per meta-path (named by it)."""
+    target = metapaths[0].etypes[0][0]
+    data = {(target, p.name, target): metapath_edges(graph, p) for p in metapaths}
+    return dgl.heterograph(data, num_nodes_dict={target: graph.num_nodes(target)})

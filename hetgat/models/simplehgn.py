@@ -1,0 +1,178 @@
+"""Simple-HGN (Lv et al., KDD 2021): GAT over the whole heterogeneous graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from hetgat._dgl import dgl
+from hetgat.nn.simplehgnconv import SimpleHGNConv
+from hetgat.nn.typed_linear import TypedLinear
+from hetgat.records import Attention
+
+SELF_LOOP = "self-loop"
+
+
+@dataclass
+class TypedGraph:
+    """A heterogeneous graph with one ``self-loop`` relation per node type, and the same graph
+    as one homogeneous graph with each edge's type id (what Simple-HGN runs on)."""
+
+    hetero: object
+    homo: object
+    etype: torch.Tensor
+
+    def to(self, device):
+        return TypedGraph(self.hetero.to(device), self.homo.to(device), self.etype.to(device))
+
+
+def typed_graph(graph) -> TypedGraph:
+    """Add a self-loop relation to every node type and flatten the graph (types kept as ids)."""
+    data = {e: graph.edges(etype=e) for e in graph.canonical_etypes}
+    for t in graph.ntypes:
+        nodes = torch.arange(graph.num_nodes(t), device=graph.device)
+        data[(t, SELF_LOOP, t)] = (nodes, nodes)
+    hetero = dgl.heterograph(data, {t: graph.num_nodes(t) for t in graph.ntypes})
+    homo = dgl.to_homogeneous(hetero)
+    return TypedGraph(hetero, homo, homo.edata[dgl.ETYPE])
+
+
+class SimpleHGN(nn.Module):
+    """Simple-HGN node classifier.
+
+    Each node type is projected to ``hidden``; ``num_layers - 1`` :class:`SimpleHGNConv` layers
+    of ``heads`` heads and one output layer of one head run on the whole graph with learned
+    edge-type embeddings in the score, node residuals (from the second layer on) and attention
+    residuals (weight ``beta``); the output is L2-normalised. Self-loops are added as one
+    relation per node type. Defaults are those of HGB's reference run (``run_new.py``).
+
+    Parameters
+    ----------
+    schema : Schema
+        Node and edge types, target type and classes.
+    in_feats : dict[str, int]
+        Input size per node type.
+    hidden : int, default 64
+        Size per head.
+    heads : int, default 8
+        Heads of the hidden layers.
+    num_layers : int, default 4
+        Attention layers, the output layer included.
+    feat_drop, attn_drop : float, default 0.5
+        Dropout on layer inputs and on attention.
+    negative_slope : float, default 0.05
+        LeakyReLU slope.
+    edge_feats : int, default 64
+        Size of the edge-type embedding.
+    beta : float, default 0.05
+        Attention residual weight.
+    """
+
+    heterogeneous = True
+    uses = "all"
+
+    def __init__(
+        self,
+        schema,
+        in_feats: dict,
+        *,
+        hidden: int = 64,
+        heads: int = 8,
+        num_layers: int = 4,
+        feat_drop: float = 0.5,
+        attn_drop: float = 0.5,
+        negative_slope: float = 0.05,
+        edge_feats: int = 64,
+        beta: float = 0.05,
+        **_,
+    ) -> None:
+        super().__init__()
+        self.node_types = list(schema.node_types)
+        self.target = schema.target_type
+        num_etypes = len(schema.canonical_etypes) + len(self.node_types)
+        self.project = TypedLinear(in_feats, hidden)
+        self.layers = nn.ModuleList()
+        size = hidden
+        for i in range(num_layers - 1):
+            self.layers.append(
+                SimpleHGNConv(
+                    edge_feats,
+                    num_etypes,
+                    size,
+                    hidden,
+                    heads,
+                    feat_drop,
+                    attn_drop,
+                    negative_slope,
+                    residual=i > 0,
+                    activation=nn.functional.elu,
+                    beta=beta,
+                )
+            )
+            size = hidden * heads
+        self.layers.append(
+            SimpleHGNConv(
+                edge_feats,
+                num_etypes,
+                size,
+                schema.num_classes,
+                1,
+                feat_drop,
+                attn_drop,
+                negative_slope,
+                residual=True,
+                activation=None,
+                beta=beta,
+            )
+        )
+
+    def prepare_graph(self, graph) -> TypedGraph:
+        return typed_graph(graph)
+
+    def _run(self, graph: TypedGraph, h: dict):
+        x = self.project(h)
+        # to_homogeneous orders nodes by type, in the heterograph's type order.
+        x = torch.cat([x[t] for t in graph.hetero.ntypes], dim=0)
+        attention, res_attn = [], None
+        hidden = None
+        for i, layer in enumerate(self.layers):
+            last = i == len(self.layers) - 1
+            x, a = layer(graph.homo, x, graph.etype, None if last else res_attn)
+            attention.append(a)
+            res_attn = a.detach()
+            if not last:
+                x = x.flatten(1)
+                hidden = x
+        logits = x.mean(1)
+        logits = logits / logits.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        start = sum(
+            graph.hetero.num_nodes(t)
+            for t in graph.hetero.ntypes[: graph.hetero.ntypes.index(self.target)]
+        )
+        rows = slice(start, start + graph.hetero.num_nodes(self.target))
+        return logits[rows], attention, (None if hidden is None else hidden[rows])
+
+    def forward(self, graph: TypedGraph, h: dict, get_attention: bool = False):
+        logits, attention, _ = self._run(graph, h)
+        if not get_attention:
+            return logits
+        return logits, Attention(graph.hetero, [_split(graph, a) for a in attention])
+
+    def embed(self, graph: TypedGraph, h: dict) -> torch.Tensor:
+        return self._run(graph, h)[2]
+
+
+def _split(graph: TypedGraph, a: torch.Tensor) -> dict:
+    """Homogeneous edge attention back to ``{canonical etype: (E_r, H)}`` in edge-id order."""
+    homo, out = graph.homo, {}
+    eids = homo.edata[dgl.EID]
+    for k, etype in enumerate(graph.hetero.canonical_etypes):
+        mask = graph.etype == k
+        part = torch.empty(
+            graph.hetero.num_edges(etype), a.shape[1], dtype=a.dtype, device=a.device
+        )
+        part[eids[mask]] = a[mask]
+        out[etype] = part
+    return out
