@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat.metapaths import metapath_graph, resolve_metapath
+from hetgat.metapaths import find_metapaths, metapath_graph, resolve_metapath
 from hetgat.nn import GATConv
 from hetgat.nn.semantic import SemanticAttention
 from hetgat.records import Attention, SemanticWeights
@@ -85,8 +85,9 @@ class HAN(nn.Module):
         Node and edge types, target type and classes.
     in_feats : dict[str, int]
         Input size per node type (only the target type's is used).
-    metapaths : sequence of str
-        Meta-paths as node types (``paper-author-paper``) or relation names.
+    metapaths : sequence of str, optional
+        Meta-paths as node types (``paper-author-paper``) or relation names; default: every
+        symmetric meta-path of length 2 through the target type.
     hidden, heads : int, default 8, 8
         Size per head and heads of each layer.
     num_layers : int, default 1
@@ -107,7 +108,7 @@ class HAN(nn.Module):
         schema,
         in_feats: dict,
         *,
-        metapaths,
+        metapaths=None,
         hidden: int = 8,
         heads: int = 8,
         num_layers: int = 1,
@@ -115,13 +116,13 @@ class HAN(nn.Module):
         attn_drop: float = 0.6,
         negative_slope: float = 0.2,
         semantic_hidden: int = 128,
-        **_,
     ) -> None:
         super().__init__()
-        if not metapaths:
-            raise ValueError("HAN needs at least one meta-path")
         self.target = schema.target_type
-        self.metapaths = [resolve_metapath(m, schema) for m in metapaths]
+        if metapaths:
+            self.metapaths = [resolve_metapath(m, schema) for m in metapaths]
+        else:  # the symmetric meta-paths of length 2 (fit() also checks their sizes)
+            self.metapaths = find_metapaths(schema)
         etypes = [(self.target, p.name, self.target) for p in self.metapaths]
         size = in_feats[self.target]
         self.layers = nn.ModuleList()

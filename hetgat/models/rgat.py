@@ -133,7 +133,6 @@ class RGAT(nn.Module):
         attn_drop: float = 0.5,
         negative_slope: float = 0.2,
         semantic_hidden: int = 128,
-        **_,
     ) -> None:
         super().__init__()
         size = hidden * heads

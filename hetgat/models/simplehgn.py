@@ -86,7 +86,6 @@ class SimpleHGN(nn.Module):
         negative_slope: float = 0.05,
         edge_feats: int = 64,
         beta: float = 0.05,
-        **_,
     ) -> None:
         super().__init__()
         self.node_types = list(schema.node_types)
