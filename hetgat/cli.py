@@ -9,6 +9,7 @@ Messages go to stderr, data to files or stdout.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 import time
@@ -16,8 +17,16 @@ import time
 import click
 
 from hetgat import __version__
-
-MODEL_NAMES = ("gat", "gatv2")
+from hetgat.cli_options import (
+    GRAPH_KEYS,
+    graph_options,
+    graph_source,
+    model_config,
+    model_options,
+    positive,
+    train_config,
+    train_options,
+)
 
 
 class _Group(click.Group):
@@ -61,229 +70,44 @@ def _user_errors(func):
     return wrapper
 
 
+def _messages(quiet: bool) -> None:
+    """Library notes (ignored columns, left-out meta-paths) to stderr unless ``quiet``."""
+    logger = logging.getLogger("hetgat")
+    logger.handlers[:] = []
+    if not quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
 def _info(message: str, quiet: bool = False) -> None:
     if not quiet:
         click.echo(message, err=True)
 
 
-positive = click.IntRange(min=1)
-probability = click.FloatRange(0.0, 1.0, max_open=True)
-
-
-class _TypedPath(click.ParamType):
-    """``PATH`` or ``TYPE=PATH`` (an existing ``PATH`` wins over splitting at ``=``)."""
-
-    name = "[TYPE=]PATH"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        if "=" in value and not os.path.exists(value):
-            ntype, _, path = value.partition("=")
-            if not ntype or not path:
-                self.fail(f"{value!r} is not PATH or TYPE=PATH", param, ctx)
-            return ntype, path
-        return None, value
-
-
-class _Ratio(click.ParamType):
-    name = "TRAIN,VAL,TEST"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        try:
-            parts = tuple(float(v) for v in value.split(","))
-        except ValueError:
-            self.fail(f"{value!r} is not three numbers like 0.6,0.2,0.2", param, ctx)
-        if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6 or parts[0] == 0:
-            self.fail(f"{value!r} is not three numbers >= 0 that sum to 1, train > 0", param, ctx)
-        return parts
-
-
-def graph_options(func):
-    """Options that say how GRAPH is read (shared by fit, predict, attention, inspect)."""
-    options = [
-        click.option(
-            "--nodes",
-            "nodes",
-            multiple=True,
-            type=_TypedPath(),
-            help="CSV graphs: node file (id, label, split, features), repeatable.",
-        ),
-        click.option(
-            "--features",
-            "features",
-            multiple=True,
-            type=_TypedPath(),
-            help="CSV graphs: TYPE=PATH.npz sparse features in node-file row order.",
-        ),
-        click.option(
-            "--target",
-            default=None,
-            help="Node type to classify [default: the only type with labels].",
-        ),
-        click.option(
-            "--no-reverse",
-            is_flag=True,
-            help="Heterogeneous CSV graphs: do not add rev_<relation> edges.",
-        ),
-        click.option(
-            "--directed",
-            is_flag=True,
-            help="Homogeneous CSV graphs: keep edges as given (default: symmetrise).",
-        ),
-        click.option(
-            "--split-ratio",
-            type=_Ratio(),
-            default="0.6,0.2,0.2",
-            show_default=True,
-            help="Stratified split when the node file has no split column.",
-        ),
-        click.option(
-            "--split-seed",
-            type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="Seed of that split.",
-        ),
-        click.option(
-            "--data-dir",
-            type=click.Path(file_okay=False),
-            default=None,
-            help="Named datasets: folder with the files [default: $HETGAT_DATA/...].",
-        ),
-        click.option(
-            "--normalize/--no-normalize",
-            "normalize",
-            default=None,
-            help="Row-normalise features [default: on for Planetoid, off for CSV].",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _abs(path):
-    return None if path is None else os.path.abspath(path)
-
-
-def _source(
-    graph,
-    nodes,
-    features,
-    target,
-    no_reverse,
-    directed,
-    split_ratio,
-    split_seed,
-    data_dir,
-    normalize,
-) -> dict:
-    """The arguments of ``load_graph``, paths made absolute so a run folder can reload them."""
-    is_path = os.path.exists(graph) or graph.endswith((".csv", ".tsv", ".gz"))
-    return {
-        "spec": _abs(graph) if is_path else graph,
-        "data_dir": _abs(data_dir),
-        "nodes": [[t, _abs(p)] for t, p in nodes],
-        "features": [[t, _abs(p)] for t, p in features],
-        "target": target,
-        "reverse": not no_reverse,
-        "directed": directed,
-        "split_ratio": list(split_ratio),
-        "split_seed": split_seed,
-        "normalize_features": normalize,
-    }
-
-
-def _load(source: dict, **extra):
+def _load(graph: str, options: dict, **extra):
     from hetgat.datasets import load_graph
 
+    source = graph_source(graph, options)
     args = dict(source)
-    return load_graph(args.pop("spec"), **args, **extra)
+    return source, load_graph(args.pop("spec"), **args, **extra)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hetgat")
 @click.option("--traceback", is_flag=True, hidden=True, help="Show Python tracebacks.")
 def main(traceback: bool) -> None:
-    """Graph attention networks (GAT, GATv2) for node classification, with attention tables."""
+    """Graph attention networks (GAT, GATv2, HAN, relation attention, Simple-HGN) for node
+    classification, with attention tables keyed by your node ids."""
 
 
 @main.command()
 @click.argument("graph")
 @graph_options
-@click.option(
-    "--model",
-    "model_name",
-    type=click.Choice(MODEL_NAMES),
-    default="gat",
-    show_default=True,
-    help="Attention layer type.",
-)
-@click.option("--hidden", type=positive, default=8, show_default=True, help="Hidden size per head.")
-@click.option(
-    "--heads", type=positive, default=8, show_default=True, help="Heads per hidden layer."
-)
-@click.option(
-    "--out-heads",
-    type=positive,
-    default=1,
-    show_default=True,
-    help="Heads of the output layer (averaged).",
-)
-@click.option(
-    "--layers",
-    "num_layers",
-    type=positive,
-    default=2,
-    show_default=True,
-    help="Attention layers, the output layer included.",
-)
-@click.option(
-    "--dropout",
-    type=probability,
-    default=0.6,
-    show_default=True,
-    help="Dropout on layer inputs and on attention.",
-)
-@click.option(
-    "--residual/--no-residual",
-    default=False,
-    show_default=True,
-    help="Residual connections in hidden layers.",
-)
-@click.option(
-    "--embed-dim",
-    type=positive,
-    default=64,
-    show_default=True,
-    help="Size of the learned input of node types without features.",
-)
-@click.option(
-    "--lr",
-    type=click.FloatRange(min=0, min_open=True),
-    default=0.005,
-    show_default=True,
-    help="Adam learning rate.",
-)
-@click.option(
-    "--weight-decay",
-    type=click.FloatRange(min=0),
-    default=5e-4,
-    show_default=True,
-    help="L2 penalty.",
-)
-@click.option("--epochs", type=positive, default=1000, show_default=True, help="Most epochs.")
-@click.option(
-    "--patience",
-    type=click.IntRange(min=0),
-    default=100,
-    show_default=True,
-    help="Early-stopping patience on validation loss and accuracy; 0 = off.",
-)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@model_options
+@train_options
 @click.option(
     "--runs",
     type=positive,
@@ -299,7 +123,6 @@ def main(traceback: bool) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out folder.")
 @click.option("--no-attention", is_flag=True, help="Do not write attention.csv.")
-@click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda:0.")
 @click.option(
     "--threads",
     type=positive,
@@ -308,89 +131,29 @@ def main(traceback: bool) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or messages.")
 @_user_errors
-def fit(
-    graph,
-    nodes,
-    features,
-    target,
-    no_reverse,
-    directed,
-    split_ratio,
-    split_seed,
-    data_dir,
-    normalize,
-    model_name,
-    hidden,
-    heads,
-    out_heads,
-    num_layers,
-    dropout,
-    residual,
-    embed_dim,
-    lr,
-    weight_decay,
-    epochs,
-    patience,
-    seed,
-    runs,
-    out,
-    overwrite,
-    no_attention,
-    device,
-    threads,
-    quiet,
-):
+def fit(graph, runs, out, overwrite, no_attention, threads, quiet, **options):
     """Train a node classifier on GRAPH and write a run folder.
 
-    GRAPH is an edge CSV file (with --nodes files), a DGL CSVDataset folder, or
-    planetoid:cora|citeseer|pubmed.
+    GRAPH is an edge CSV file (with --nodes files), a DGL CSVDataset folder, or a named
+    dataset: planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm.
     """
-    from hetgat.config import ModelConfig, TrainConfig
     from hetgat.fitting import fit_runs
 
+    _messages(quiet)
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    model_config = ModelConfig(
-        name=model_name,
-        hidden=hidden,
-        heads=heads,
-        out_heads=out_heads,
-        num_layers=num_layers,
-        feat_drop=dropout,
-        attn_drop=dropout,
-        residual=residual,
-        embed_dim=embed_dim,
-    )
-    train_config = TrainConfig(
-        lr=lr,
-        weight_decay=weight_decay,
-        epochs=epochs,
-        patience=patience,
-        seed=seed,
-        device=device,
-    )
-    source = _source(
-        graph,
-        nodes,
-        features,
-        target,
-        no_reverse,
-        directed,
-        split_ratio,
-        split_seed,
-        data_dir,
-        normalize,
-    )
-    data = _load(source)
+    models, training = model_config(options), train_config(options)
+    source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
     _info(data.summary(), quiet)
     if out is None:
-        out = os.path.join("runs", f"{data.name}-{model_name}-{time.strftime('%Y%m%d-%H%M%S')}")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = os.path.join("runs", f"{data.name}-{models.name}-{stamp}")
     summary = fit_runs(
         data,
-        model_config,
-        train_config,
+        models,
+        training,
         source=source,
         out=out,
         runs=runs,
@@ -401,11 +164,11 @@ def fit(
     click.echo(summary, err=True)
 
 
-def _run_data(run, graph, **options):
+def _run_data(run, graph, options):
     """The run's own data, or GRAPH read with the given options against the run's schema."""
     if graph is None:
         return run.load_data()
-    return run.load_data(**_source(graph, **options))
+    return run.load_data(**graph_source(graph, options))
 
 
 @main.command()
@@ -429,9 +192,9 @@ def predict(run_dir, graph, output, **options):
     from hetgat.attention import write_table
     from hetgat.run import load_run, run_predictions
 
+    _messages(output == "-")
     run = load_run(run_dir)
-    frame = run_predictions(run, _run_data(run, graph, **options))
-    write_table([frame], output)
+    write_table([run_predictions(run, _run_data(run, graph, options))], output)
 
 
 @main.command()
@@ -466,26 +229,41 @@ def predict(run_dir, graph, output, **options):
     help="Only the K strongest in-edges of each node (per layer, head, edge type).",
 )
 @click.option("--mean-heads", is_flag=True, help="Average the heads (head column = 'mean').")
+@click.option(
+    "--semantic",
+    type=click.Choice(("mean", "nodes")),
+    default=None,
+    help="HAN/RGAT: write the semantic attention instead: per layer and type "
+    "(mean), or every node's own weights (nodes).",
+)
 @_user_errors
-def attention(run_dir, graph, output, layers, heads, node_ids, top_k, mean_heads, **options):
+def attention(
+    run_dir, graph, output, layers, heads, node_ids, top_k, mean_heads, semantic, **options
+):
     """Recompute a saved run's attention (eval mode) and write it as a table.
 
     One row per edge, layer and head: layer, head, edge_type, src_type, src, dst_type, dst,
-    attention; for every (layer, head, edge_type, dst) the attention sums to 1.
+    attention. GAT, GATv2, HAN and RGAT: the attention sums to 1 for every (layer, head,
+    edge_type, dst); Simple-HGN: for every (layer, head, dst) over all edge types.
     """
     from hetgat.attention import write_table
-    from hetgat.run import load_run, run_attention
+    from hetgat.run import load_run, run_attention, run_semantic
 
+    _messages(output == "-")
     run = load_run(run_dir)
-    frames = run_attention(
-        run,
-        _run_data(run, graph, **options),
-        nodes=list(node_ids),
-        layers=list(layers) or None,
-        heads=list(heads) or None,
-        top_k=top_k,
-        mean_heads=mean_heads,
-    )
+    data = _run_data(run, graph, options)
+    if semantic:
+        frames = run_semantic(run, data, per_node=semantic == "nodes")
+    else:
+        frames = run_attention(
+            run,
+            data,
+            nodes=list(node_ids),
+            layers=list(layers) or None,
+            heads=list(heads) or None,
+            top_k=top_k,
+            mean_heads=mean_heads,
+        )
     rows = write_table(frames, output)
     if output != "-":
         _info(f"{rows} rows -> {output}")
@@ -494,13 +272,22 @@ def attention(run_dir, graph, output, layers, heads, node_ids, top_k, mean_heads
 @main.command()
 @click.argument("graph")
 @graph_options
+@click.option(
+    "--metapath-length",
+    type=click.Choice(("2", "4")),
+    default="2",
+    show_default=True,
+    help="Length of the meta-paths listed for heterogeneous graphs.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_user_errors
-def inspect(graph, as_json, **options):
-    """Summarise GRAPH before training: types, counts, features, labels, degrees."""
+def inspect(graph, metapath_length, as_json, **options):
+    """Summarise GRAPH before training: types, counts, features, labels, degrees, meta-paths."""
     import json
 
     from hetgat.summary import describe, format_summary
 
-    info = describe(_load(_source(graph, **options)))
+    _messages(False)
+    _, data = _load(graph, options)
+    info = describe(data, metapath_length=int(metapath_length))
     click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))

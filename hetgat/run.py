@@ -249,3 +249,15 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
         if not dst_nodes:
             raise HetgatError(f"no node with id {', '.join(map(repr, nodes))} in the graph")
     return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
+
+
+def run_semantic(run: Run, data: GraphData, *, per_node: bool = False):
+    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks."""
+    from hetgat.attention import semantic_node_frames
+
+    _, att = predict(run.model, data, get_attention=True)
+    if not att.semantic:
+        raise HetgatError(f"model {run.model_config.name!r} has no semantic attention")
+    if per_node:
+        return semantic_node_frames(att.semantic, data.node_ids)
+    return [semantic_frame(att.semantic)]

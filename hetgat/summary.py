@@ -8,8 +8,9 @@ import torch
 from hetgat.data import GraphData
 
 
-def describe(data: GraphData) -> dict:
-    """Counts, feature sizes, labels per class and split, isolated nodes and degree statistics.
+def describe(data: GraphData, metapath_length: int = 2) -> dict:
+    """Counts, feature sizes, labels per class and split, isolated nodes and degree statistics;
+    for heterogeneous graphs also the meta-paths HAN would find, with their estimated sizes.
 
     Degrees count edges without self-loops; a node is isolated when it has no edge of any type
     other than a self-loop.
@@ -54,7 +55,22 @@ def describe(data: GraphData) -> dict:
         "node_types": node_types,
         "edge_types": edge_types,
         "labels": _label_counts(data),
+        "metapaths": [] if data.is_homogeneous else _metapaths(data, metapath_length),
     }
+
+
+def _metapaths(data: GraphData, length: int) -> list[dict]:
+    from hetgat.errors import HetgatError
+    from hetgat.metapaths import estimate_edges, find_metapaths
+
+    try:
+        found = find_metapaths(data.schema(), length)
+    except HetgatError:
+        return []
+    return [
+        {"name": p.name, "relations": p.spec(), "estimated_edges": estimate_edges(data.graph, p)}
+        for p in found
+    ]
 
 
 def _stats(deg: np.ndarray) -> dict:
@@ -129,4 +145,7 @@ def format_summary(info: dict) -> str:
     lines += _table(header, rows) + [""]
     rows = [[r["class"], r["total"], r["train"], r["val"], r["test"]] for r in info["labels"]]
     lines += _table(["class", "total", "train", "val", "test"], rows)
+    if info["metapaths"]:
+        rows = [[m["name"], m["relations"], f"{m['estimated_edges']:,}"] for m in info["metapaths"]]
+        lines += ["", *_table(["meta-path (HAN)", "relations", "edges (at most)"], rows)]
     return "\n".join(lines)

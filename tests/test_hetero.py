@@ -48,9 +48,11 @@ def tiny_hetero() -> GraphData:
         test_mask=torch.tensor([False, False, False, True]),
         target_type="paper",
         class_names=["A", "B"],
-        node_ids={"paper": np.array(["p0", "p1", "p2", "p3"], dtype=object),
-                  "author": np.array(["a0", "a1", "a2"], dtype=object),
-                  "venue": np.array(["v0", "v1"], dtype=object)},
+        node_ids={
+            "paper": np.array(["p0", "p1", "p2", "p3"], dtype=object),
+            "author": np.array(["a0", "a1", "a2"], dtype=object),
+            "venue": np.array(["v0", "v1"], dtype=object),
+        },
     )
 
 
@@ -86,8 +88,7 @@ def test_resolve_metapath_errors_list_relations(data):
 def test_find_metapaths(data):
     schema = data.schema()
     # In the graph's (sorted) relation order: published_at before written_by.
-    assert [p.name for p in find_metapaths(schema)] == [
-        "paper-venue-paper", "paper-author-paper"]
+    assert [p.name for p in find_metapaths(schema)] == ["paper-venue-paper", "paper-author-paper"]
     # Length 4: paper -> author -> paper would turn straight back; no other path of 4 exists.
     with pytest.raises(HetgatError, match="no symmetric meta-path of length 4"):
         find_metapaths(schema, 4)
@@ -101,7 +102,8 @@ def test_estimate_and_build_exact(data):
     # distinct pairs: 9 - duplicates (p1-p1 twice) = 8
     assert estimate_edges(data.graph, pap) == 9
     assert _pairs(*metapath_edges(data.graph, pap)) == sorted(
-        [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 1), (2, 2), (3, 3)])
+        [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 1), (2, 2), (3, 3)]
+    )
     # PVP: v0 joins 3 papers -> 9, v1 -> 1: 10 walks, 10 distinct pairs
     assert estimate_edges(data.graph, pvp) == 10
     src, dst = metapath_edges(data.graph, pvp)
@@ -111,8 +113,10 @@ def test_estimate_and_build_exact(data):
 
 def test_select_refuses_large_metapath(data):
     schema = data.schema()
-    with pytest.raises(HetgatError, match="paper-venue-paper would have about 10 edges, more "
-                                          "than --max-metapath-edges 9"):
+    with pytest.raises(
+        HetgatError,
+        match="paper-venue-paper would have about 10 edges, more than --max-metapath-edges 9",
+    ):
         select_metapaths(data.graph, schema, ["paper-venue-paper"], max_edges=9)
     notes = []
     kept = select_metapaths(data.graph, schema, max_edges=9, log=notes.append)
@@ -121,8 +125,9 @@ def test_select_refuses_large_metapath(data):
 
 
 def test_han_with_one_metapath_is_gat_on_the_metapath_graph(data):
-    config = ModelConfig.for_model("han", metapaths=("paper-author-paper",), feat_drop=0.0,
-                                   attn_drop=0.0)
+    config = ModelConfig.for_model(
+        "han", metapaths=("paper-author-paper",), feat_drop=0.0, attn_drop=0.0
+    )
     model = build_model(config, data.schema()).eval()
     mp_graph = model.prepare_graph(data.graph)
     etype = ("paper", "paper-author-paper", "paper")
@@ -188,8 +193,9 @@ def test_simplehgn_conv_without_edge_term_is_gat():
     with torch.no_grad():
         conv.attn_e.zero_()
     gat = GATConv(6, 4, 2, bias=False)
-    gat.load_state_dict({k: v for k, v in conv.state_dict().items()
-                         if k in ("fc.weight", "attn_l", "attn_r")})
+    gat.load_state_dict(
+        {k: v for k, v in conv.state_dict().items() if k in ("fc.weight", "attn_l", "attn_r")}
+    )
     x = torch.randn(4, 6)
     etype = torch.tensor([0, 1, 0, 1, 0, 0, 0, 0])
     out, a = conv(g, x, etype)
@@ -216,8 +222,10 @@ def test_fit_learns_and_is_reproducible(data, name):
     second = fit(data, config, train)
     losses = [h["train_loss"] for h in first.history]
     assert losses[-1] < losses[0]
-    assert first.metrics == {**second.metrics, "seconds_per_epoch":
-                             first.metrics["seconds_per_epoch"]}
+    assert first.metrics == {
+        **second.metrics,
+        "seconds_per_epoch": first.metrics["seconds_per_epoch"],
+    }
     if name == "han":
         assert first.model_config.metapaths == ("published_at,publishes", "written_by,writes")
 

@@ -1,0 +1,292 @@
+"""Option groups shared by the ``hetgat`` commands, as decorators (sqlite-utils style)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+MODEL_NAMES = ("gat", "gatv2", "han", "rgat", "simplehgn")
+
+positive = click.IntRange(min=1)
+probability = click.FloatRange(0.0, 1.0, max_open=True)
+
+
+class TypedPath(click.ParamType):
+    """``PATH`` or ``TYPE=PATH`` (an existing ``PATH`` wins over splitting at ``=``)."""
+
+    name = "[TYPE=]PATH"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        if "=" in value and not os.path.exists(value):
+            ntype, _, path = value.partition("=")
+            if not ntype or not path:
+                self.fail(f"{value!r} is not PATH or TYPE=PATH", param, ctx)
+            return ntype, path
+        return None, value
+
+
+class Ratio(click.ParamType):
+    name = "TRAIN,VAL,TEST"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            parts = tuple(float(v) for v in value.split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not three numbers like 0.6,0.2,0.2", param, ctx)
+        if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6 or parts[0] == 0:
+            self.fail(f"{value!r} is not three numbers >= 0 that sum to 1, train > 0", param, ctx)
+        return parts
+
+
+def _apply(func, options):
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+GRAPH_KEYS = (
+    "nodes",
+    "features",
+    "target",
+    "no_reverse",
+    "directed",
+    "split_ratio",
+    "split_seed",
+    "data_dir",
+    "normalize",
+)
+
+
+def graph_options(func):
+    """How GRAPH is read (fit, predict, attention, inspect)."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--nodes",
+                multiple=True,
+                type=TypedPath(),
+                help="CSV graphs: node file (id, label, split, features), repeatable.",
+            ),
+            click.option(
+                "--features",
+                multiple=True,
+                type=TypedPath(),
+                help="CSV graphs: TYPE=PATH.npz sparse features in node-file row order.",
+            ),
+            click.option(
+                "--target",
+                default=None,
+                help="Node type to classify [default: the only type with labels].",
+            ),
+            click.option(
+                "--no-reverse",
+                is_flag=True,
+                help="Heterogeneous CSV graphs: do not add rev_<relation> edges.",
+            ),
+            click.option(
+                "--directed",
+                is_flag=True,
+                help="Homogeneous CSV graphs: keep edges as given (default: symmetrise).",
+            ),
+            click.option(
+                "--split-ratio",
+                type=Ratio(),
+                default="0.6,0.2,0.2",
+                show_default=True,
+                help="Stratified split when the node file has no split column.",
+            ),
+            click.option(
+                "--split-seed",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Seed of the split (also HGB's train/val split).",
+            ),
+            click.option(
+                "--data-dir",
+                type=click.Path(file_okay=False),
+                default=None,
+                help="Named datasets: folder with the files [default: $HETGAT_DATA/...].",
+            ),
+            click.option(
+                "--normalize/--no-normalize",
+                default=None,
+                help="Row-normalise features [default: on for Planetoid, off otherwise].",
+            ),
+        ],
+    )
+
+
+def graph_source(graph: str, options: dict) -> dict:
+    """The arguments of ``load_graph``, paths made absolute so a run folder can reload them."""
+
+    def absolute(path):
+        return None if path is None else os.path.abspath(path)
+
+    is_path = os.path.exists(graph) or graph.endswith((".csv", ".tsv", ".gz"))
+    return {
+        "spec": absolute(graph) if is_path else graph,
+        "data_dir": absolute(options["data_dir"]),
+        "nodes": [[t, absolute(p)] for t, p in options["nodes"]],
+        "features": [[t, absolute(p)] for t, p in options["features"]],
+        "target": options["target"],
+        "reverse": not options["no_reverse"],
+        "directed": options["directed"],
+        "split_ratio": list(options["split_ratio"]),
+        "split_seed": options["split_seed"],
+        "normalize_features": options["normalize"],
+    }
+
+
+def model_options(func):
+    """The architecture; unset options take the chosen model's own defaults."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--model",
+                "model_name",
+                type=click.Choice(MODEL_NAMES),
+                default="gat",
+                show_default=True,
+                help="gat, gatv2 (homogeneous); han, rgat, simplehgn (heterogeneous).",
+            ),
+            click.option("--hidden", type=positive, help="Hidden size per head [8; simplehgn 64]."),
+            click.option("--heads", type=positive, help="Heads per hidden layer [8]."),
+            click.option("--out-heads", type=positive, help="GAT/GATv2: output-layer heads [1]."),
+            click.option(
+                "--layers",
+                "num_layers",
+                type=positive,
+                help="Layers [gat 2 (output included), han 1, rgat 2, simplehgn 4].",
+            ),
+            click.option(
+                "--dropout",
+                type=probability,
+                help="Dropout on inputs and attention [0.6; rgat, simplehgn 0.5].",
+            ),
+            click.option(
+                "--residual/--no-residual",
+                default=None,
+                help="GAT/GATv2: residual connections in hidden layers [off].",
+            ),
+            click.option(
+                "--slope",
+                "negative_slope",
+                type=click.FloatRange(min=0),
+                help="LeakyReLU slope of attention scores [0.2; simplehgn 0.05].",
+            ),
+            click.option(
+                "--embed-dim",
+                type=positive,
+                help="Size of the learned input of node types without features [64].",
+            ),
+            click.option(
+                "--input-features",
+                type=click.Choice(("all", "target", "none")),
+                help="Which node types use their features; others learn embeddings [all].",
+            ),
+            click.option(
+                "--metapath",
+                "metapaths",
+                multiple=True,
+                help="HAN: a meta-path (paper-author-paper or rel1,rel2), repeatable "
+                "[default: all symmetric ones through the target type].",
+            ),
+            click.option(
+                "--metapath-length",
+                type=click.Choice(("2", "4")),
+                help="HAN: length of the meta-paths found automatically [2].",
+            ),
+            click.option(
+                "--max-metapath-edges",
+                type=positive,
+                help="HAN: refuse meta-path graphs larger than this [10000000].",
+            ),
+            click.option(
+                "--edge-feats", type=positive, help="Simple-HGN: edge-type embedding [64]."
+            ),
+            click.option(
+                "--beta",
+                type=click.FloatRange(0, 1),
+                help="Simple-HGN: attention residual weight [0.05].",
+            ),
+        ],
+    )
+
+
+def model_config(options: dict):
+    from hetgat.config import ModelConfig
+
+    values = {
+        k: options[k]
+        for k in (
+            "hidden",
+            "heads",
+            "out_heads",
+            "num_layers",
+            "residual",
+            "negative_slope",
+            "embed_dim",
+            "input_features",
+            "max_metapath_edges",
+            "edge_feats",
+            "beta",
+        )
+        if options[k] is not None
+    }
+    if options["dropout"] is not None:
+        values["feat_drop"] = values["attn_drop"] = options["dropout"]
+    if options["metapaths"]:
+        values["metapaths"] = tuple(options["metapaths"])
+    if options["metapath_length"] is not None:
+        values["metapath_length"] = int(options["metapath_length"])
+    return ModelConfig.for_model(options["model_name"], **values)
+
+
+def train_options(func):
+    """Training; unset options take the chosen model's own defaults."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--lr",
+                type=click.FloatRange(min=0, min_open=True),
+                help="Adam learning rate [0.005; simplehgn 5e-4].",
+            ),
+            click.option(
+                "--weight-decay",
+                type=click.FloatRange(min=0),
+                help="L2 penalty [5e-4; han 1e-3; simplehgn 1e-4].",
+            ),
+            click.option("--epochs", type=positive, help="Most epochs [1000; simplehgn 300]."),
+            click.option(
+                "--patience",
+                type=click.IntRange(min=0),
+                help="Early stopping on validation loss and score; 0 = off [100; simplehgn 30].",
+            ),
+            click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+            click.option(
+                "--device", default="cpu", show_default=True, help="torch device, e.g. cuda:0."
+            ),
+        ],
+    )
+
+
+def train_config(options: dict):
+    from hetgat.config import TrainConfig
+
+    values = {
+        k: options[k]
+        for k in ("lr", "weight_decay", "epochs", "patience")
+        if options[k] is not None
+    }
+    return TrainConfig.for_model(
+        options["model_name"], seed=options["seed"], device=options["device"], **values
+    )
