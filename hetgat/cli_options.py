@@ -207,7 +207,7 @@ def model_options(func):
             click.option(
                 "--max-metapath-edges",
                 type=positive,
-                help="HAN: refuse meta-path graphs larger than this [10000000].",
+                help="HAN: refuse meta-path graphs larger than this [5000000].",
             ),
             click.option(
                 "--edge-feats", type=positive, help="Simple-HGN: edge-type embedding [64]."

@@ -46,7 +46,7 @@ class ModelConfig:
         automatically when not given.
     metapath_length : int, default 2
         HAN: length of the meta-paths found automatically (2 or 4).
-    max_metapath_edges : int, default 10,000,000
+    max_metapath_edges : int, default 5,000,000
         HAN: refuse a meta-path whose graph would have more (estimated) edges.
     semantic_hidden : int, default 128
         HAN and RGAT: size of the semantic attention's scoring MLP.
@@ -69,7 +69,7 @@ class ModelConfig:
     input_features: str = "all"
     metapaths: tuple | None = None
     metapath_length: int = 2
-    max_metapath_edges: int = 10_000_000
+    max_metapath_edges: int = 5_000_000
     semantic_hidden: int = 128
     edge_feats: int = 64
     beta: float = 0.05

@@ -21,7 +21,7 @@ from hetgat._dgl import dgl
 from hetgat.errors import ConfigError, HetgatError
 
 #: Default refusal threshold of ``--max-metapath-edges``.
-MAX_METAPATH_EDGES = 10_000_000
+MAX_METAPATH_EDGES = 5_000_000
 
 
 @dataclass(frozen=True)

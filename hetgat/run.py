@@ -10,6 +10,7 @@ model index order) and, unless turned off, ``attention.csv``. It is assembled as
 from __future__ import annotations
 
 import json
+import logging
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,20 @@ def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
 
 def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.array(["|".join(names[row]) for row in mask], dtype=object)
+
+
+#: Above this many rows, ``fit`` writes only the strongest in-edges of each node.
+MAX_ATTENTION_ROWS = 20_000_000
+TOP_K_WHEN_LARGE = 10
+
+
+def attention_rows(edges: list) -> int:
+    """Rows of the full attention table: edges x heads, summed over layers and edge types."""
+    total = 0
+    for layer in edges:
+        for a in layer.values() if isinstance(layer, dict) else [layer]:
+            total += a.shape[0] * a.shape[1]
+    return total
 
 
 def node_ids_frame(data: GraphData) -> pd.DataFrame:
