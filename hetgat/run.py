@@ -136,9 +136,16 @@ def save_run(
         probs, att = predict(result.model, data, train_config.device, get_attention=True)
         write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
         if attention:
-            write_table(
-                attention_frames(att.graph, data.node_ids, att.edges), tmp / "attention.csv"
-            )
+            rows = attention_rows(att.edges)
+            top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
+            if top_k:
+                logging.getLogger("hetgat").warning(
+                    f"attention.csv holds the {top_k} strongest in-edges of each node: all "
+                    f"{rows:,} rows would be too many; `hetgat attention {out} -o FILE` "
+                    "writes them all"
+                )
+            frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
+            write_table(frames, tmp / "attention.csv")
             if att.semantic:
                 write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
     return out
