@@ -90,9 +90,9 @@ def _info(message: str, quiet: bool = False) -> None:
 def _load(graph: str, options: dict, **extra):
     from hetgat.datasets import load_graph
 
-    source = graph_source(graph, options)
-    args = dict(source)
-    return source, load_graph(args.pop("spec"), **args, **extra)
+    args = graph_source(graph, options, absolute_paths=False)
+    data = load_graph(args.pop("spec"), **args, **extra)
+    return graph_source(graph, options), data
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -123,11 +123,14 @@ def graph_options(func):
     )
 
 
-def graph_source(graph: str, options: dict) -> dict:
-    """The arguments of ``load_graph``, paths made absolute so a run folder can reload them."""
+def graph_source(graph: str, options: dict, absolute_paths: bool = True) -> dict:
+    """The arguments of ``load_graph``; paths made absolute (so a run folder can reload them)
+    or kept as the user wrote them (so messages name the files as the user knows them)."""
 
     def absolute(path):
-        return None if path is None else os.path.abspath(path)
+        if path is None or not absolute_paths:
+            return path
+        return os.path.abspath(path)
 
     is_path = os.path.exists(graph) or graph.endswith((".csv", ".tsv", ".gz"))
     return {
