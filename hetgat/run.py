@@ -75,7 +75,7 @@ def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 #: Above this many rows, ``fit`` writes only the strongest in-edges of each node.
-MAX_ATTENTION_ROWS = 20_000_000
+MAX_ATTENTION_ROWS = 2_000_000
 TOP_K_WHEN_LARGE = 10
 
 
