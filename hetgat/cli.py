@@ -138,6 +138,8 @@ def fit(graph, runs, out, overwrite, no_attention, threads, quiet, **options):
     dataset: planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm.
     """
     from hetgat.fitting import fit_runs
+    from hetgat.models import check_model
+    from hetgat.train import resolve_config
 
     _messages(quiet)
     if threads:
@@ -146,6 +148,8 @@ def fit(graph, runs, out, overwrite, no_attention, threads, quiet, **options):
         torch.set_num_threads(threads)
     models, training = model_config(options), train_config(options)
     source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
+    check_model(models, data.schema())
+    models = resolve_config(models, data)  # meta-path errors before any output
     _info(data.summary(), quiet)
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")

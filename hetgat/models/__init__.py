@@ -16,15 +16,11 @@ MODELS = {"gat": GAT, "gatv2": GATv2, "han": HAN, "rgat": RGAT, "simplehgn": Sim
 HETEROGENEOUS = tuple(n for n, c in MODELS.items() if getattr(c, "heterogeneous", False))
 
 
-def build_model(config, schema) -> NodeClassifier:
-    """The :class:`NodeClassifier` that ``config`` describes, sized for ``schema``.
-
-    Each model class receives the configuration values its constructor takes.
-    """
+def check_model(config, schema) -> None:
+    """Raise :class:`ConfigError` unless model ``config.name`` can run on ``schema``."""
     if config.name not in MODELS:
         raise ConfigError("--model", config.name, f"one of {', '.join(MODELS)}")
-    cls = MODELS[config.name]
-    heterogeneous = getattr(cls, "heterogeneous", False)
+    heterogeneous = getattr(MODELS[config.name], "heterogeneous", False)
     if not heterogeneous and (len(schema.node_types) > 1 or len(schema.canonical_etypes) > 1):
         raise ConfigError(
             "--model",
@@ -32,6 +28,16 @@ def build_model(config, schema) -> NodeClassifier:
             f"a heterogeneous model for a graph with several node or edge types "
             f"({', '.join(HETEROGENEOUS)})",
         )
+
+
+def build_model(config, schema) -> NodeClassifier:
+    """The :class:`NodeClassifier` that ``config`` describes, sized for ``schema``.
+
+    Each model class receives the configuration values its constructor takes.
+    """
+    check_model(config, schema)
+    cls = MODELS[config.name]
+    heterogeneous = getattr(cls, "heterogeneous", False)
     inputs = NodeInputs(schema, config.embed_dim, config.input_features)
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in vars(config).items() if k in accepted and k != "name"}
