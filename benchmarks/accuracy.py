@@ -27,11 +27,12 @@ PUBLISHED = {
 }
 
 
-def run(dataset: str, model: str, seeds: range, **train) -> list[dict]:
+def run(dataset: str, model: str, seeds: range, model_values: dict, **train) -> list[dict]:
     data = load_graph(f"planetoid:{dataset}")
     out = []
     for seed in seeds:
-        result = fit(data, ModelConfig(name=model), TrainConfig(seed=seed, **train))
+        config = ModelConfig.for_model(model, **model_values)
+        result = fit(data, config, TrainConfig(seed=seed, **train))
         out.append({"seed": seed, **result.metrics})
     return out
 
@@ -46,6 +47,8 @@ def main(argv=None) -> None:
     parser.add_argument("--datasets", default="cora,citeseer")
     parser.add_argument("--models", default="gat,gatv2")
     parser.add_argument("--json", default=None, help="write every run's metrics here")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a ModelConfig value, e.g. msg_drop=0.6 (repeatable)")
     args = parser.parse_args(argv)
     rows, raw = [], {}
     print(
@@ -56,7 +59,9 @@ def main(argv=None) -> None:
     for dataset in args.datasets.split(","):
         for model in args.models.split(","):
             start = time.perf_counter()
-            runs = run(dataset, model, range(args.runs))
+            values = {k: float(v) if "." in v else int(v)
+                      for k, v in (item.split("=", 1) for item in args.set)}
+            runs = run(dataset, model, range(args.runs), values)
             raw[f"{dataset}-{model}"] = runs
             published, bar = PUBLISHED.get((dataset, model), ("n/a", None))
             row = (

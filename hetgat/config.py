@@ -36,6 +36,9 @@ class ModelConfig:
         LeakyReLU slope of the attention score.
     residual : bool, default False
         Residual connections in the hidden layers.
+    msg_drop : float, default 0.0
+        GAT/GATv2: dropout on the projected neighbour features before aggregation (the GAT
+        paper's reference code applies the input dropout there too).
     embed_dim : int, default 64
         Size of the learned input embedding of node types without features.
     input_features : str, default "all"
@@ -65,6 +68,7 @@ class ModelConfig:
     attn_drop: float = 0.6
     negative_slope: float = 0.2
     residual: bool = False
+    msg_drop: float = 0.0
     embed_dim: int = 64
     input_features: str = "all"
     metapaths: tuple | None = None
@@ -92,7 +96,7 @@ class ModelConfig:
         if self.metapath_length not in (2, 4):
             raise ConfigError("metapath_length", self.metapath_length, "2 or 4")
         _check("beta", self.beta, lambda v: 0 <= v <= 1, "a number in [0, 1]", float)
-        for name in ("feat_drop", "attn_drop"):
+        for name in ("feat_drop", "attn_drop", "msg_drop"):
             _check(name, getattr(self, name), lambda v: 0 <= v < 1, "a number in [0, 1)", float)
         _check("negative_slope", self.negative_slope, lambda v: v >= 0, "a number >= 0", float)
         if self.metapaths is not None:

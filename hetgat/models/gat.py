@@ -34,6 +34,9 @@ class GAT(nn.Module):
         LeakyReLU slope of the attention score.
     residual : bool, default False
         Residual connections in hidden layers.
+    msg_drop : float, default 0.0
+        Dropout on the projected neighbour features before aggregation, as in the GAT paper's
+        reference code (see :class:`~hetgat.nn.GATConv`).
     """
 
     conv = GATConv
@@ -51,6 +54,7 @@ class GAT(nn.Module):
         attn_drop: float = 0.6,
         negative_slope: float = 0.2,
         residual: bool = False,
+        msg_drop: float = 0.0,
     ) -> None:
         super().__init__()
         self.layers = nn.ModuleList()
@@ -67,6 +71,7 @@ class GAT(nn.Module):
                     residual=residual,
                     activation=nn.functional.elu,
                     allow_zero_in_degree=True,
+                    msg_drop=msg_drop,
                 )
             )
             size = hidden * heads
@@ -80,6 +85,7 @@ class GAT(nn.Module):
                 negative_slope,
                 residual=False,
                 allow_zero_in_degree=True,
+                msg_drop=msg_drop,
             )
         )
 

@@ -48,6 +48,10 @@ class GATConv(nn.Module):
     allow_zero_in_degree : bool, default False
         When False, a node without in-edges raises ``ValueError`` (its output would be only
         bias and residual); add self-loops or set True.
+    msg_drop : float, default 0.0
+        Dropout on the projected source features ``W h_j`` before they are aggregated (the
+        scores use them undropped), as the GAT paper's reference implementation does; DGL's
+        layer has no such dropout, so 0 keeps the two equal.
 
     Shapes
     ------
@@ -67,9 +71,11 @@ class GATConv(nn.Module):
         activation=None,
         bias: bool = True,
         allow_zero_in_degree: bool = False,
+        msg_drop: float = 0.0,
     ) -> None:
         super().__init__()
         self._num_heads = num_heads
+        self.msg_drop = msg_drop
         self._out_feats = out_feats
         self._in_src_feats, self._in_dst_feats = (
             in_feats if isinstance(in_feats, tuple) else (in_feats, in_feats)
@@ -145,6 +151,8 @@ class GATConv(nn.Module):
             # a^T [W h_i || W h_j] = a_r^T W h_i + a_l^T W h_j: per node, then added per edge.
             el = (ft_src * self.attn_l).sum(-1, keepdim=True)
             er = (ft_dst * self.attn_r).sum(-1, keepdim=True)
+            if self.msg_drop and self.training:
+                ft_src = nn.functional.dropout(ft_src, self.msg_drop, True)
             graph.srcdata.update({"ft": ft_src, "el": el})
             graph.dstdata["er"] = er
             graph.apply_edges(fn.u_add_v("el", "er", "e"))

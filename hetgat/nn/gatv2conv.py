@@ -50,6 +50,8 @@ class GATv2Conv(nn.Module):
         Use one projection for sources and destinations.
     allow_zero_in_degree : bool, default False
         See :class:`~hetgat.nn.GATConv`.
+    msg_drop : float, default 0.0
+        Dropout on the aggregated source features only (see :class:`~hetgat.nn.GATConv`).
 
     Shapes
     ------
@@ -69,8 +71,10 @@ class GATv2Conv(nn.Module):
         bias: bool = True,
         share_weights: bool = False,
         allow_zero_in_degree: bool = False,
+        msg_drop: float = 0.0,
     ) -> None:
         super().__init__()
+        self.msg_drop = msg_drop
         self._num_heads = num_heads
         self._out_feats = out_feats
         in_src, in_dst = in_feats if isinstance(in_feats, tuple) else (in_feats, in_feats)
@@ -136,6 +140,8 @@ class GATv2Conv(nn.Module):
             e = (e * self.attn).sum(-1, keepdim=True)  # (E, H, 1)
             a = edge_softmax(graph, e)
             graph.edata["a"] = self.attn_drop(a)
+            if self.msg_drop and self.training:
+                graph.srcdata["el"] = nn.functional.dropout(ft_src, self.msg_drop, True)
             graph.update_all(fn.u_mul_e("el", "a", "m"), fn.sum("m", "ft"))
             rst = graph.dstdata["ft"]
             if self.res_fc is not None:

@@ -1,0 +1,1 @@
+"""Speed benchmarks of hetgat against stock DGL and PyTorch Geometric."""
