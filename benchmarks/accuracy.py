@@ -47,8 +47,13 @@ def main(argv=None) -> None:
     parser.add_argument("--datasets", default="cora,citeseer")
     parser.add_argument("--models", default="gat,gatv2")
     parser.add_argument("--json", default=None, help="write every run's metrics here")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a ModelConfig value, e.g. msg_drop=0.6 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a ModelConfig value, e.g. msg_drop=0.6 (repeatable)",
+    )
     args = parser.parse_args(argv)
     rows, raw = [], {}
     print(
@@ -59,8 +64,10 @@ def main(argv=None) -> None:
     for dataset in args.datasets.split(","):
         for model in args.models.split(","):
             start = time.perf_counter()
-            values = {k: float(v) if "." in v else int(v)
-                      for k, v in (item.split("=", 1) for item in args.set)}
+            values = {
+                k: float(v) if "." in v else int(v)
+                for k, v in (item.split("=", 1) for item in args.set)
+            }
             runs = run(dataset, model, range(args.runs), values)
             raw[f"{dataset}-{model}"] = runs
             published, bar = PUBLISHED.get((dataset, model), ("n/a", None))

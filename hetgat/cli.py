@@ -295,3 +295,7 @@ def inspect(graph, metapath_length, as_json, **options):
     _, data = _load(graph, options)
     info = describe(data, metapath_length=int(metapath_length))
     click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))
+
+
+if __name__ == "__main__":
+    main()
