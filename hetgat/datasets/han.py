@@ -16,7 +16,6 @@ all groups, every other one 1,098 or more. The names follow the HAN paper's spel
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ import torch
 
 from hetgat._dgl import dgl
 from hetgat.data import GraphData
+from hetgat.datasets._paths import data_folders
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
 from hetgat.nn.functional import sparse_csr
 
@@ -61,13 +61,7 @@ def find_han_file(name: str, data_dir: str | Path | None = None) -> Path:
     if not isinstance(name, str) or name.lower() not in HAN_NAMES:
         raise ConfigError("dataset", name, "one of " + ", ".join(HAN_NAMES))
     filename = HAN_FILES[name.lower()]
-    if data_dir is not None:
-        folders = [Path(data_dir), Path(data_dir) / "han"]
-    elif os.environ.get("HETGAT_DATA"):
-        folders = [Path(os.environ["HETGAT_DATA"]) / "han"]
-    else:
-        folders = [Path.home() / ".hetgat" / "data" / "han"]
-    folders = [f.expanduser() for f in folders]
+    folders = data_folders("han", data_dir)
     for folder in folders:
         if (folder / filename).is_file():
             return folder / filename

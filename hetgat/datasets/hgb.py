@@ -23,7 +23,6 @@ import io
 import json
 import logging
 import numbers
-import os
 import re
 import zipfile
 import zlib
@@ -36,6 +35,7 @@ import torch
 
 from hetgat._dgl import dgl
 from hetgat.data import GraphData
+from hetgat.datasets._paths import data_folders
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
 from hetgat.nn.functional import sparse_csr
 
@@ -66,13 +66,7 @@ def find_hgb_zip(name: str, data_dir: str | Path | None = None) -> Path:
         link that is not stable.
     """
     name = _check_name(name)
-    if data_dir is not None:
-        folders = [Path(data_dir), Path(data_dir) / "hgb"]
-    elif os.environ.get("HETGAT_DATA"):
-        folders = [Path(os.environ["HETGAT_DATA"]) / "hgb"]
-    else:
-        folders = [Path.home() / ".hetgat" / "data" / "hgb"]
-    folders = [f.expanduser() for f in folders]
+    folders = data_folders("hgb", data_dir)
     for folder in folders:
         for filename in (f"{name.upper()}.zip", f"{name}.zip"):
             if (folder / filename).is_file():

@@ -33,6 +33,7 @@ import torch
 
 from hetgat._dgl import dgl
 from hetgat.data import EDGE_TYPE, NODE_TYPE, GraphData
+from hetgat.datasets._paths import data_folders
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -101,13 +102,7 @@ def find_planetoid_dir(name: str, data_dir: str | Path | None = None) -> Path:
         A downloaded file does not have the expected checksum (nothing is kept).
     """
     name = _check_name(name)
-    if data_dir is not None:
-        candidates = [Path(data_dir), Path(data_dir) / "planetoid"]
-    elif os.environ.get("HETGAT_DATA"):
-        candidates = [Path(os.environ["HETGAT_DATA"]) / "planetoid"]
-    else:
-        candidates = [Path.home() / ".hetgat" / "data" / "planetoid"]
-    candidates = [c.expanduser() for c in candidates]
+    candidates = data_folders("planetoid", data_dir)
     for folder in candidates:
         if not _missing_files(folder, name):
             return folder
