@@ -246,6 +246,8 @@ def model_config(options: dict):
     }
     if options["dropout"] is not None:
         values["feat_drop"] = values["attn_drop"] = options["dropout"]
+        if options["model_name"] in ("gat", "gatv2"):
+            values["msg_drop"] = options["dropout"]
     if options["metapaths"]:
         values["metapaths"] = tuple(options["metapaths"])
     if options["metapath_length"] is not None:

@@ -145,3 +145,17 @@ def test_dropout_only_in_training():
     a = layer(g, x)
     torch.manual_seed(2)
     assert not torch.equal(a, layer(g, x))
+
+
+@pytest.mark.parametrize("cls", [GATConv, GATv2Conv])
+def test_msg_drop_leaves_scores_alone(cls):
+    g = tiny_graph()
+    torch.manual_seed(0)
+    layer = cls(6, 3, 2, msg_drop=0.5)
+    x = torch.randn(5, 6)
+    layer.eval()
+    ref, ref_att = layer(g, x, get_attention=True)
+    layer.train()
+    out, att = layer(g, x, get_attention=True)
+    torch.testing.assert_close(att, ref_att)  # scores use the undropped features
+    assert not torch.allclose(out, ref)  # messages are dropped
