@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -33,6 +34,8 @@ class _Group(click.Group):
     """A group whose usage errors are one ``Error:`` line (no usage dump), exit code 2."""
 
     def main(self, args=None, prog_name=None, **extra):
+        # A terminated run unwinds like Ctrl-C, so half-built run folders are removed.
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.exceptions.Abort:
@@ -45,6 +48,10 @@ class _Group(click.Group):
             sys.exit(exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def _traceback_wanted() -> bool:
