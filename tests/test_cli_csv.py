@@ -216,3 +216,28 @@ def test_inspect_lists_metapaths(hetero_csv):
     info = json.loads(result.output)
     assert [m["name"] for m in info["metapaths"]] == ["paper-venue-paper", "paper-author-paper"]
     assert info["metapaths"][0]["estimated_edges"] == 8 * 8 * 3
+
+
+def test_multilabel_csv_end_to_end(tmp_path, homo_csv):
+    root, ids = homo_csv
+    nodes = pd.read_csv(root / "nodes.csv", dtype=str, keep_default_na=False)
+    tags = ["x|z", "y", "x|y|z", ""]
+    nodes["label"] = [tags[i % 4] for i in range(len(nodes))]
+    nodes.to_csv(tmp_path / "nodes.csv", index=False)
+    out = tmp_path / "run"
+    result = invoke(
+        "fit", root / "edges.csv", "--nodes", tmp_path / "nodes.csv", "--out", out, *FAST
+    )
+    assert result.exit_code == 0, result.output
+    pred = pd.read_csv(out / "predictions.csv", dtype=str, keep_default_na=False)
+    assert [c for c in pred.columns if c.startswith("prob_")] == ["prob_x", "prob_y", "prob_z"]
+    probs = pred[["prob_x", "prob_y", "prob_z"]].astype(float).to_numpy()
+    assert ((probs > 0) & (probs < 1)).all()  # sigmoid, not softmax: rows need not sum to 1
+    for row, p in zip(pred.itertuples(), probs):
+        expected = "|".join(c for c, v in zip("xyz", p) if v > 0.5)
+        assert row.predicted == expected
+    by_id = dict(zip(nodes["id"], nodes["label"]))
+    assert all(row.label == by_id[row.id] for row in pred.itertuples())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["test_micro_f1"] <= 1 and 0 <= metrics["test_macro_f1"] <= 1
+    assert json.loads((out / "config.json").read_text())["schema"]["multilabel"] is True

@@ -16,8 +16,22 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "planetoid"
 def test_sigterm_during_training_leaves_nothing(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hetgat.cli", "fit", "planetoid:cora", "--data-dir", str(EXAMPLE),
-         "--epochs", "100000", "--patience", "0", "--out", str(out), "-q"],
+        [
+            sys.executable,
+            "-m",
+            "hetgat.cli",
+            "fit",
+            "planetoid:cora",
+            "--data-dir",
+            str(EXAMPLE),
+            "--epochs",
+            "100000",
+            "--patience",
+            "0",
+            "--out",
+            str(out),
+            "-q",
+        ],
         stderr=subprocess.PIPE,
     )
     time.sleep(6)  # imports, loading, some epochs
