@@ -13,6 +13,10 @@ _LAZY = {
     "DataFormatError": "hetgat.errors",
     "load_graph": "hetgat.datasets",
     "load_planetoid": "hetgat.datasets.planetoid",
+    "load_csv_graph": "hetgat.datasets.csv",
+    "load_csv_folder": "hetgat.datasets.csv",
+    "load_hgb": "hetgat.datasets.hgb",
+    "load_han": "hetgat.datasets.han",
     "fit": "hetgat.train",
     "evaluate": "hetgat.train",
     "predict": "hetgat.train",
@@ -21,7 +25,14 @@ _LAZY = {
     "attention_frames": "hetgat.attention",
     "GAT": "hetgat.models",
     "GATv2": "hetgat.models",
+    "HAN": "hetgat.models",
+    "RGAT": "hetgat.models",
+    "SimpleHGN": "hetgat.models",
     "MODELS": "hetgat.models",
+    "build_model": "hetgat.models",
+    "Schema": "hetgat.schema",
+    "Attention": "hetgat.records",
+    "semantic_frame": "hetgat.attention",
 }
 
 __all__ = ["__version__", *_LAZY]
