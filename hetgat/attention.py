@@ -116,6 +116,8 @@ def _heads(wanted, names) -> list[int]:
 
 def _top_k(eids: np.ndarray, dst: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` largest-attention edges of each destination, grouped by destination."""
+    if len(eids) == 0:
+        return eids
     order = eids[np.lexsort((-values[eids], dst[eids]))]
     groups = dst[order]
     first = np.r_[True, groups[1:] != groups[:-1]]
