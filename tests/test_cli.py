@@ -317,3 +317,23 @@ def test_inspect_cora():
     counts = {r["class"]: r for r in info["labels"]}
     assert [counts[str(c)]["train"] for c in range(7)] == [20] * 7
     assert sum(counts[str(c)]["total"] for c in range(7)) == 2708
+
+
+def test_predict_on_a_folder_that_is_not_a_run(tmp_path):
+    result = run_cli("predict", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {tmp_path} is not a run folder (no config.json)"
+
+
+def test_damaged_model_file_is_one_error(tmp_path, cora_run):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(cora_run, copy)
+    data = (copy / "model.pt").read_bytes()
+    (copy / "model.pt").write_bytes(data[: len(data) // 2])
+    result = run_cli("predict", str(copy), "-o", str(tmp_path / "p.csv"))
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert line.startswith(f"Error: {copy / 'model.pt'}: cannot load the model weights")
+    assert "\n" not in line and not (tmp_path / "p.csv").exists()

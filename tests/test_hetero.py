@@ -248,8 +248,11 @@ def test_top_k_with_a_node_filter_that_misses_some_relations(data):
 
     model = build_model(ModelConfig.for_model("rgat", hidden=4, heads=2), data.schema())
     _, att = predict(model, data, get_attention=True)
-    frames = list(attention_frames(att.graph, data.node_ids, att.edges, top_k=1,
-                                   dst_nodes={"venue": np.array([0])}))
+    frames = list(
+        attention_frames(
+            att.graph, data.node_ids, att.edges, top_k=1, dst_nodes={"venue": np.array([0])}
+        )
+    )
     rows = [f for f in frames if len(f)]
     assert {r for f in rows for r in f["dst"]} == {"v0"}
     assert all(len(f) == 1 for f in rows)  # one strongest in-edge per layer and head
