@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from hetgat.errors import ConfigError
 from hetgat.io import atomic_path
@@ -229,10 +228,3 @@ def semantic_node_frames(semantic: list, node_ids: dict) -> Iterator[pd.DataFram
                         "attention": per_node[:, k],
                     }
                 )
-
-
-def attention_sums(attention: torch.Tensor, dst: torch.Tensor, num_dst: int) -> torch.Tensor:
-    """Sum of attention per destination node and head ``(num_dst, H)`` (1 where any in-edge)."""
-    return torch.zeros(num_dst, attention.shape[1], dtype=attention.dtype).index_add_(
-        0, dst, attention
-    )

@@ -37,10 +37,6 @@ def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     return F.linear(x, weight, bias)
 
 
-def num_rows(x: torch.Tensor) -> int:
-    return x.shape[0]
-
-
 def take_rows(x: torch.Tensor, n: int) -> torch.Tensor:
     """The first ``n`` rows (the destination nodes of a DGL block)."""
     if x.layout == torch.sparse_csr:
