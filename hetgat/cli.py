@@ -304,5 +304,10 @@ def inspect(graph, metapath_length, as_json, **options):
     click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))
 
 
+# Commands in their own modules (imported here, after the helpers they use are defined).
+from hetgat.cli_partition import partition  # noqa: E402
+
+main.add_command(partition)
+
 if __name__ == "__main__":
     main()
