@@ -160,18 +160,7 @@ def test_distgraph_standalone_mode_reads_back_and_trains(tmp_path):
     out = tmp_path / "one"
     result = invoke("partition", *CORA, "--parts", 1, "-q", out)
     assert result.exit_code == 0, result.output
-    script = tmp_path / "standalone.py"
-    script.write_text(STANDALONE)
-    env = dict(os.environ, OMP_NUM_THREADS="1", DGL_DIST_MODE="standalone")
-    done = subprocess.run(
-        [sys.executable, str(script), str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    got = json.loads(next(x for x in done.stdout.splitlines() if x.startswith("{")))
+    got = run_standalone(STANDALONE, out, tmp_path)
     data = load_cora()
     ids = pd.read_csv(out / "node_ids.csv", dtype={"id": str}, keep_default_na=False)
     index = ids.set_index("nid").loc[[0, 7, 2707], "index"].to_numpy().copy()
@@ -182,6 +171,61 @@ def test_distgraph_standalone_mode_reads_back_and_trains(tmp_path):
     assert got["labels"] == data.labels[index].tolist()
     assert got["seen"] == int(data.train_mask.sum())  # every training node once per epoch
     assert all(np.isfinite(got["losses"]))
+
+
+HETERO_STANDALONE = textwrap.dedent(
+    """
+    import json, os, sys
+    import torch
+    from hetgat._dgl import dgl
+
+    out = sys.argv[1]
+    info = json.load(open(os.path.join(out, "hetgat.json")))
+    dgl.distributed.initialize(None)
+    g = dgl.distributed.DistGraph(
+        info["graph_name"], part_config=os.path.join(out, info["part_config"])
+    )
+    paper = g.nodes["paper"].data
+    seeds = {"paper": torch.arange(10)}
+    sampler = dgl.dataloading.NeighborSampler([5, 5])
+    loader = dgl.dataloading.DistNodeDataLoader(g, seeds, sampler, batch_size=5)
+    input_nodes, output_nodes, blocks = next(iter(loader))
+    print(json.dumps({
+        "ntypes": sorted(g.ntypes), "num_nodes": {t: g.num_nodes(t) for t in g.ntypes},
+        "feat_sums": paper["feat"][torch.tensor([0, 3024])].sum(1).tolist(),
+        "block_etypes": sorted(map(list, blocks[0].canonical_etypes)),
+        "seeds": output_nodes["paper"].tolist(),
+    }))
+    dgl.distributed.exit_client()
+    """
+)
+
+
+def run_standalone(script: str, out: Path, tmp_path: Path) -> dict:
+    path = tmp_path / "standalone.py"
+    path.write_text(script)
+    env = dict(os.environ, OMP_NUM_THREADS="1", DGL_DIST_MODE="standalone")
+    done = subprocess.run(
+        [sys.executable, str(path), str(out)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(next(x for x in done.stdout.splitlines() if x.startswith("{")))
+
+
+def test_distgraph_standalone_heterogeneous(tmp_path):
+    data = load_graph(str(EXAMPLES / "acm" / "edges.csv"), **ACM)
+    out = tmp_path / "acm"
+    partition_data(data, out, 1, graph_name="acm")
+    got = run_standalone(HETERO_STANDALONE, out, tmp_path)
+    g = data.graph
+    assert got["ntypes"] == sorted(g.ntypes)
+    assert got["num_nodes"] == {t: g.num_nodes(t) for t in g.ntypes}
+    ids = pd.read_csv(out / "node_ids.csv", dtype={"id": str}, keep_default_na=False)
+    index = ids[ids["type"] == "paper"].set_index("nid").loc[[0, 3024], "index"].to_numpy()
+    expected = data.features["paper"].to_dense()[index.copy()].sum(1)
+    assert np.allclose(got["feat_sums"], expected.numpy())
+    assert got["block_etypes"] == sorted(map(list, g.canonical_etypes))
+    assert got["seeds"] == [0, 1, 2, 3, 4]
 
 
 def test_error_lines(cora_parts, tmp_path):
