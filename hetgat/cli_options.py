@@ -43,6 +43,23 @@ class Ratio(click.ParamType):
         return parts
 
 
+class Fanouts(click.ParamType):
+    """Comma-separated positive integers, one per layer: ``10,10``."""
+
+    name = "N,N,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            parts = tuple(int(v) for v in value.split(","))
+        except ValueError:
+            parts = ()
+        if not parts or min(parts) < 1:
+            self.fail(f"{value!r} is not integers >= 1 separated by commas, like 10,10", param, ctx)
+        return parts
+
+
 def _apply(func, options):
     for option in reversed(options):
         func = option(func)
@@ -280,6 +297,20 @@ def train_options(func):
             click.option(
                 "--device", default="cpu", show_default=True, help="torch device, e.g. cuda:0."
             ),
+            click.option(
+                "--batch-size",
+                type=positive,
+                default=None,
+                help="Mini-batch training: target nodes per step on sampled neighbourhoods; "
+                "inference then runs layer by layer in chunks [default: full batch].",
+            ),
+            click.option(
+                "--fanouts",
+                type=Fanouts(),
+                default=None,
+                help="With --batch-size: neighbours sampled per node in each layer, input "
+                "layer first, e.g. 10,10 [default: all].",
+            ),
         ],
     )
 
@@ -289,7 +320,7 @@ def train_config(options: dict):
 
     values = {
         k: options[k]
-        for k in ("lr", "weight_decay", "epochs", "patience")
+        for k in ("lr", "weight_decay", "epochs", "patience", "batch_size", "fanouts")
         if options[k] is not None
     }
     return TrainConfig.for_model(

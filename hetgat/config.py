@@ -132,6 +132,13 @@ class TrainConfig:
         Seeds Python, NumPy, torch and DGL.
     device : str, default "cpu"
         A torch device string.
+    batch_size : int, optional
+        Mini-batch training: this many target nodes per step, on blocks sampled around them
+        (:func:`hetgat.minibatch.fit_minibatch`); inference then runs layer by layer in chunks
+        of this many nodes. None (default) trains full batch.
+    fanouts : tuple of int, optional
+        With ``batch_size``: neighbours sampled per node in each layer, input layer first
+        (one value per layer); None takes all neighbours.
     """
 
     lr: float = 0.005
@@ -140,6 +147,8 @@ class TrainConfig:
     patience: int = 100
     seed: int = 0
     device: str = "cpu"
+    batch_size: int | None = None
+    fanouts: tuple | None = None
 
     @classmethod
     def for_model(cls, name: str, **values) -> TrainConfig:
@@ -152,6 +161,11 @@ class TrainConfig:
         _check("epochs", self.epochs, lambda v: v >= 1, "an integer >= 1", int)
         _check("patience", self.patience, lambda v: v >= 0, "an integer >= 0", int)
         _check("seed", self.seed, lambda v: v >= 0, "an integer >= 0", int)
+        if self.batch_size is not None:
+            _check("batch_size", self.batch_size, lambda v: v >= 1, "an integer >= 1", int)
+        if self.fanouts is not None:
+            _check_fanouts(self.fanouts, self.batch_size)
+            object.__setattr__(self, "fanouts", tuple(self.fanouts))
 
 
 #: Each model's own defaults (the papers' or reference implementations' settings).
@@ -180,6 +194,19 @@ def _check(name, value, ok, expected, kind) -> None:
         raise ConfigError(name, value, expected)
     if value != value or not ok(value):  # NaN fails every comparison
         raise ConfigError(name, value, expected)
+
+
+def _check_fanouts(fanouts, batch_size) -> None:
+    """Positive integers, one per layer (their count is checked against the model's layers
+    when training starts), and only together with a batch size."""
+    expected = "a list of integers >= 1, one per layer"
+    if isinstance(fanouts, (str, bytes)) or not isinstance(fanouts, (tuple, list)) or not fanouts:
+        raise ConfigError("fanouts", fanouts, expected)
+    for v in fanouts:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ConfigError("fanouts", fanouts, expected)
+    if batch_size is None:
+        raise ConfigError("fanouts", fanouts, "a batch_size too (fanouts sample mini-batches)")
 
 
 def to_dict(config) -> dict:

@@ -133,7 +133,13 @@ def save_run(
         write_json(tmp / "metrics.json", result.metrics)
         write_csv(pd.DataFrame(result.history), tmp / "history.csv")
         write_csv(node_ids_frame(data), tmp / "node_ids.csv")
-        probs, att = predict(result.model, data, train_config.device, get_attention=True)
+        probs, att = predict(
+            result.model,
+            data,
+            train_config.device,
+            get_attention=True,
+            chunk_size=train_config.batch_size,
+        )
         write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
         if attention:
             rows = attention_rows(att.edges)
@@ -249,9 +255,14 @@ def load_run(path: str | Path) -> Run:
     return Run(path, model, model_config, train_config, schema, source, node_ids, metrics)
 
 
+def _chunk(run: Run) -> int | None:
+    """Runs trained on mini-batches infer layer by layer in chunks of their batch size."""
+    return run.train_config.batch_size
+
+
 def run_predictions(run: Run, data: GraphData) -> pd.DataFrame:
     """The predictions table of ``run``'s model on ``data``."""
-    return predictions_frame(data, predict(run.model, data))
+    return predictions_frame(data, predict(run.model, data, chunk_size=_chunk(run)))
 
 
 def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
@@ -260,7 +271,7 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
     ``nodes`` (ids of the user) keeps only edges into those nodes; other ``filters`` are those
     of :func:`hetgat.attention.attention_frames`.
     """
-    _, att = predict(run.model, data, get_attention=True)
+    _, att = predict(run.model, data, get_attention=True, chunk_size=_chunk(run))
     dst_nodes = None
     if nodes:
         dst_nodes = {}
@@ -277,7 +288,7 @@ def run_semantic(run: Run, data: GraphData, *, per_node: bool = False):
     """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks."""
     from hetgat.attention import semantic_node_frames
 
-    _, att = predict(run.model, data, get_attention=True)
+    _, att = predict(run.model, data, get_attention=True, chunk_size=_chunk(run))
     if not att.semantic:
         raise HetgatError(f"model {run.model_config.name!r} has no semantic attention")
     if per_node:

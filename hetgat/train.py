@@ -130,6 +130,10 @@ def fit(
     and keeps the weights the same rule chooses. Without validation nodes the training nodes
     stand in for them.
     """
+    if train_config.batch_size:  # mini-batches of sampled blocks: hetgat.minibatch
+        from hetgat.minibatch import fit_minibatch
+
+        return fit_minibatch(data, model_config, train_config, progress=progress)
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
     seed_everything(train_config.seed)
@@ -200,12 +204,25 @@ def fit(
 
 
 @torch.no_grad()
-def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = False, graph=None):
+def predict(
+    model,
+    data: GraphData,
+    device: str = "cpu",
+    get_attention: bool = False,
+    graph=None,
+    chunk_size: int | None = None,
+):
     """Class probabilities ``(N, C)`` of the target type in eval mode (softmax, or sigmoid if
     multi-label); with ``get_attention`` also the :class:`~hetgat.records.Attention`.
 
-    ``graph`` is the model's prepared graph when the caller has it already.
+    ``graph`` is the model's prepared graph when the caller has it already. With
+    ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
+    (:func:`hetgat.inference.layerwise_forward`), for graphs too large for one forward pass.
     """
+    if chunk_size:
+        from hetgat.inference import predict_chunked
+
+        return predict_chunked(model, data, device, chunk_size, get_attention, graph)
     model.eval()
     g, features = model_inputs(data, device)
     if graph is None:
@@ -218,9 +235,10 @@ def predict(model, data: GraphData, device: str = "cpu", get_attention: bool = F
 
 
 @torch.no_grad()
-def evaluate(model, data: GraphData, device: str = "cpu", graph=None) -> dict:
-    """Accuracy, macro-F1 and micro-F1 on each split, keyed ``<split>_<metric>``."""
-    probs = predict(model, data, device, graph=graph)
+def evaluate(model, data: GraphData, device: str = "cpu", graph=None, chunk_size=None) -> dict:
+    """Accuracy, macro-F1 and micro-F1 on each split, keyed ``<split>_<metric>``
+    (``chunk_size``: see :func:`predict`)."""
+    probs = predict(model, data, device, graph=graph, chunk_size=chunk_size)
     out = {}
     for split in SPLITS:
         mask = getattr(data, f"{split}_mask")

@@ -62,14 +62,26 @@ class HANLayer(nn.Module):
 
     def forward(self, graph, h: torch.Tensor):
         """``(N, out * heads)``, ``{etype: (E, H)}`` and the :class:`SemanticWeights`."""
+        views, attention = self.views(graph, h)
+        fused, semantic = self.fuse(views)
+        return fused, attention, semantic
+
+    def views(self, graph, h: torch.Tensor):
+        """Node-level attention per meta-path: ``(N_dst, P, out * heads)`` and the attention.
+
+        ``graph`` may be a DGL block (``h`` then covers its source nodes)."""
         views, attention = [], {}
         for etype, conv in zip(self.etypes, self.convs, strict=True):
             z, a = conv(graph[etype], h, get_attention=True)
             views.append(z.flatten(1))
             attention[etype] = a
-        fused, beta, per_node = self.semantic(torch.stack(views, dim=1))
+        return torch.stack(views, dim=1), attention
+
+    def fuse(self, views: torch.Tensor):
+        """Semantic attention over the views of all the nodes given: ``(N, D)`` and weights."""
+        fused, beta, per_node = self.semantic(views)
         names = [e[1] for e in self.etypes]
-        return fused, attention, SemanticWeights(self.etypes[0][0], names, beta, per_node)
+        return fused, SemanticWeights(self.etypes[0][0], names, beta, per_node)
 
 
 class HAN(nn.Module):
@@ -159,3 +171,31 @@ class HAN(nn.Module):
         for layer in self.layers:
             h = layer(graph, h)[0]
         return h
+
+    # Layer-wise API on DGL blocks of the meta-path graph (see hetgat.minibatch). The semantic
+    # weights average over the nodes given to layer_finish: a mini-batch's destinations in
+    # training (as in DGL's HAN sampling example), all nodes in chunked inference (exact).
+
+    def block_graph(self, graph):
+        return graph
+
+    def block_seeds(self, graph, nodes: torch.Tensor) -> torch.Tensor:
+        return nodes
+
+    def block_input(self, graph, rows, nodes: torch.Tensor) -> torch.Tensor:
+        return rows(self.target, nodes)
+
+    def layer_forward(self, i: int, block, h, graph=None, prev=None):
+        """Layer ``i``'s node-level attention on ``block``: views ``(N_dst, P, D)``."""
+        return self.layers[i].views(block, h)
+
+    def layer_finish(self, i: int, views: torch.Tensor):
+        """Layer ``i``'s semantic attention over ``views`` of several nodes."""
+        fused, semantic = self.layers[i].fuse(views)
+        return fused, [semantic]
+
+    def block_output(self, h: torch.Tensor) -> torch.Tensor:
+        return self.predict(h)
+
+    def block_attention(self, graph, edges: list, semantic: list):
+        return Attention(graph, edges, semantic)

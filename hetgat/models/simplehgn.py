@@ -162,6 +162,60 @@ class SimpleHGN(nn.Module):
     def embed(self, graph: TypedGraph, h: dict) -> torch.Tensor:
         return self._run(graph, h)[2]
 
+    # Layer-wise API on DGL blocks of the homogeneous typed graph (see hetgat.minibatch).
+    #: Each layer's attention is needed by the next (attention residual).
+    previous_attention = True
+
+    def block_graph(self, graph: TypedGraph):
+        return graph.homo
+
+    def block_seeds(self, graph: TypedGraph, nodes: torch.Tensor) -> torch.Tensor:
+        ntypes = graph.hetero.ntypes
+        start = sum(graph.hetero.num_nodes(t) for t in ntypes[: ntypes.index(self.target)])
+        return nodes + start
+
+    def block_input(self, graph: TypedGraph, rows, nodes: torch.Tensor) -> torch.Tensor:
+        """Projected inputs of the homogeneous graph's nodes ``nodes`` (of mixed types)."""
+        ntype = graph.homo.ndata[dgl.NTYPE][nodes]
+        local = graph.homo.ndata[dgl.NID][nodes]
+        masks = {t: ntype == k for k, t in enumerate(graph.hetero.ntypes)}
+        x = self.project({t: rows(t, local[m]) for t, m in masks.items()})
+        out = next(iter(x.values())).new_empty(len(nodes), self.project.fcs[0].out_features)
+        for t, m in masks.items():
+            out[m] = x[t]
+        return out
+
+    def layer_forward(self, i: int, block, h, graph: TypedGraph = None, prev=None):
+        """Layer ``i`` on ``block``. ``prev`` is the previous layer's ``(edge ids, attention)``
+        (edge ids None: indexed by edge id); an edge that the previous block lacks (sampled
+        neighbourhoods differ per layer) gets no attention residual."""
+        eids = block.edata[dgl.EID]
+        last = i == len(self.layers) - 1
+        res = None if last or prev is None else _previous(prev, eids)
+        x, a = self.layers[i](block, h, graph.etype[eids], res)
+        return (x.mean(1) if last else x.flatten(1)), a
+
+    def block_output(self, h: torch.Tensor) -> torch.Tensor:
+        return h / h.norm(dim=1, keepdim=True).clamp(min=1e-12)
+
+    def block_attention(self, graph: TypedGraph, edges: list, semantic: list):
+        return Attention(graph.hetero, [_split(graph, a) for a in edges])
+
+
+def _previous(prev, eids: torch.Tensor) -> torch.Tensor:
+    """The previous layer's attention of edges ``eids``; NaN rows where it has none."""
+    prev_eids, att = prev
+    att = att.detach()
+    if prev_eids is None:
+        return att[eids]
+    order = torch.argsort(prev_eids)
+    ordered = prev_eids[order]
+    pos = torch.searchsorted(ordered, eids).clamp(max=len(ordered) - 1)
+    found = ordered[pos] == eids
+    out = att.new_full((len(eids), att.shape[1]), float("nan"))
+    out[found] = att[order[pos[found]]]
+    return out
+
 
 def _split(graph: TypedGraph, a: torch.Tensor) -> dict:
     """Homogeneous edge attention back to ``{canonical etype: (E_r, H)}`` in edge-id order."""

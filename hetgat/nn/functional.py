@@ -53,3 +53,17 @@ def to_csr(x: torch.Tensor) -> torch.Tensor:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return x.to_sparse_csr()
+
+
+def index_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[index]`` for a dense or sparse CSR ``x`` (torch has no ``index_select`` for CSR)."""
+    if x.layout != torch.sparse_csr:
+        return x[index]
+    crow, col, values = x.crow_indices(), x.col_indices(), x.values()
+    starts, counts = crow[index], crow[index + 1] - crow[index]
+    new_crow = torch.zeros(len(index) + 1, dtype=crow.dtype, device=crow.device)
+    torch.cumsum(counts, 0, out=new_crow[1:])
+    # Position in x of every stored value of the selected rows, row after row.
+    offsets = torch.repeat_interleave(starts - new_crow[:-1], counts)
+    pos = offsets + torch.arange(len(offsets), dtype=crow.dtype, device=crow.device)
+    return sparse_csr(new_crow, col[pos], values[pos], (len(index), x.shape[1]))

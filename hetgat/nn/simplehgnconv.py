@@ -43,11 +43,13 @@ class SimpleHGNConv(nn.Module):
     activation : callable, optional
         Applied to the output.
     beta : float, default 0.0
-        Weight of the previous layer's attention (attention residual).
+        Weight of the previous layer's attention (attention residual); ``res_attn`` rows that
+        are NaN mark edges without one.
 
     Shapes
     ------
-    input ``(N, in)``, edge types ``(E,)``; output ``(N, H, D)``, attention ``(E, H)``.
+    input ``(N, in)``, edge types ``(E,)``; output ``(N, H, D)``, attention ``(E, H)``. On a DGL
+    block the input covers the source nodes (destinations first) and the output the destinations.
     """
 
     def __init__(
@@ -99,7 +101,8 @@ class SimpleHGNConv(nn.Module):
             h = dropout(feat, self.feat_drop, self.training)
             ft = self.fc(h).view(-1, heads, out)
             el = (ft * self.attn_l).sum(-1, keepdim=True)
-            er = (ft * self.attn_r).sum(-1, keepdim=True)
+            n_dst = graph.num_dst_nodes()  # all nodes, except on a block
+            er = (ft[:n_dst] * self.attn_r).sum(-1, keepdim=True)
             # One score per edge type and head, then gathered: (R, H, 1) -> (E, H, 1).
             emb = self.fc_e(self.edge_emb.weight).view(-1, heads, self._edge_feats)
             ee = (emb * self.attn_e).sum(-1, keepdim=True)[etype]
@@ -108,13 +111,14 @@ class SimpleHGNConv(nn.Module):
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
             e = nn.functional.leaky_relu(graph.edata.pop("e") + ee, self.negative_slope)
             a = self.attn_drop(edge_softmax(graph, e))
-            if res_attn is not None:
-                a = a * (1 - self.beta) + res_attn.unsqueeze(-1) * self.beta
+            if res_attn is not None:  # NaN rows: no previous attention, keep this layer's
+                res = res_attn.unsqueeze(-1)
+                a = torch.where(res.isnan(), a, a * (1 - self.beta) + res * self.beta)
             graph.edata["a"] = a
             graph.update_all(fn.u_mul_e("ft", "a", "m"), fn.sum("m", "ft"))
             rst = graph.dstdata["ft"]
             if self.res_fc is not None:
-                rst = rst + self.res_fc(h).view(rst.shape)
+                rst = rst + self.res_fc(h[:n_dst]).view(rst.shape)
             if self.activation is not None:
                 rst = self.activation(rst)
         return rst, a.squeeze(-1)

@@ -1,0 +1,119 @@
+"""Layer-wise inference over all nodes in chunks, for graphs too large for one forward pass.
+
+Layer ``l``'s output is computed for every node before layer ``l + 1`` starts, ``chunk_size``
+destination nodes at a time, each chunk on a one-layer block with all of its in-edges
+(``MultiLayerFullNeighborSampler(1)``). A node's output is therefore the same as in a
+full-graph forward pass; memory holds one layer's outputs for all nodes plus one chunk's edges
+(and, with ``get_attention`` or for Simple-HGN's attention residual, one ``(E, H)`` tensor per
+layer). Attention is written back by the blocks' original edge ids (``dgl.EID``), so the
+:class:`~hetgat.records.Attention` record is identical to the full pass's.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from hetgat._dgl import dgl
+from hetgat.data import GraphData
+from hetgat.errors import ConfigError
+from hetgat.minibatch import input_rows, supports_blocks
+from hetgat.nn.functional import index_rows
+from hetgat.records import Attention
+
+
+@torch.no_grad()
+def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attention=False):
+    """Logits of every target node, computed layer by layer in chunks of destination nodes.
+
+    Parameters
+    ----------
+    model : NodeClassifier
+        In eval mode; its network must have the layer-wise API (see :mod:`hetgat.minibatch`).
+    graph : object
+        The model's prepared graph (``model.prepare_graph(data.graph)``).
+    features : dict[str, torch.Tensor]
+        Input features per node type.
+    chunk_size : int
+        Destination nodes per block.
+    get_attention : bool, default False
+        Also return the :class:`~hetgat.records.Attention` (in the graph's edge-id order).
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, Attention)
+        Logits ``(N_target, C)``, as ``model(graph, features)`` gives them.
+    """
+    net = model.net
+    if not supports_blocks(net):
+        raise ConfigError("model", type(net).__name__, "a model with layer-wise inference")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ConfigError("chunk_size", chunk_size, "an integer >= 1")
+    g = net.block_graph(graph)
+    device = g.device
+    rows = input_rows(model, features)
+    typed = getattr(graph, "hetero", graph)  # Simple-HGN's TypedGraph keeps the typed graph
+    targets = net.block_seeds(
+        graph, torch.arange(typed.num_nodes(model.target_type), device=device)
+    )
+    everything = torch.arange(g.num_nodes(), device=device)
+    sampler = dgl.dataloading.MultiLayerFullNeighborSampler(1)
+    keep = get_attention or getattr(net, "previous_attention", False)
+    finish = getattr(net, "layer_finish", None)
+    h, prev, edges, semantic = None, None, [], []
+    for i in range(len(net.layers)):
+        # Without attention, the last layer needs only the targets (unless it fuses all nodes).
+        last_only = i == len(net.layers) - 1 and not get_attention and finish is None
+        dst = targets if last_only else everything
+        outs, att = [], None
+        for start in range(0, len(dst), chunk_size):
+            _, _, (block,) = sampler.sample(g, dst[start : start + chunk_size])
+            src = block.srcdata[dgl.NID]
+            h_src = net.block_input(graph, rows, src) if i == 0 else index_rows(h, src)
+            out, a = net.layer_forward(i, block, h_src, graph, prev)
+            outs.append(out)
+            if keep:
+                att = _store(att, g, block.edata[dgl.EID], a)
+        h = torch.cat(outs)
+        if finish is not None:
+            h, records = finish(i, h)
+            semantic.append(records)
+        prev = (None, att)
+        edges.append(att)
+    logits = net.block_output(h if last_only else h[targets])
+    if not get_attention:
+        return logits
+    record = net.block_attention(graph, edges, semantic)
+    return logits, (Attention(graph, record) if isinstance(record, list) else record)
+
+
+def _store(att, g, eids, a):
+    """Write a block's attention ``a`` into the whole graph's ``(E, H)`` tensor(s) at ``eids``
+    (per edge type when ``a`` is a dict)."""
+    if isinstance(a, dict):
+        att = {} if att is None else att
+        for etype, values in a.items():
+            if etype not in att:
+                att[etype] = values.new_empty(g.num_edges(etype), values.shape[1])
+            att[etype][eids[etype]] = values
+        return att
+    if att is None:
+        att = a.new_empty(g.num_edges(), a.shape[1])
+    att[eids] = a
+    return att
+
+
+@torch.no_grad()
+def predict_chunked(
+    model, data: GraphData, device: str, chunk_size: int, get_attention=False, graph=None
+):
+    """:func:`hetgat.train.predict` computed layer by layer in chunks of ``chunk_size`` nodes."""
+    from hetgat.train import model_inputs, probabilities
+
+    model.eval()
+    g, features = model_inputs(data, device)
+    if graph is None:
+        graph = model.prepare_graph(g)
+    out = layerwise_forward(model, graph, features, chunk_size, get_attention=get_attention)
+    logits, attention = out if get_attention else (out, None)
+    probs = probabilities(logits, data.multilabel).cpu()
+    return (probs, attention.to("cpu")) if get_attention else probs

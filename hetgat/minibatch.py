@@ -1,0 +1,269 @@
+"""Mini-batch training on sampled neighbourhoods (DGL blocks).
+
+Each step takes ``batch_size`` labelled target nodes, samples ``fanouts[l]`` in-neighbours per
+node for layer ``l`` (all neighbours without fanouts) with DGL's ``NeighborSampler``, and runs
+the model on the resulting blocks, so memory grows with the batch and the fanouts, not with the
+graph. Final metrics, predictions and attention come from exact layer-wise inference over all
+nodes in chunks (:mod:`hetgat.inference`).
+
+The layer-wise API
+------------------
+A network supports blocks when it has these methods (GAT, GATv2, HAN and Simple-HGN do):
+
+``block_graph(graph)``
+    The DGL graph blocks are sampled from, given the model's prepared graph.
+``block_seeds(graph, nodes)``
+    Ids in that graph of the target-type nodes ``nodes``.
+``block_input(graph, rows, nodes)``
+    The first layer's input of those nodes; ``rows(ntype, ids)`` gives a type's input rows.
+``layer_forward(i, block, h, graph, prev)``
+    Layer ``i`` on a block: ``(h_dst, attention of the block's edges)``; ``prev`` is the previous
+    layer's ``(edge ids, attention)``.
+``layer_finish(i, h)`` (optional)
+    What needs all destinations at once (HAN's semantic attention): ``(h, semantic records)``.
+``block_output(h)``, ``block_attention(graph, edges, semantic)``
+    Logits from the last layer's output, and the attention record of a layer-wise pass.
+
+Distributed training
+--------------------
+Sampling goes through one function, :func:`node_loader`, passed to :func:`fit_minibatch` as
+``loader``. For DistDGL, pass a function with the same signature that returns
+``dgl.dataloading.DistNodeDataLoader(graph, seeds, sampler, batch_size=..., shuffle=...)`` over a
+``dgl.distributed.DistGraph``; models and the training loop stay as they are (feature rows are
+taken with ``features[t][ids]``, which ``DistTensor`` supports).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+
+import torch
+
+from hetgat._dgl import dgl
+from hetgat.config import ModelConfig, TrainConfig
+from hetgat.data import GraphData
+from hetgat.errors import ConfigError, HetgatError
+from hetgat.metrics import classification_metrics
+from hetgat.models import MODELS, build_model
+from hetgat.nn.functional import index_rows
+from hetgat.train import (
+    EarlyStopping,
+    FitResult,
+    _progress_bar,
+    evaluate,
+    loss_fn,
+    model_inputs,
+    probabilities,
+    resolve_config,
+    seed_everything,
+)
+
+
+# DGL suggests CPU affinity on every loader pass; it needs worker processes, which hetgat
+# does not start (sampling is cheap next to the attention layers on 2-16 cores).
+warnings.filterwarnings("ignore", message="Dataloader CPU affinity opt is not enabled")
+
+
+def supports_blocks(net) -> bool:
+    """Whether a network (class or instance) has the layer-wise API above."""
+    return hasattr(net, "layer_forward")
+
+
+def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
+    """Raise :class:`ConfigError` unless ``model_config`` can train with ``train_config``'s
+    batches: a model with the layer-wise API, and one fanout per layer."""
+    if train_config.batch_size is None:
+        return
+    cls = MODELS.get(model_config.name)
+    if cls is not None and not supports_blocks(cls):
+        supported = ", ".join(n for n, c in MODELS.items() if supports_blocks(c))
+        raise ConfigError(
+            "--model", model_config.name, f"one of {supported} for mini-batch training"
+        )
+    fanouts = train_config.fanouts
+    if fanouts is not None and len(fanouts) != model_config.num_layers:
+        raise ConfigError(
+            "--fanouts",
+            ",".join(map(str, fanouts)),
+            f"{model_config.num_layers} value(s), one per layer of {model_config.name}",
+        )
+
+
+def make_sampler(fanouts: tuple | None, num_layers: int):
+    """``NeighborSampler(fanouts)``, or all neighbours in every layer without fanouts."""
+    if fanouts is None:
+        return dgl.dataloading.MultiLayerFullNeighborSampler(num_layers)
+    return dgl.dataloading.NeighborSampler(list(fanouts))
+
+
+def node_loader(graph, seeds: torch.Tensor, sampler, *, batch_size: int, shuffle: bool, device):
+    """The iterable of ``(input_nodes, output_nodes, blocks)`` that training draws from.
+
+    This is the one place hetgat builds a data loader; replace it (``fit_minibatch(loader=...)``)
+    to sample elsewhere, e.g. with DistDGL's ``DistNodeDataLoader`` on a ``DistGraph``.
+    """
+    return dgl.dataloading.DataLoader(
+        graph, seeds, sampler, batch_size=batch_size, shuffle=shuffle, drop_last=False,
+        device=device,
+    )  # fmt: skip
+
+
+def input_rows(model, features: dict) -> Callable:
+    """``rows(ntype, ids)``: the model's input rows of nodes ``ids`` of type ``ntype`` (given
+    features, or the learned embedding of a featureless type)."""
+    embeddings = dict(zip(model.inputs.featureless, model.inputs.embeddings, strict=True))
+
+    def rows(ntype: str, ids: torch.Tensor) -> torch.Tensor:
+        if ntype in embeddings:
+            return embeddings[ntype](ids)
+        return index_rows(features[ntype], ids)
+
+    return rows
+
+
+def block_logits(model, graph, blocks: list, input_nodes: torch.Tensor, features: dict):
+    """Logits of a mini-batch's output nodes: the model's layers on ``blocks`` in turn.
+
+    ``graph`` is the model's prepared graph, ``input_nodes`` the first block's source nodes.
+    """
+    net = model.net
+    h = net.block_input(graph, input_rows(model, features), input_nodes)
+    prev = None
+    for i, block in enumerate(blocks):
+        h, a = net.layer_forward(i, block, h, graph, prev)
+        if hasattr(net, "layer_finish"):
+            h, _ = net.layer_finish(i, h)
+        prev = (block.edata[dgl.EID], a)
+    return net.block_output(h)
+
+
+def fit_minibatch(
+    data: GraphData,
+    model_config: ModelConfig = ModelConfig(),
+    train_config: TrainConfig = TrainConfig(),
+    *,
+    progress: bool = False,
+    loader: Callable = node_loader,
+    checkpoint=None,
+    resume: dict | None = None,
+) -> FitResult:
+    """Train like :func:`hetgat.train.fit`, on mini-batches of sampled blocks.
+
+    An epoch is one shuffled pass over the training nodes in batches of
+    ``train_config.batch_size``. Validation after each epoch runs in eval mode on blocks drawn
+    by the same sampler around the validation nodes, so it stays within the batch's memory;
+    early stopping, history rows and the returned :class:`FitResult` are those of ``fit``.
+    The final metrics come from exact layer-wise inference over all nodes
+    (:func:`hetgat.inference.layerwise_forward`, chunks of ``batch_size`` nodes).
+
+    Parameters
+    ----------
+    loader : callable, default :func:`node_loader`
+        ``loader(graph, seeds, sampler, batch_size=, shuffle=, device=)``; see the module notes.
+    checkpoint, resume
+        As in ``fit``, except that mini-batch runs are not checkpointed yet: DGL's sampler
+        state cannot be saved, so a resumed run would not be the uninterrupted one. A
+        checkpoint that saves only on interruption is accepted (Ctrl-C then just stops).
+    """
+    if not bool(data.train_mask.any()):
+        raise HetgatError("no labelled training node: nothing to learn from")
+    if resume is not None:
+        raise ConfigError("--resume", "a mini-batch run", "a full-batch run (no --batch-size)")
+    if checkpoint is not None and checkpoint.every:
+        raise ConfigError("--checkpoint-every", checkpoint.every, "0 with --batch-size")
+    check_minibatch(model_config, train_config)
+    seed_everything(train_config.seed)
+    device, multilabel = train_config.device, data.multilabel
+    model_config = resolve_config(model_config, data)
+    model = build_model(model_config, data.schema()).to(device)
+    graph, features = model_inputs(data, device)
+    graph = model.prepare_graph(graph)
+    net = model.net
+    sample_graph = net.block_graph(graph)
+    targets = net.block_seeds(graph, torch.arange(len(data.train_mask), device=device))
+    position = torch.full((sample_graph.num_nodes(),), -1, dtype=torch.long, device=device)
+    position[targets] = torch.arange(len(targets), device=device)
+    labels = data.labels.to(device)
+    train_idx = data.train_mask.nonzero().squeeze(1).to(device)
+    val_idx = data.val_mask.nonzero().squeeze(1).to(device)
+    if len(val_idx) == 0:
+        val_idx = train_idx
+    sampler = make_sampler(train_config.fanouts, model_config.num_layers)
+    batches = {
+        name: loader(
+            sample_graph,
+            targets[idx],
+            sampler,
+            batch_size=train_config.batch_size,
+            shuffle=name == "train",
+            device=device,
+        )  # fmt: skip
+        for name, idx in (("train", train_idx), ("val", val_idx))
+    }
+    opt = torch.optim.Adam(
+        model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
+    )
+    stopper = EarlyStopping(train_config.patience)
+    history = []
+    bar = _progress_bar(train_config.epochs, progress)
+    start = time.perf_counter()
+    for epoch in range(train_config.epochs):
+        tick = time.perf_counter()
+        model.train()
+        total, count = 0.0, 0
+        for input_nodes, output_nodes, blocks in batches["train"]:
+            opt.zero_grad(set_to_none=True)
+            logits = block_logits(model, graph, blocks, input_nodes, features)
+            loss = loss_fn(logits, labels[position[output_nodes]], multilabel)
+            if not torch.isfinite(loss):
+                raise HetgatError(f"the training loss became {loss.item()} at epoch {epoch}")
+            loss.backward()
+            opt.step()
+            total, count = total + loss.item() * len(output_nodes), count + len(output_nodes)
+        val_loss, val = _validate(model, graph, batches["val"], features, labels, position, data)
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": total / count,
+                "val_loss": val_loss,
+                "val_accuracy": val["accuracy"],
+                "val_macro_f1": val["macro_f1"],
+                "val_micro_f1": val["micro_f1"],
+                "seconds": time.perf_counter() - tick,
+            }
+        )
+        score = val["micro_f1"] if multilabel else val["accuracy"]
+        stop = stopper.step(epoch, score, val_loss, model)
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{total / count:.3f}", val=f"{score:.3f}")
+        if stop:
+            break
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - start
+    model.load_state_dict(stopper.best_state)
+    model.eval()
+    metrics = evaluate(model, data, device, graph=graph, chunk_size=train_config.batch_size)
+    metrics.update(
+        best_epoch=stopper.best_epoch,
+        epochs_run=len(history),
+        seconds_per_epoch=elapsed / len(history),
+    )
+    return FitResult(model=model, metrics=metrics, history=history, model_config=model_config)
+
+
+@torch.no_grad()
+def _validate(model, graph, batches, features, labels, position, data):
+    """Validation loss and metrics over sampled blocks, in eval mode."""
+    model.eval()
+    logits, targets = [], []
+    for input_nodes, output_nodes, blocks in batches:
+        logits.append(block_logits(model, graph, blocks, input_nodes, features))
+        targets.append(labels[position[output_nodes]])
+    logits, targets = torch.cat(logits), torch.cat(targets)
+    loss = loss_fn(logits, targets, data.multilabel).item()
+    probs = probabilities(logits, data.multilabel)
+    return loss, classification_metrics(probs, targets, data.num_classes, data.multilabel)
