@@ -1,0 +1,121 @@
+"""``hetgat plot``, ``hetgat explain`` and ``hetgat report``: seeing what a run's model learned.
+
+The commands register themselves on :data:`hetgat.cli.main` when this module is imported (at
+the end of ``hetgat/cli.py``). Heavy imports (torch, matplotlib) happen inside the commands so
+``hetgat --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import click
+
+from hetgat.cli import _info, _messages, _user_errors, main
+from hetgat.cli_options import positive
+
+EMBEDDING = click.Choice(("auto", "tsne", "pca"))
+
+
+def picture_options(func):
+    """How the embedding picture is projected (plot, report)."""
+    func = click.option(
+        "--max-points",
+        type=positive,
+        default=3000,
+        show_default=True,
+        help="Most labelled nodes in the embedding picture (a seeded sample).",
+    )(func)
+    return click.option(
+        "--embedding",
+        type=EMBEDDING,
+        default="auto",
+        show_default=True,
+        help="Projection of the last hidden layer: t-SNE, PCA, or auto (t-SNE up to 3000 nodes).",
+    )(func)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the pictures [default: RUN_DIR/plots].",
+)
+@click.option("--svg", is_flag=True, help="Also write each picture as SVG.")
+@picture_options
+@click.option("-q", "--quiet", is_flag=True, help="No messages.")
+@_user_errors
+def plot(run_dir, out, svg, embedding, max_points, quiet):
+    """Draw pictures of what a saved run's model learned (PNG).
+
+    Training curves; the last hidden layer (t-SNE or PCA) before and after training, coloured
+    by true class; test accuracy by in-degree; attention entropy per node against uniform
+    attention, per layer and head; HAN/RGAT: semantic attention per meta-path or relation.
+    Needs the plot extra: pip install 'hetgat[plot]'.
+    """
+    from hetgat.plots import write_plots
+
+    _messages(quiet)
+    paths = write_plots(run_dir, out, svg=svg, embedding=embedding, max_points=max_points)
+    for path in paths:
+        _info(str(path), quiet)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("node_id")
+@click.option(
+    "--top-k",
+    type=positive,
+    default=10,
+    show_default=True,
+    help="Neighbours listed per layer, head and edge type.",
+)
+@click.option("--mean-heads", is_flag=True, help="Average the heads.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@_user_errors
+def explain(run_dir, node_id, top_k, mean_heads, as_json):
+    """Show why a saved run's model predicted what it did for node NODE_ID.
+
+    Prints the prediction and, per layer, head and edge type (meta-path for HAN), the
+    neighbours with the highest attention, with their labels and predictions.
+    """
+    import json
+
+    from hetgat.explain import explain_node, format_explanation
+    from hetgat.run import load_run
+
+    _messages(False)
+    info = explain_node(load_run(run_dir), node_id, top_k=top_k, mean_heads=mean_heads)
+    click.echo(json.dumps(info, indent=2) if as_json else format_explanation(info))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="HTML file [default: RUN_DIR/report.html].",
+)
+@click.option(
+    "--top-edges",
+    type=positive,
+    default=20,
+    show_default=True,
+    help="Most attended edges listed per layer.",
+)
+@picture_options
+@click.option("-q", "--quiet", is_flag=True, help="No messages.")
+@_user_errors
+def report(run_dir, out, top_edges, embedding, max_points, quiet):
+    """Write one self-contained HTML page about a saved run.
+
+    Configuration, metrics, the pictures of `hetgat plot` (inline) and the most attended
+    edges; it opens offline in any browser. Needs the plot extra: pip install 'hetgat[plot]'.
+    """
+    from hetgat.report import write_report
+
+    _messages(quiet)
+    path = write_report(run_dir, out, top=top_edges, embedding=embedding, max_points=max_points)
+    _info(str(path), quiet)

@@ -1,0 +1,261 @@
+"""What a trained model learned, as numbers: embeddings, accuracy by degree, attention entropy.
+
+The pictures of :mod:`hetgat.plots`, the tables of ``hetgat explain`` and ``hetgat report``
+are drawn from these functions; none of them needs matplotlib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from hetgat.data import GraphData
+from hetgat.errors import ConfigError, HetgatError
+from hetgat.metrics import THRESHOLD
+from hetgat.models import build_model
+from hetgat.train import model_inputs
+
+#: Above this many points ``method="auto"`` projects with PCA instead of t-SNE.
+TSNE_MAX_POINTS = 3000
+
+
+def initial_model(run) -> torch.nn.Module:
+    """The run's model with the weights ``fit`` started from (same config, same seed).
+
+    ``fit`` seeds every generator with ``train_config.seed`` and then builds the model; the
+    weights are drawn from torch's generator only, so seeding it alone rebuilds them. The
+    caller's random state is left as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(run.train_config.seed)
+        model = build_model(run.model_config, run.schema)
+    return model.eval()
+
+
+@torch.no_grad()
+def embeddings(model, data: GraphData) -> np.ndarray:
+    """The last hidden layer of ``model`` for every target node, ``(N, D)``, in eval mode."""
+    model.eval()
+    graph, features = model_inputs(data)
+    h = model.embed(model.prepare_graph(graph), features)
+    if h is None or h.layout != torch.strided:  # one-layer models have no hidden layer
+        raise HetgatError("the model has a single layer: there is no hidden layer to show")
+    return h.float().numpy()
+
+
+def labelled_nodes(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the labelled target nodes and the class each is coloured by.
+
+    Multi-label nodes are coloured by their first class.
+    """
+    labels = data.labels.numpy()
+    if data.multilabel:
+        has = labels.sum(1) > 0
+        return np.flatnonzero(has), labels[has].argmax(1)
+    nodes = np.flatnonzero(labels >= 0)
+    return nodes, labels[nodes]
+
+
+def project_2d(h: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:
+    """Two coordinates per row of ``h`` and the method used (``"t-SNE"`` or ``"PCA"``).
+
+    Parameters
+    ----------
+    h : numpy.ndarray
+        ``(N, D)`` points.
+    method : str, default "auto"
+        ``tsne``, ``pca`` or ``auto`` (t-SNE up to :data:`TSNE_MAX_POINTS` points, else PCA).
+    seed : int, default 0
+        t-SNE's random state.
+    """
+    if method not in ("auto", "tsne", "pca"):
+        raise ConfigError("--embedding", method, "auto, tsne or pca")
+    if method == "auto":
+        method = "tsne" if len(h) <= TSNE_MAX_POINTS else "pca"
+    if method == "pca" or len(h) < 5:
+        centred = h - h.mean(0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        vt = vt[:2] * np.sign(vt[:2, np.abs(vt[:2]).argmax(1)].diagonal())[:, None]
+        xy = centred @ vt.T
+        return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1]))), "PCA"
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError as exc:
+        raise HetgatError(
+            "t-SNE needs scikit-learn: pip install 'hetgat[plot]' (or --embedding pca)"
+        ) from exc
+    perplexity = min(30.0, (len(h) - 1) / 3)
+    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
+    return tsne.fit_transform(h.astype(np.float64)), "t-SNE"
+
+
+def sample(nodes: np.ndarray, max_points: int, seed: int = 0) -> np.ndarray:
+    """At most ``max_points`` of ``nodes`` (a seeded sample, in index order)."""
+    if len(nodes) <= max_points:
+        return nodes
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(nodes, max_points, replace=False))
+
+
+def in_degrees(data: GraphData) -> np.ndarray:
+    """In-edges of every target node over all edge types, self-loops left out."""
+    g, t = data.graph, data.target_type
+    degree = np.zeros(g.num_nodes(t), dtype=np.int64)
+    for etype in g.canonical_etypes:
+        if etype[2] != t:
+            continue
+        src, dst = (x.numpy() for x in g.edges(etype=etype))
+        if etype[0] == t:
+            dst = dst[src != dst]
+        degree += np.bincount(dst, minlength=len(degree))
+    return degree
+
+
+def degree_buckets(degree: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Bucket of each degree: 0, 1, 2, 3-4, 5-8, 9-16, ... (powers of two), and the names."""
+    bucket = np.where(degree <= 0, 0, np.ceil(np.log2(np.maximum(degree, 1))).astype(int) + 1)
+    names = ["0", "1", "2"] + [
+        f"{2 ** (b - 2) + 1}-{2 ** (b - 1)}" for b in range(3, int(bucket.max(initial=0)) + 1)
+    ]
+    return bucket, names
+
+
+def accuracy_by_degree(data: GraphData, probs: torch.Tensor, split: str = "test") -> pd.DataFrame:
+    """``bucket, nodes, correct, accuracy`` of the ``split`` nodes, per in-degree bucket.
+
+    Accuracy is that of :func:`hetgat.metrics.classification_metrics` (multi-label: the whole
+    label set right). Buckets without a node are left out.
+    """
+    mask = getattr(data, f"{split}_mask").numpy()
+    if data.multilabel:
+        correct = ((probs.numpy() > THRESHOLD) == (data.labels.numpy() > 0)).all(1)
+    else:
+        labels = data.labels.numpy()
+        correct = probs.numpy().argmax(1) == labels
+        mask = mask & (labels >= 0)
+    bucket, names = degree_buckets(in_degrees(data))
+    frame = pd.DataFrame({"bucket": bucket[mask], "correct": correct[mask]})
+    table = frame.groupby("bucket")["correct"].agg(nodes="size", correct="sum").reset_index()
+    table["accuracy"] = table["correct"] / table["nodes"]
+    table["bucket"] = [names[b] for b in table["bucket"]]
+    return table
+
+
+@dataclass
+class EntropyGroup:
+    """Attention entropy of the nodes with at least two in-edges, for one layer and head.
+
+    Attributes
+    ----------
+    layer, head : int
+        Counting from 0.
+    edge_type : str
+        The relation or meta-path whose softmax it is; ``"all"`` where one softmax runs over
+        every in-edge of a node (Simple-HGN).
+    node_type : str
+        The type of the nodes (destinations).
+    entropy : numpy.ndarray
+        :math:`-\\sum_j \\alpha_{ij} \\log \\alpha_{ij}` of each node, in nats.
+    uniform : numpy.ndarray
+        :math:`\\log d_i`, the entropy of uniform attention over the node's ``d_i`` in-edges.
+    """
+
+    layer: int
+    head: int
+    edge_type: str
+    node_type: str
+    entropy: np.ndarray
+    uniform: np.ndarray
+
+    @property
+    def ratio(self) -> float:
+        """Mean entropy over mean uniform entropy: 1 is averaging, near 0 is selecting."""
+        return float(self.entropy.mean() / self.uniform.mean()) if len(self.entropy) else np.nan
+
+
+def attention_entropy(attention) -> list[EntropyGroup]:
+    """Per layer, edge type and head, each node's attention entropy and the uniform one.
+
+    ``attention`` is the :class:`~hetgat.records.Attention` of a forward pass. When the
+    weights of some (edge type, destination) do not sum to 1, the model normalises over all
+    in-edges together (Simple-HGN) and the edge types are pooled.
+    """
+    from scipy.special import xlogy
+
+    graph, groups = attention.graph, []
+    for layer, per_layer in enumerate(attention.edges):
+        if not isinstance(per_layer, dict):
+            per_layer = {graph.canonical_etypes[0]: per_layer}
+        parts = []
+        for etype, a in per_layer.items():
+            dst = graph.edges(etype=etype, order="eid")[1].numpy()
+            key = (etype[2], etype[1])
+            parts.append((key, dst, a.detach().double().cpu().numpy()))
+        if not _per_etype_softmax(parts, graph):
+            pooled = {}
+            for (dst_type, _), dst, a in parts:
+                pooled.setdefault((dst_type, "all"), []).append((dst, a))
+            parts = [(k, *map(np.concatenate, zip(*v, strict=True))) for k, v in pooled.items()]
+        for (dst_type, name), dst, a in parts:
+            n = graph.num_nodes(dst_type)
+            degree = np.bincount(dst, minlength=n)
+            keep = degree >= 2
+            for head in range(a.shape[1]):
+                h = np.bincount(dst, weights=-xlogy(a[:, head], a[:, head]), minlength=n)
+                groups.append(
+                    EntropyGroup(layer, head, name, dst_type, h[keep], np.log(degree[keep]))
+                )
+    return groups
+
+
+def _per_etype_softmax(parts, graph) -> bool:
+    for (dst_type, _), dst, a in parts:
+        sums = np.stack(
+            [
+                np.bincount(dst, weights=a[:, h], minlength=graph.num_nodes(dst_type))
+                for h in range(a.shape[1])
+            ]
+        )
+        has = np.bincount(dst, minlength=graph.num_nodes(dst_type)) > 0
+        if not np.allclose(sums[:, has], 1.0, atol=1e-4):
+            return False
+    return True
+
+
+def top_edges(attention, node_ids: dict, k: int = 20, min_in_edges: int = 3) -> pd.DataFrame:
+    """The ``k`` strongest edges of each layer, heads averaged.
+
+    Only edges into nodes with at least ``min_in_edges`` in-edges of the same type count (with
+    one or two, a high weight says little), and self-loops are left out. Columns ``layer,
+    edge_type, src_type, src, dst_type, dst, attention, in_edges``.
+    """
+    graph, rows = attention.graph, []
+    for layer, per_layer in enumerate(attention.edges):
+        if not isinstance(per_layer, dict):
+            per_layer = {graph.canonical_etypes[0]: per_layer}
+        parts = []
+        for etype, a in per_layer.items():
+            src, dst = (x.numpy() for x in graph.edges(etype=etype, order="eid"))
+            degree = np.bincount(dst, minlength=graph.num_nodes(etype[2]))[dst]
+            keep = (degree >= min_in_edges) & ~((src == dst) & (etype[0] == etype[2]))
+            mean = a.detach().float().cpu().numpy().mean(1)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "layer": layer,
+                        "edge_type": etype[1],
+                        "src_type": etype[0],
+                        "src": node_ids[etype[0]][src[keep]],
+                        "dst_type": etype[2],
+                        "dst": node_ids[etype[2]][dst[keep]],
+                        "attention": mean[keep],
+                        "in_edges": degree[keep],
+                    }
+                )
+            )
+        frame = pd.concat(parts, ignore_index=True)
+        rows.append(frame.sort_values("attention", ascending=False, kind="stable").head(k))
+    return pd.concat(rows, ignore_index=True)

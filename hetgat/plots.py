@@ -1,0 +1,302 @@
+"""Pictures of what a run's model learned (``hetgat plot``), drawn with matplotlib.
+
+matplotlib (and scikit-learn, for t-SNE) are the optional ``plot`` extra; they are imported
+only when a picture is drawn. Figures are built as :class:`matplotlib.figure.Figure` objects,
+without pyplot, so no global state or GUI backend is involved; each function returns its
+Figure, whose axes and legends can be inspected.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hetgat.errors import HetgatError
+from hetgat.io import atomic_path
+
+INSTALL = "pip install 'hetgat[plot]'"
+
+#: Most panels per row in the attention entropy picture (more heads wrap onto more rows).
+MAX_COLUMNS = 4
+
+#: The pictures, in the order a report shows them; ``<name>.png`` in the plots folder.
+PICTURES = (
+    "training_curves",
+    "embedding",
+    "degree_accuracy",
+    "attention_entropy",
+    "semantic_attention",
+)
+
+
+def require_plotting(tsne: bool = True) -> None:
+    """Raise :class:`HetgatError` naming the ``plot`` extra unless its packages import."""
+    missing = []
+    for module, package in (("matplotlib", "matplotlib"), ("sklearn", "scikit-learn")):
+        if module == "sklearn" and not tsne:
+            continue
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        raise HetgatError(f"pictures need {' and '.join(missing)}: {INSTALL}")
+
+
+def _figure(width: float, height: float):
+    require_plotting(tsne=False)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _colours(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def embedding_figure(points: dict, classes: np.ndarray, class_names, method: str):
+    """Scatter plots of 2-d embeddings side by side, coloured by true class.
+
+    ``points`` maps a panel title to ``(N, 2)`` coordinates of the same nodes; ``classes``
+    gives each node's class index.
+    """
+    fig = _figure(5.2 * len(points) + 1.8, 4.8)
+    axes = fig.subplots(1, len(points), squeeze=False)[0]
+    colours = _colours(len(class_names))
+    size = float(np.clip(3000 / max(len(classes), 1), 3, 30))
+    for ax, (title, xy) in zip(axes, points.items(), strict=True):
+        for c, name in enumerate(class_names):
+            chosen = classes == c
+            if chosen.any():
+                ax.scatter(*xy[chosen].T, s=size, color=colours[c], label=name, linewidths=0)
+        ax.set_title(title)
+        ax.set_xlabel(f"{method} 1")
+        ax.set_ylabel(f"{method} 2")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[-1].legend(
+        title="true class",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        markerscale=max(1.0, 30 / size) ** 0.5,
+        fontsize="small",
+        frameon=False,
+    )
+    fig.suptitle(f"Last hidden layer of {len(classes)} labelled nodes ({method})")
+    return fig
+
+
+def degree_accuracy_figure(table: pd.DataFrame, split: str = "test"):
+    """Bars of accuracy per in-degree bucket, with the node count of each bucket."""
+    fig = _figure(max(4.5, 0.7 * len(table) + 2), 3.8)
+    ax = fig.subplots()
+    x = np.arange(len(table))
+    bars = ax.bar(x, table["accuracy"], color="C0", label=f"{split} accuracy per bucket")
+    ax.bar_label(bars, labels=[f"n={n}" for n in table["nodes"]], padding=2, fontsize="small")
+    overall = table["correct"].sum() / max(table["nodes"].sum(), 1)
+    ax.axhline(overall, color="0.4", linestyle="--", label=f"all {split} nodes ({overall:.3f})")
+    ax.set_xticks(x, table["bucket"])
+    ax.set_ylim(0, 1.12)
+    ax.set_xlabel("in-degree (self-loops left out)")
+    ax.set_ylabel(f"{split} accuracy")
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_title(f"{split.capitalize()} accuracy by node in-degree")
+    return fig
+
+
+def entropy_figure(groups: list):
+    """Histograms of per-node attention entropy against uniform attention's, one panel per
+    layer, edge type and head (heads across, wrapping after :data:`MAX_COLUMNS`); each panel
+    notes mean entropy / mean uniform entropy. Groups without a node are left out."""
+    groups = [g for g in groups if len(g.entropy)]
+    keys = list(dict.fromkeys((g.layer, g.edge_type, g.node_type) for g in groups))
+    heads = {k: 1 + max(g.head for g in groups if _key(g) == k) for k in keys}
+    cols = min(max(heads.values()), MAX_COLUMNS)
+    first_row, rows = {}, 0
+    for k in keys:  # each layer and edge type starts a row; many heads wrap onto more rows
+        first_row[k], rows = rows, rows + -(-heads[k] // cols)
+    fig = _figure(max(2.3 * cols + 0.6, 6), 2.0 * rows + 1.2)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    several = len({(g.edge_type, g.node_type) for g in groups}) > 1
+    for g in groups:
+        key = _key(g)
+        r, c = first_row[key] + g.head // cols, g.head % cols
+        ax = axes[r, c]
+        ax.set_visible(True)
+        top = max(g.uniform.max(), g.entropy.max(), 1e-3)
+        bins = np.linspace(0, top * 1.02, 30)
+        ax.hist(g.entropy, bins, color="C1", alpha=0.8, label="learned attention")
+        ax.hist(g.uniform, bins, histtype="step", color="k", label="uniform attention")
+        title = f"layer {g.layer}, head {g.head}"
+        if several:
+            title += f"\n{g.edge_type}" if g.edge_type != "all" else f"\ninto {g.node_type}"
+        ax.set_title(title, fontsize="small")
+        note = f"ratio {g.ratio:.2f}"
+        ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=7)
+        ax.tick_params(labelsize=7)
+        if g.head + cols >= heads[key]:  # nothing below it in this layer and edge type
+            ax.set_xlabel("entropy (nats)", fontsize="small")
+        if c == 0:
+            ax.set_ylabel("nodes", fontsize="small")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize="small")
+    title = "Attention entropy per node (2+ in-edges)\nratio = mean / uniform mean"
+    fig.suptitle(title, fontsize="medium")
+    return fig
+
+
+def _key(group) -> tuple:
+    return group.layer, group.edge_type, group.node_type
+
+
+def semantic_figure(frame: pd.DataFrame, what: str = "meta-path"):
+    """Horizontal bars of the semantic attention per meta-path or relation, one panel per
+    layer and node type (the rows of :func:`hetgat.attention.semantic_frame`)."""
+    keys = list(dict.fromkeys(zip(frame["layer"], frame["target_type"], strict=True)))
+    most = frame.groupby(["layer", "target_type"]).size().max()
+    fig = _figure(4.2 * min(len(keys), 3), (0.35 * most + 1.2) * -(-len(keys) // 3))
+    axes = fig.subplots(-(-len(keys) // 3), min(len(keys), 3), squeeze=False)
+    for ax in axes.flat[len(keys) :]:
+        ax.set_visible(False)
+    for ax, (layer, ntype) in zip(axes.flat, keys, strict=False):
+        part = frame[(frame["layer"] == layer) & (frame["target_type"] == ntype)]
+        y = np.arange(len(part))
+        bars = ax.barh(y, part["attention"], color="C2")
+        ax.bar_label(bars, fmt="%.2f", padding=2, fontsize="small")
+        ax.set_yticks(y, part["edge_type"])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1.1)
+        ax.set_xlabel("semantic attention")
+        ax.set_ylabel(what)
+        ax.set_title(f"layer {layer}, {ntype} nodes", fontsize="medium")
+    return fig
+
+
+def training_curves_figure(history: pd.DataFrame, best_epoch: int | None = None):
+    """Loss (train, validation) and validation scores per epoch, the best epoch marked."""
+    fig = _figure(10, 3.8)
+    loss_ax, score_ax = fig.subplots(1, 2)
+    epochs = history["epoch"]
+    for column, label in (("train_loss", "train loss"), ("val_loss", "validation loss")):
+        if column in history:
+            loss_ax.plot(epochs, history[column], label=label)
+    scores = [("val_accuracy", "accuracy"), ("val_macro_f1", "macro-F1")]
+    if "val_micro_f1" in history and not np.allclose(
+        history["val_micro_f1"], history.get("val_accuracy", np.nan), equal_nan=True
+    ):  # single-label micro-F1 equals accuracy
+        scores.append(("val_micro_f1", "micro-F1"))
+    for column, label in scores:
+        if column in history:
+            score_ax.plot(epochs, history[column], label=f"validation {label}")
+    for ax, ylabel in ((loss_ax, "loss"), (score_ax, "validation score")):
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="0.5", linestyle=":", label=f"best epoch ({best_epoch})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize="small")
+    loss_ax.set_title("Loss")
+    score_ax.set_title("Validation")
+    return fig
+
+
+def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | None = None):
+    """Every picture that applies to ``run``, as ``{name: Figure}`` in :data:`PICTURES` order.
+
+    Parameters
+    ----------
+    run : hetgat.run.Run
+        A loaded run folder.
+    data : GraphData, optional
+        The graph to draw from [default: the run's own data, loaded again].
+    embedding : str, default "auto"
+        ``tsne``, ``pca`` or ``auto`` (t-SNE up to 3000 labelled nodes, PCA beyond).
+    max_points : int, optional
+        Most nodes in the embedding picture, a seeded sample [default: 3000].
+    """
+    from hetgat.attention import semantic_frame
+    from hetgat.diagnostics import (
+        TSNE_MAX_POINTS,
+        accuracy_by_degree,
+        attention_entropy,
+        embeddings,
+        initial_model,
+        labelled_nodes,
+        project_2d,
+        sample,
+    )
+    from hetgat.train import predict
+
+    require_plotting(tsne=embedding != "pca")
+    log = logging.getLogger("hetgat")
+    figures = {}
+    history_path = run.path / "history.csv"
+    if history_path.is_file():
+        history = pd.read_csv(history_path)
+        figures["training_curves"] = training_curves_figure(history, run.metrics.get("best_epoch"))
+    data = run.load_data() if data is None else data
+    probs, att = predict(run.model, data, get_attention=True)
+    nodes, classes = labelled_nodes(data)
+    keep = np.isin(nodes, sample(nodes, max_points or TSNE_MAX_POINTS))
+    try:
+        views = {
+            "untrained (initial weights)": embeddings(initial_model(run), data),
+            "trained": embeddings(run.model, data),
+        }
+    except HetgatError as exc:
+        log.warning(f"embedding picture left out: {exc}")
+    else:
+        points, method = {}, None
+        for title, h in views.items():
+            points[title], method = project_2d(h[nodes[keep]], embedding)
+        figures["embedding"] = embedding_figure(points, classes[keep], data.class_names, method)
+    table = accuracy_by_degree(data, probs)
+    if len(table):
+        figures["degree_accuracy"] = degree_accuracy_figure(table)
+    groups = attention_entropy(att)
+    if any(len(g.entropy) for g in groups):
+        figures["attention_entropy"] = entropy_figure(groups)
+    if att.semantic:
+        what = "meta-path" if run.model_config.name == "han" else "relation"
+        figures["semantic_attention"] = semantic_figure(semantic_frame(att.semantic), what)
+    return figures
+
+
+def figure_bytes(fig, fmt: str = "png") -> bytes:
+    """The figure encoded as PNG or SVG."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def write_plots(run_dir, out=None, *, svg: bool = False, **options) -> list[Path]:
+    """Draw the pictures of run folder ``run_dir`` into ``out`` [default: ``run_dir/plots``].
+
+    Each picture is written atomically as ``<name>.png`` (and ``<name>.svg`` with ``svg``);
+    ``options`` are those of :func:`run_figures`. Returns the paths written.
+    """
+    from hetgat.run import load_run
+
+    require_plotting(tsne=options.get("embedding", "auto") != "pca")
+    run = load_run(run_dir)
+    figures = run_figures(run, **options)
+    out = Path(out) if out is not None else run.path / "plots"
+    if out.exists() and not out.is_dir():
+        raise HetgatError(f"{out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in figures.items():
+        for fmt in ("png", "svg") if svg else ("png",):
+            path = out / f"{name}.{fmt}"
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt)
+            written.append(path)
+    return written

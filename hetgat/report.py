@@ -1,0 +1,151 @@
+"""One self-contained HTML page about a run (``hetgat report``): config, metrics, pictures,
+the most attended edges. Pictures are inlined as PNG data URLs, so the page opens offline and
+can be mailed or archived as a single file."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from hetgat.io import atomic_path
+
+CAPTIONS = {
+    "training_curves": "Loss and validation scores per epoch; the dotted line marks the epoch "
+    "whose weights were kept.",
+    "embedding": "The last hidden layer of the labelled nodes projected to two dimensions, "
+    "coloured by true class: with the initial weights (left) and after training (right).",
+    "degree_accuracy": "Test accuracy by in-degree bucket; n is the number of test nodes in "
+    "the bucket.",
+    "attention_entropy": "Entropy of each node's attention over its in-edges (nodes with two "
+    "or more), against the entropy of uniform attention over the same in-edges. A ratio near 1 "
+    "means the head averages its neighbours; well below 1, that it picks some of them.",
+    "semantic_attention": "Weight of each meta-path or relation in the semantic attention.",
+}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222;
+       padding: 0 1em; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+table { border-collapse: collapse; font-size: .9em; margin: .5em 0 1em; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1em 0 2em; } img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: .9em; max-width: 60em; }
+pre { background: #f6f6f6; padding: 1em; overflow: auto; font-size: .85em; }
+"""
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(
+        f'<th class="{"num" if pd.api.types.is_numeric_dtype(frame[c]) else ""}">'
+        f"{html.escape(str(c))}</th>"
+        for c in frame.columns
+    )
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for c, v in zip(frame.columns, values, strict=True):
+            numeric = pd.api.types.is_numeric_dtype(frame[c])
+            text = f"{v:.4f}" if isinstance(v, float) else str(v)
+            cells.append(f'<td class="{"num" if numeric else ""}">{html.escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def render_report(
+    title: str,
+    *,
+    metrics: dict,
+    config: dict,
+    pictures: dict,
+    edges: pd.DataFrame,
+    semantic: pd.DataFrame | None = None,
+) -> str:
+    """The HTML page.
+
+    Parameters
+    ----------
+    title : str
+        Page title and heading.
+    metrics, config : dict
+        Shown as a table and as JSON.
+    pictures : dict[str, bytes]
+        PNG bytes per picture name (see :data:`hetgat.plots.PICTURES`).
+    edges : pandas.DataFrame
+        The most attended edges (:func:`hetgat.diagnostics.top_edges`).
+    semantic : pandas.DataFrame, optional
+        The semantic attention table (HAN, RGAT).
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "<h2>Metrics</h2>",
+        _table(
+            pd.DataFrame(
+                {"metric": list(metrics), "value": pd.Series(list(metrics.values()), dtype=object)}
+            )
+        ),
+    ]
+    for name, png in pictures.items():
+        data = base64.b64encode(png).decode("ascii")
+        caption = html.escape(CAPTIONS.get(name, name))
+        parts += [
+            f'<h2 id="{name}">{html.escape(name.replace("_", " ").capitalize())}</h2>',
+            f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">',
+            f"<figcaption>{caption}</figcaption></figure>",
+        ]
+    if semantic is not None and len(semantic):
+        parts += ["<h2>Semantic attention</h2>", _table(semantic)]
+    parts += [
+        "<h2>Most attended edges</h2>",
+        "<p>Per layer, heads averaged; only edges into nodes with at least three in-edges of "
+        "the same type, self-loops left out.</p>",
+        _table(edges),
+        "<h2>Configuration</h2>",
+        f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def write_report(run_dir, out=None, *, top: int = 20, **options) -> Path:
+    """Write the report of run folder ``run_dir`` to ``out`` [default: ``run_dir/report.html``].
+
+    ``top`` edges are listed per layer; ``options`` are those of
+    :func:`hetgat.plots.run_figures`. Returns the path written.
+    """
+    from hetgat.attention import semantic_frame
+    from hetgat.diagnostics import top_edges
+    from hetgat.plots import figure_bytes, require_plotting, run_figures
+    from hetgat.run import load_run
+    from hetgat.train import predict
+
+    require_plotting(tsne=options.get("embedding", "auto") != "pca")
+    run = load_run(run_dir)
+    data = run.load_data()
+    figures = run_figures(run, data, **options)
+    _, att = predict(run.model, data, get_attention=True)
+    config = json.loads((run.path / "config.json").read_text(encoding="utf-8"))
+    metrics = dict(run.metrics)
+    timing = run.path / "timing.json"
+    if timing.is_file():
+        metrics.update(json.loads(timing.read_text(encoding="utf-8")))
+    name = config.get("data", {}).get("name", run.path.name)
+    page = render_report(
+        f"{name} {run.model_config.name}: {run.path.name}",
+        metrics=metrics,
+        config=config,
+        pictures={k: figure_bytes(fig) for k, fig in figures.items()},
+        edges=top_edges(att, data.node_ids, k=top),
+        semantic=semantic_frame(att.semantic) if att.semantic else None,
+    )
+    out = Path(out) if out is not None else run.path / "report.html"
+    with atomic_path(out) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return out
