@@ -308,6 +308,7 @@ def inspect(graph, metapath_length, as_json, **options):
 from hetgat.cli_partition import partition  # noqa: E402
 
 main.add_command(partition)
+import hetgat.cli_plot  # noqa: E402, F401  (registers plot, explain, report on main)
 
 if __name__ == "__main__":
     main()
