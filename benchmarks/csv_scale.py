@@ -106,6 +106,7 @@ def main(argv=None) -> None:
         step("attention export", ["attention", str(run), "-o", str(folder / "att.csv.gz")]),
     ]
     metrics = json.loads((run / "metrics.json").read_text())
+    metrics.update(json.loads((run / "timing.json").read_text()))
     print(f"machine: {machine_info()}")
     print("| step | seconds | peak RSS (MB) |\n|---|---:|---:|")
     for r in results:

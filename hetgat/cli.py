@@ -24,9 +24,11 @@ from hetgat.cli_options import (
     graph_source,
     model_config,
     model_options,
+    model_values,
     positive,
     train_config,
     train_options,
+    train_values,
 )
 
 
@@ -111,7 +113,7 @@ def main(traceback: bool) -> None:
 
 
 @main.command()
-@click.argument("graph")
+@click.argument("graph", required=False)
 @graph_options
 @model_options
 @train_options
@@ -136,43 +138,194 @@ def main(traceback: bool) -> None:
     default=None,
     help="CPU threads for torch [default: torch's choice, one per core].",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings from a run's config.json (options given here override them); "
+    "GRAPH defaults to the run's data.",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Save a checkpoint every N epochs in OUT.partial (0: only on Ctrl-C/SIGTERM).",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Continue the interrupted run that was writing this folder (no other options).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or messages.")
 @_user_errors
-def fit(graph, runs, out, overwrite, no_attention, threads, quiet, **options):
+def fit(
+    graph,
+    runs,
+    out,
+    overwrite,
+    no_attention,
+    threads,
+    config_file,
+    checkpoint_every,
+    resume_dir,
+    quiet,
+    **options,
+):
     """Train a node classifier on GRAPH and write a run folder.
 
     GRAPH is an edge CSV file (with --nodes files), a DGL CSVDataset folder, or a named
     dataset: planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm.
+
+    Ctrl-C (or SIGTERM) stops at the end of the epoch and keeps a checkpoint in OUT.partial;
+    `hetgat fit --resume OUT` then finishes the run exactly as if it had not stopped.
     """
+    from hetgat.checkpoint import TrainingInterrupted
     from hetgat.fitting import fit_runs
-    from hetgat.models import check_model
-    from hetgat.train import resolve_config
 
     _messages(quiet)
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    models, training = model_config(options), train_config(options)
-    source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
-    check_model(models, data.schema())
-    models = resolve_config(models, data)  # meta-path errors before any output
+    given = _given_options(click.get_current_context())
+    if resume_dir is not None:
+        job = _resume_job(resume_dir, graph, given)
+        out, runs, no_attention = job["out"], job["runs"], not job["attention"]
+        models, training, source = job["model_config"], job["train_config"], job["source"]
+        data = _load_source(source)
+    else:
+        source, data, models, training = _fit_settings(graph, config_file, given, options)
     _info(data.summary(), quiet)
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out = os.path.join("runs", f"{data.name}-{models.name}-{stamp}")
-    summary = fit_runs(
-        data,
-        models,
-        training,
-        source=source,
-        out=out,
-        runs=runs,
-        attention=not no_attention,
-        overwrite=overwrite,
-        progress=not quiet,
-    )
+    try:
+        summary = fit_runs(
+            data,
+            models,
+            training,
+            source=source,
+            out=out,
+            runs=runs,
+            attention=not no_attention,
+            overwrite=overwrite,
+            progress=not quiet,
+            checkpoint_every=checkpoint_every,
+            resume=resume_dir is not None,
+        )
+    except TrainingInterrupted as stop:
+        click.echo(
+            f"Stopped after epoch {stop.epoch} ({signal.Signals(stop.signum).name}); the best "
+            f"model so far (epoch {stop.best_epoch}) is kept in {stop.path}. Continue with: "
+            f"hetgat fit --resume {out}",
+            err=True,
+        )
+        sys.exit(128 + stop.signum)
     click.echo(summary, err=True)
+
+
+def _given_options(ctx) -> set:
+    """The options the user typed (not defaults)."""
+    from click.core import ParameterSource
+
+    return {
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    }
+
+
+#: fit's options that may be given with --resume (they do not change what is trained).
+_RESUME_OPTIONS = {"threads", "quiet", "checkpoint_every", "resume_dir"}
+
+
+def _resume_job(resume_dir, graph, given) -> dict:
+    from hetgat.errors import HetgatError
+    from hetgat.fitting import read_job
+
+    extra = (["GRAPH"] if graph else []) + [
+        "--" + name.replace("_", "-") for name in sorted(given - _RESUME_OPTIONS)
+    ]
+    if extra:
+        raise HetgatError(f"--resume continues a run with its own settings: drop {extra[0]}")
+    return read_job(resume_dir)
+
+
+def _load_source(source: dict):
+    from hetgat.datasets import load_graph
+
+    args = dict(source)
+    return load_graph(args.pop("spec"), **args)
+
+
+def _fit_settings(graph, config_file, given, options):
+    """The data source, data, model and training configuration of ``hetgat fit``."""
+    from hetgat.errors import HetgatError
+    from hetgat.models import check_model
+    from hetgat.train import resolve_config
+
+    if config_file is None:
+        if graph is None:
+            raise HetgatError(
+                "Missing argument 'GRAPH' (or --config RUN/config.json, or --resume RUN)."
+            )
+        models, training = model_config(options), train_config(options)
+        source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
+    else:
+        saved = _read_config(config_file)
+        models, training = _override(saved, given, options)
+        if graph is None:
+            typed = sorted(given & set(GRAPH_KEYS))
+            if typed:
+                raise HetgatError(
+                    f"--{typed[0].replace('_', '-')} changes how GRAPH is read: give GRAPH too"
+                )
+            source, data = saved["source"], _load_source(saved["source"])
+        else:
+            source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
+    check_model(models, data.schema())
+    models = resolve_config(models, data)  # meta-path errors before any output
+    return source, data, models, training
+
+
+def _read_config(path) -> dict:
+    """``source``, ``model`` and ``train`` of a run's config.json, validated."""
+    import json
+
+    from hetgat.config import ModelConfig, TrainConfig, from_dict
+    from hetgat.errors import DataFormatError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            saved = json.load(fh)
+        return {
+            "source": dict(saved["source"]),
+            "model": from_dict(ModelConfig, saved["model"]),
+            "train": from_dict(TrainConfig, saved["train"]),
+        }
+    except FileNotFoundError:
+        raise DataFormatError(path, "file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataFormatError(path, f"not a run configuration ({exc})") from None
+
+
+def _override(saved: dict, given: set, options: dict):
+    """The saved model and training configuration with the options the user typed.
+
+    Another ``--model`` than the saved one starts from that model's defaults.
+    """
+    import dataclasses
+
+    if "model_name" in given and options["model_name"] != saved["model"].name:
+        return model_config(options), train_config(options)
+    models = dataclasses.replace(saved["model"], **model_values(options))
+    values = train_values(options)
+    values.update({k: options[k] for k in ("seed", "device") if k in given})
+    return models, dataclasses.replace(saved["train"], **values)
 
 
 def _run_data(run, graph, options):

@@ -244,6 +244,11 @@ def model_options(func):
 def model_config(options: dict):
     from hetgat.config import ModelConfig
 
+    return ModelConfig.for_model(options["model_name"], **model_values(options))
+
+
+def model_values(options: dict) -> dict:
+    """The ModelConfig fields the model options set (unset options are None)."""
     values = {
         k: options[k]
         for k in (
@@ -269,7 +274,7 @@ def model_config(options: dict):
         values["metapaths"] = tuple(options["metapaths"])
     if options["metapath_length"] is not None:
         values["metapath_length"] = int(options["metapath_length"])
-    return ModelConfig.for_model(options["model_name"], **values)
+    return values
 
 
 def train_options(func):
@@ -318,11 +323,19 @@ def train_options(func):
 def train_config(options: dict):
     from hetgat.config import TrainConfig
 
-    values = {
+    return TrainConfig.for_model(
+        options["model_name"],
+        seed=options["seed"],
+        device=options["device"],
+        **train_values(options),
+    )
+
+
+def train_values(options: dict) -> dict:
+    """The TrainConfig fields the training options set, except seed and device (which have
+    defaults of their own)."""
+    return {
         k: options[k]
         for k in ("lr", "weight_decay", "epochs", "patience", "batch_size", "fanouts")
         if options[k] is not None
     }
-    return TrainConfig.for_model(
-        options["model_name"], seed=options["seed"], device=options["device"], **values
-    )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import statistics
 from pathlib import Path
 
-from hetgat.config import ModelConfig, TrainConfig
+from hetgat.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
+from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
-from hetgat.io import staged_dir, write_json
-from hetgat.run import save_run
+from hetgat.errors import DataFormatError, HetgatError
+from hetgat.io import has_checkpoint, partial_dir, staged_dir, write_json
+from hetgat.run import write_run
 from hetgat.train import fit
 
 SUMMARY_KEYS = (
@@ -25,6 +28,10 @@ SUMMARY_KEYS = (
 )
 
 
+#: The job description kept in a ``.partial`` run folder until it is complete (for --resume).
+JOB = "job.json"
+
+
 def fit_runs(
     data: GraphData,
     model_config: ModelConfig,
@@ -36,47 +43,76 @@ def fit_runs(
     attention: bool = True,
     overwrite: bool = False,
     progress: bool = False,
+    checkpoint_every: int = 0,
+    resume: bool = False,
 ) -> str:
     """Train ``runs`` seeds and write their run folders; return a one-line summary.
 
     With ``runs == 1`` ``out`` is the run folder. With several, ``out`` holds one run folder
     per seed (``seed-<n>/``) and ``summary.json`` with each run's metrics and their mean and
     standard deviation.
+
+    Everything is built in ``<out>.partial``: the job (``job.json``), training checkpoints
+    (every ``checkpoint_every`` epochs, and when SIGINT/SIGTERM stop training), finished
+    seeds. ``resume`` continues there (see :func:`read_job`): finished seeds are kept, an
+    interrupted one goes on from its checkpoint, and the result equals an uninterrupted run.
     """
     out = Path(out)
-    if runs == 1:
-        result = fit(data, model_config, train_config, progress=progress)
-        save_run(
-            out,
-            data,
-            result,
-            result.model_config,
-            train_config,
-            source=source,
-            attention=attention,
-            overwrite=overwrite,
-        )
-        m = result.metrics
-        return (
-            f"{data.name} {model_config.name}: test accuracy {m['test_accuracy']:.4f}, "
-            f"macro-F1 {m['test_macro_f1']:.4f} (best epoch {m['best_epoch']} of "
-            f"{m['epochs_run']}, {m['seconds_per_epoch'] * 1000:.1f} ms/epoch) -> {out}"
-        )
-    per_run = []
-    with staged_dir(out, overwrite=overwrite) as tmp:
-        for i in range(runs):
-            config = dataclasses.replace(train_config, seed=train_config.seed + i)
-            result = fit(data, model_config, config, progress=progress)
-            save_run(
-                tmp / f"seed-{config.seed}",
+    with staged_dir(out, overwrite=overwrite, resume=resume) as tmp:
+        if not resume:
+            write_json(
+                tmp / JOB,
+                {
+                    "source": source,
+                    "model": to_dict(model_config),
+                    "train": to_dict(train_config),
+                    "runs": runs,
+                    "attention": attention,
+                },
+            )
+        if runs == 1:
+            result = _fit_one(tmp, data, model_config, train_config, checkpoint_every, progress)
+            write_run(
+                tmp,
                 data,
                 result,
                 result.model_config,
-                config,
+                train_config,
                 source=source,
                 attention=attention,
+                name=out,
             )
-            per_run.append({"seed": config.seed, **{k: result.metrics[k] for k in SUMMARY_KEYS}})
+            (tmp / JOB).unlink()
+            m = result.metrics
+            return (
+                f"{data.name} {model_config.name}: test accuracy {m['test_accuracy']:.4f}, "
+                f"macro-F1 {m['test_macro_f1']:.4f} (best epoch {m['best_epoch']} of "
+                f"{m['epochs_run']}, {m['seconds_per_epoch'] * 1000:.1f} ms/epoch) -> {out}"
+            )
+        per_run = []
+        for i in range(runs):
+            config = dataclasses.replace(train_config, seed=train_config.seed + i)
+            folder = tmp / f"seed-{config.seed}"
+            if (folder / "metrics.json").is_file():  # finished before an interruption
+                metrics = {
+                    **json.loads((folder / "metrics.json").read_text()),
+                    **json.loads((folder / "timing.json").read_text()),
+                }
+            else:
+                with staged_dir(folder, resume=has_checkpoint(partial_dir(folder))) as sub:
+                    result = _fit_one(sub, data, model_config, config, checkpoint_every, progress)
+                    write_run(
+                        sub,
+                        data,
+                        result,
+                        result.model_config,
+                        config,
+                        source=source,
+                        attention=attention,
+                        name=out / folder.name,
+                    )
+                metrics = result.metrics
+            per_run.append({"seed": config.seed, **{k: metrics[k] for k in SUMMARY_KEYS}})
         stats = {
             k: {
                 "mean": statistics.fmean(r[k] for r in per_run),
@@ -85,9 +121,53 @@ def fit_runs(
             for k in SUMMARY_KEYS
         }
         write_json(tmp / "summary.json", {"runs": per_run, **stats})
+        (tmp / JOB).unlink()
     acc, f1 = stats["test_accuracy"], stats["test_macro_f1"]
     return (
         f"{data.name} {model_config.name}, {runs} runs: test accuracy "
         f"{acc['mean'] * 100:.2f} ± {acc['std'] * 100:.2f}, macro-F1 "
         f"{f1['mean'] * 100:.2f} ± {f1['std'] * 100:.2f} -> {out}"
     )
+
+
+def _fit_one(folder, data, model_config, train_config, checkpoint_every, progress):
+    """Train one seed, checkpointing into ``folder`` and going on from a checkpoint there."""
+    path = folder / CHECKPOINT
+    state = load_checkpoint(path) if path.is_file() else None
+    return fit(
+        data,
+        model_config,
+        train_config,
+        progress=progress,
+        checkpoint=Checkpoint(path, checkpoint_every),
+        resume=state,
+    )
+
+
+def read_job(out: str | Path) -> dict:
+    """What an interrupted ``fit_runs(out=...)`` was doing, from ``<out>.partial/job.json``.
+
+    Returns the keyword arguments that continue it: ``source`` (for
+    :func:`hetgat.datasets.load_graph`), ``model_config``, ``train_config``, ``runs`` and
+    ``attention``.
+    """
+    out = Path(out)
+    if out.name.endswith(".partial"):
+        out = out.with_name(out.name[: -len(".partial")])
+    path = partial_dir(out) / JOB
+    if not path.is_file():
+        if (out / "config.json").is_file() or (out / "summary.json").is_file():
+            raise HetgatError(f"{out} is complete: there is nothing to resume")
+        raise HetgatError(f"{out}: nothing to resume ({path} not found)")
+    try:
+        job = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            "out": out,
+            "source": dict(job["source"]),
+            "model_config": from_dict(ModelConfig, job["model"]),
+            "train_config": from_dict(TrainConfig, job["train"]),
+            "runs": int(job["runs"]),
+            "attention": bool(job["attention"]),
+        }
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataFormatError(path, f"not a valid job description ({exc})") from None

@@ -74,6 +74,9 @@ def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.array(["|".join(names[row]) for row in mask], dtype=object)
 
 
+#: Run figures that depend on the machine (in ``timing.json``, not ``metrics.json``).
+TIMING_KEYS = ("seconds_per_epoch",)
+
 #: Above this many rows, ``fit`` writes only the strongest in-edges of each node.
 MAX_ATTENTION_ROWS = 2_000_000
 TOP_K_WHEN_LARGE = 10
@@ -120,41 +123,64 @@ def save_run(
     """
     out = Path(out)
     with staged_dir(out, overwrite=overwrite) as tmp:
-        torch.save(result.model.state_dict(), tmp / "model.pt")
-        config = {
-            "source": source,
-            "model": to_dict(model_config),
-            "train": to_dict(train_config),
-            "data": {"name": data.name},
-            "schema": data.schema().to_dict(),
-            "versions": versions(),
-        }
-        write_json(tmp / "config.json", config)
-        write_json(tmp / "metrics.json", result.metrics)
-        write_csv(pd.DataFrame(result.history), tmp / "history.csv")
-        write_csv(node_ids_frame(data), tmp / "node_ids.csv")
-        probs, att = predict(
-            result.model,
-            data,
-            train_config.device,
-            get_attention=True,
-            chunk_size=train_config.batch_size,
-        )
-        write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
-        if attention:
-            rows = attention_rows(att.edges)
-            top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
-            if top_k:
-                logging.getLogger("hetgat").warning(
-                    f"attention.csv holds the {top_k} strongest in-edges of each node: all "
-                    f"{rows:,} rows would be too many; `hetgat attention {out} -o FILE` "
-                    "writes them all"
-                )
-            frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
-            write_table(frames, tmp / "attention.csv")
-            if att.semantic:
-                write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
+        write_run(tmp, data, result, model_config, train_config, source=source, attention=attention)
     return out
+
+
+def write_run(
+    folder: Path,
+    data: GraphData,
+    result: FitResult,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    *,
+    source: dict,
+    attention: bool = True,
+    name: str | Path | None = None,
+) -> None:
+    """Write the files of a run folder into ``folder`` (each one atomically).
+
+    ``metrics.json`` holds the figures, which the same seed reproduces byte for byte on CPU;
+    the time taken goes to ``timing.json``. ``name`` is the folder's final name, for messages.
+    """
+    tmp, out = folder, name or folder
+    with atomic_path(tmp / "model.pt") as path:
+        torch.save(result.model.state_dict(), path)
+    config = {
+        "source": source,
+        "model": to_dict(model_config),
+        "train": to_dict(train_config),
+        "data": {"name": data.name},
+        "schema": data.schema().to_dict(),
+        "versions": versions(),
+    }
+    write_json(tmp / "config.json", config)
+    figures = {k: v for k, v in result.metrics.items() if k not in TIMING_KEYS}
+    write_json(tmp / "metrics.json", figures)
+    write_json(tmp / "timing.json", {k: result.metrics[k] for k in TIMING_KEYS})
+    write_csv(pd.DataFrame(result.history), tmp / "history.csv")
+    write_csv(node_ids_frame(data), tmp / "node_ids.csv")
+    probs, att = predict(
+        result.model,
+        data,
+        train_config.device,
+        get_attention=True,
+        chunk_size=train_config.batch_size,
+    )
+    write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
+    if attention:
+        rows = attention_rows(att.edges)
+        top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
+        if top_k:
+            logging.getLogger("hetgat").warning(
+                f"attention.csv holds the {top_k} strongest in-edges of each node: all "
+                f"{rows:,} rows would be too many; `hetgat attention {out} -o FILE` "
+                "writes them all"
+            )
+        frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
+        write_table(frames, tmp / "attention.csv")
+        if att.semantic:
+            write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
 
 
 @dataclass

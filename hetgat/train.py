@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -15,6 +16,14 @@ import torch
 import torch.nn.functional as F
 
 from hetgat._dgl import dgl
+from hetgat.checkpoint import (
+    Checkpoint,
+    StopRequests,
+    TrainingInterrupted,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import HetgatError
@@ -73,6 +82,20 @@ class EarlyStopping:
             self.waited += 1
         return bool(self.patience) and self.waited >= self.patience
 
+    def state_dict(self) -> dict:
+        return {
+            "best_score": self.best_score,
+            "best_loss": self.best_loss,
+            "best_state": self.best_state,
+            "best_epoch": self.best_epoch,
+            "waited": self.waited,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best_score, self.best_loss = state["best_score"], state["best_loss"]
+        self.best_state, self.best_epoch = state["best_state"], state["best_epoch"]
+        self.waited = state["waited"]
+
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy, torch and DGL (DGL's samplers draw from their own generator)."""
@@ -123,17 +146,26 @@ def fit(
     train_config: TrainConfig = TrainConfig(),
     *,
     progress: bool = False,
+    checkpoint: Checkpoint | None = None,
+    resume: dict | None = None,
 ) -> FitResult:
     """Train a node classifier on ``data`` (full batch, Adam) and evaluate it on every split.
 
     Early stopping: see :class:`EarlyStopping`; ``patience=0`` runs exactly ``epochs`` epochs
     and keeps the weights the same rule chooses. Without validation nodes the training nodes
     stand in for them.
+
+    With ``checkpoint``, the state is saved every ``checkpoint.every`` epochs, and SIGINT or
+    SIGTERM stop training at the end of the current epoch: the state is saved and
+    :class:`~hetgat.checkpoint.TrainingInterrupted` raised. ``resume`` (a state read with
+    :func:`~hetgat.checkpoint.load_checkpoint`) continues from its epoch; the result is the
+    one an uninterrupted run gives.
     """
     if train_config.batch_size:  # mini-batches of sampled blocks: hetgat.minibatch
         from hetgat.minibatch import fit_minibatch
 
-        return fit_minibatch(data, model_config, train_config, progress=progress)
+        kwargs = {"progress": progress, "checkpoint": checkpoint, "resume": resume}
+        return fit_minibatch(data, model_config, train_config, **kwargs)
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
     seed_everything(train_config.seed)
@@ -151,10 +183,26 @@ def fit(
         model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
     )
     stopper = EarlyStopping(train_config.patience)
-    history = []
-    bar = _progress_bar(train_config.epochs, progress)
-    start = time.perf_counter()
-    for epoch in range(train_config.epochs):
+    history, first = [], 0
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        opt.load_state_dict(resume["optimizer"])
+        stopper.load_state_dict(resume["stopper"])
+        history, first = list(resume["history"]), resume["epoch"] + 1
+        set_rng_state(resume["rng"])
+
+    def state(epoch: int) -> dict:
+        return {
+            "epoch": epoch,
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "stopper": stopper.state_dict(),
+            "history": history,
+            "rng": rng_state(),
+        }
+
+    def step(epoch: int) -> bool:
+        """One full-batch step and its validation; True when early stopping says stop."""
         tick = time.perf_counter()
         model.train()
         opt.zero_grad(set_to_none=True)
@@ -183,22 +231,36 @@ def fit(
             }
         )
         score = val["micro_f1"] if multilabel else val["accuracy"]
-        stop = stopper.step(epoch, score, val_loss, model)
         if bar is not None:
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{score:.3f}")
-        if stop:
-            break
-    if bar is not None:
-        bar.close()
-    elapsed = time.perf_counter() - start
+        return stopper.step(epoch, score, val_loss, model)
+
+    requests = StopRequests()
+    bar = _progress_bar(train_config.epochs, progress, initial=first)
+    try:
+        with contextlib.ExitStack() as stack:
+            if checkpoint is not None:
+                stack.enter_context(requests.installed())
+            for epoch in range(first, train_config.epochs):
+                if step(epoch):
+                    break
+                if checkpoint is not None and (checkpoint.due(epoch) or requests.signum):
+                    save_checkpoint(checkpoint.path, state(epoch))
+                if requests.signum:
+                    raise TrainingInterrupted(
+                        requests.signum, epoch, stopper.best_epoch, checkpoint.path
+                    )
+    finally:
+        if bar is not None:
+            bar.close()
     model.load_state_dict(stopper.best_state)
     model.eval()
     metrics = evaluate(model, data, device, graph=graph)
     metrics.update(
         best_epoch=stopper.best_epoch,
         epochs_run=len(history),
-        seconds_per_epoch=elapsed / len(history),
+        seconds_per_epoch=sum(h["seconds"] for h in history) / len(history),
     )
     return FitResult(model=model, metrics=metrics, history=history, model_config=model_config)
 
@@ -249,9 +311,9 @@ def evaluate(model, data: GraphData, device: str = "cpu", graph=None, chunk_size
     return out
 
 
-def _progress_bar(total: int, enabled: bool):
+def _progress_bar(total: int, enabled: bool, initial: int = 0):
     if not enabled or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, file=sys.stderr, unit="epoch", leave=False)
+    return tqdm(total=total, initial=initial, file=sys.stderr, unit="epoch", leave=False)
