@@ -26,6 +26,14 @@ CAPTIONS = {
     "semantic_attention": "Weight of each meta-path or relation in the semantic attention.",
 }
 
+TITLES = {
+    "training_curves": "Training curves",
+    "embedding": "Last hidden layer",
+    "degree_accuracy": "Accuracy by in-degree",
+    "attention_entropy": "Attention entropy",
+    "semantic_attention": "Semantic attention",
+}
+
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222;
        padding: 0 1em; }
@@ -96,12 +104,12 @@ def render_report(
         data = base64.b64encode(png).decode("ascii")
         caption = html.escape(CAPTIONS.get(name, name))
         parts += [
-            f'<h2 id="{name}">{html.escape(name.replace("_", " ").capitalize())}</h2>',
+            f'<h2 id="{name}">{html.escape(TITLES.get(name, name))}</h2>',
             f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">',
             f"<figcaption>{caption}</figcaption></figure>",
         ]
     if semantic is not None and len(semantic):
-        parts += ["<h2>Semantic attention</h2>", _table(semantic)]
+        parts += ["<h2>Semantic attention weights</h2>", _table(semantic)]
     parts += [
         "<h2>Most attended edges</h2>",
         "<p>Per layer, heads averaged; only edges into nodes with at least three in-edges of "
