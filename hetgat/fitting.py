@@ -158,7 +158,8 @@ def read_job(out: str | Path) -> dict:
     if not path.is_file():
         if (out / "config.json").is_file() or (out / "summary.json").is_file():
             raise HetgatError(f"{out} is complete: there is nothing to resume")
-        raise HetgatError(f"{out}: nothing to resume ({path} not found)")
+        missing = path.parent if not path.parent.is_dir() else path
+        raise HetgatError(f"{out}: nothing to resume ({missing} not found)")
     try:
         job = json.loads(path.read_text(encoding="utf-8"))
         return {

@@ -209,7 +209,10 @@ def fit(
         logits = model(graph, features)
         loss = loss_fn(logits[train_idx], labels[train_idx], multilabel)
         if not torch.isfinite(loss):
-            raise HetgatError(f"the training loss became {loss.item()} at epoch {epoch}")
+            raise HetgatError(
+                f"the training loss became {loss.item()} at epoch {epoch}: features with huge "
+                "values (try --normalize) or too high a learning rate (--lr)"
+            )
         loss.backward()
         opt.step()
         model.eval()
