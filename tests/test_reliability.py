@@ -243,3 +243,22 @@ def test_a_class_absent_from_training():
     result = fit(data, ModelConfig(hidden=4, heads=2), TrainConfig(epochs=3, patience=0))
     assert all(np.isfinite(h["train_loss"]) for h in result.history)
     assert 0 <= result.metrics["test_macro_f1"] <= 1
+
+
+@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
+def test_same_seed_same_bytes_heterogeneous(tmp_path, name):
+    from hetgat.run import save_run
+
+    data = tiny_hetero()
+    model = ModelConfig.for_model(name, hidden=4, heads=2)
+    train = TrainConfig.for_model(name, epochs=5, patience=0, seed=7)
+    folders = []
+    for i in range(2):
+        result = fit(data, model, train)
+        folders.append(tmp_path / f"run{i}")
+        save_run(folders[-1], data, result, result.model_config, train, source={"spec": "tiny"})
+    names = ["metrics.json", "predictions.csv", "attention.csv"]
+    if name != "simplehgn":
+        names.append("semantic_attention.csv")
+    for file in names:
+        assert (folders[0] / file).read_bytes() == (folders[1] / file).read_bytes(), file
