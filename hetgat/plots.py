@@ -140,7 +140,7 @@ def entropy_figure(groups: list):
         if several:
             title += f"\n{g.edge_type}" if g.edge_type != "all" else f"\ninto {g.node_type}"
         ax.set_title(title, fontsize="small")
-        note = f"ratio {g.ratio:.2f}"
+        note = f"ratio {g.ratio:.3f}"
         ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=7)
         ax.tick_params(labelsize=7)
         if g.head + cols >= heads[key]:  # nothing below it in this layer and edge type
