@@ -241,3 +241,43 @@ def test_pca_projection_beyond_the_t_sne_limit(monkeypatch):
     assert method == "PCA" and xy.shape == (50, 2)
     # The first coordinate carries the most variance: the first input axis, up to sign.
     assert abs(np.corrcoef(xy[:, 0], h[:, 0])[0, 1]) > 0.95
+
+
+def test_one_layer_model_has_no_embedding_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    run = fit_homogeneous(tmp_path, tmp_path / "run", "--layers", "1")
+    result = invoke("plot", run, "--embedding", "pca")
+    assert result.exit_code == 0, result.output
+    assert (
+        "embedding picture left out: the model has a single layer: there is no hidden layer "
+        "to show" in result.output
+    )
+    assert not (run / "plots" / "embedding.png").exists()
+    assert is_png(run / "plots" / "attention_entropy.png")
+
+
+def test_multilabel_run_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    from hetgat.plots import run_figures
+    from tests.plot_runs import homogeneous_csv
+
+    homogeneous_csv(tmp_path)
+    nodes = pd.read_csv(tmp_path / "nodes.csv", dtype=str, keep_default_na=False)
+    nodes["label"] = [["red|blue", "green", ""][i % 3] for i in range(len(nodes))]
+    nodes.to_csv(tmp_path / "nodes.csv", index=False)
+    out = tmp_path / "run"
+    result = invoke(
+        "fit", tmp_path / "edges.csv", "--nodes", tmp_path / "nodes.csv", "--out", out,
+        "--epochs", "5", "--patience", "0", "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = load_run(out)
+    figures = run_figures(run, embedding="pca")
+    assert set(figures) == {"training_curves", "embedding", "degree_accuracy", "attention_entropy"}
+    legend = figures["embedding"].axes[-1].get_legend()
+    assert _legend_texts(legend) == ["blue", "green"]  # the first class of each labelled node
+    score = figures["training_curves"].axes[1]
+    assert "validation micro-F1" in _legend_texts(score.get_legend())
+    ax = figures["degree_accuracy"].axes[0]
+    accuracy = run.metrics["test_accuracy"]
+    assert _legend_texts(ax.get_legend())[0] == f"all test nodes ({accuracy:.3f})"

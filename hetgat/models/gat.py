@@ -99,8 +99,11 @@ class GAT(nn.Module):
             h = h.flatten(1) if i < len(self.layers) - 1 else h.mean(1)
         return (h, attention) if get_attention else h
 
-    def embed(self, graph, feat: torch.Tensor) -> torch.Tensor:
-        """The last hidden layer's output ``(N, hidden * heads)`` (input to the output layer)."""
+    def embed(self, graph, feat: torch.Tensor) -> torch.Tensor | None:
+        """The last hidden layer's output ``(N, hidden * heads)`` (input to the output layer);
+        None for a single-layer model, which has no hidden layer."""
+        if len(self.layers) == 1:
+            return None
         h = feat
         for i, layer in enumerate(self.layers[:-1]):
             h = layer(graph if not isinstance(graph, list) else graph[i], h).flatten(1)
