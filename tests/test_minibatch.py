@@ -187,7 +187,9 @@ def test_fit_minibatch_trains(name):
 
 
 def test_unsupported_model_and_fanout_count():
-    with pytest.raises(ConfigError, match="one of gat, gatv2, han, simplehgn for mini-batch training, got 'rgat'"):
+    with pytest.raises(
+        ConfigError, match="one of gat, gatv2, han, simplehgn for mini-batch training, got 'rgat'"
+    ):
         check_minibatch(ModelConfig.for_model("rgat"), TrainConfig(batch_size=8))
     with pytest.raises(ConfigError, match="--fanouts: expected 2 value"):
         check_minibatch(ModelConfig(), TrainConfig(batch_size=8, fanouts=(5, 5, 5)))
@@ -276,3 +278,15 @@ def test_cli_bad_fanouts(tmp_path, fanouts, extra, message):
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
     assert message in lines[0]
     assert not out.exists()
+
+
+def test_index_rows_of_sparse_csr_equals_dense():
+    from hetgat.nn.functional import index_rows, to_csr
+
+    x = (torch.rand(7, 5, generator=torch.Generator().manual_seed(3)) < 0.4).float()
+    x[2] = 0  # an empty row
+    index = torch.tensor([6, 2, 0, 2, 5])
+    got = index_rows(to_csr(x), index)
+    assert got.layout == torch.sparse_csr
+    torch.testing.assert_close(got.to_dense(), x[index])
+    assert index_rows(to_csr(x), torch.tensor([], dtype=torch.long)).shape == (0, 5)
