@@ -7,9 +7,9 @@ from torch import nn
 
 from hetgat._dgl import dgl
 from hetgat.nn.functional import dropout, linear, take_rows
+from hetgat.nn.softmax import softmax_aggregate
 
 fn = dgl.function
-edge_softmax = dgl.nn.functional.edge_softmax
 
 
 class GATConv(nn.Module):
@@ -21,7 +21,8 @@ class GATConv(nn.Module):
         \alpha_{ij}^{k} = \operatorname{softmax}_{j \in \mathcal{N}(i)}
             \mathrm{LeakyReLU}\big(a^{k\top} [W^{k} h_i \,\Vert\, W^{k} h_j]\big)
 
-    Attention is computed per edge (``apply_edges`` then ``edge_softmax``) and never as an
+    Attention is computed per edge (``apply_edges``, then the softmax over each node's in-edges
+    folded into the aggregation: :func:`hetgat.nn.softmax.softmax_aggregate`) and never as an
     ``N x N`` matrix. Parameter names and shapes are those of :class:`dgl.nn.GATConv`, so a state
     dict moves between the two.
 
@@ -153,14 +154,12 @@ class GATConv(nn.Module):
             er = (ft_dst * self.attn_r).sum(-1, keepdim=True)
             if self.msg_drop and self.training:
                 ft_src = nn.functional.dropout(ft_src, self.msg_drop, True)
-            graph.srcdata.update({"ft": ft_src, "el": el})
+            graph.srcdata["el"] = el
             graph.dstdata["er"] = er
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
             e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
-            a = edge_softmax(graph, e)
-            graph.edata["a"] = self.attn_drop(a)
-            graph.update_all(fn.u_mul_e("ft", "a", "m"), fn.sum("m", "ft"))
-            rst = graph.dstdata["ft"]
+            drop = self.attn_drop.p if self.training else 0.0
+            rst, a = softmax_aggregate(graph, e, ft_src, drop, get_attention)
             if self.res_fc is not None:
                 rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
             if self.bias is not None:

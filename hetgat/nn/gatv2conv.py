@@ -8,9 +8,9 @@ from torch import nn
 from hetgat._dgl import dgl
 from hetgat.nn.functional import dropout, linear, take_rows
 from hetgat.nn.gatconv import _residual
+from hetgat.nn.softmax import softmax_aggregate
 
 fn = dgl.function
-edge_softmax = dgl.nn.functional.edge_softmax
 
 
 class GATv2Conv(nn.Module):
@@ -138,12 +138,11 @@ class GATv2Conv(nn.Module):
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
             e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
             e = (e * self.attn).sum(-1, keepdim=True)  # (E, H, 1)
-            a = edge_softmax(graph, e)
-            graph.edata["a"] = self.attn_drop(a)
+            z = ft_src
             if self.msg_drop and self.training:
-                graph.srcdata["el"] = nn.functional.dropout(ft_src, self.msg_drop, True)
-            graph.update_all(fn.u_mul_e("el", "a", "m"), fn.sum("m", "ft"))
-            rst = graph.dstdata["ft"]
+                z = nn.functional.dropout(ft_src, self.msg_drop, True)
+            drop = self.attn_drop.p if self.training else 0.0
+            rst, a = softmax_aggregate(graph, e, z, drop, get_attention)
             if self.res_fc is not None:
                 rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
             if self.activation is not None:

@@ -1,0 +1,120 @@
+"""Attention-weighted aggregation without normalising every edge.
+
+GAT layers compute, for every destination ``i`` and head ``k``,
+
+.. math::
+    h_i^k = \\sum_j \\operatorname{drop}(\\alpha_{ij}^k)\\, z_j^k, \\qquad
+    \\alpha_{ij}^k = \\frac{\\exp(e_{ij}^k)}{\\sum_{j'} \\exp(e_{ij'}^k)}
+
+``dgl.nn.functional.edge_softmax`` builds every :math:`\\alpha_{ij}` (a per-destination max,
+a subtraction, an exponential, a sum and a division: five passes over the edges) before the
+aggregation reads them once more. Since the denominator does not depend on ``j``, it can be
+applied per node instead:
+
+.. math::
+    h_i^k = \\frac{1}{1-p} \\cdot
+        \\frac{\\sum_j m_{ij}^k \\exp(e_{ij}^k - c^k)\\, z_j^k}{\\sum_j \\exp(e_{ij}^k - c^k)}
+
+with one shift :math:`c^k` per head (the largest score, so no exponential overflows) and the
+dropout mask :math:`m` applied to the unnormalised weights, its :math:`1/(1-p)` per node. That is
+an exponential, two sums over the edges and a division per node. When the shift is so far above
+some node's scores that its sum underflows (scores over ~70 apart), the exact per-edge
+softmax is used for that call instead.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from hetgat._dgl import dgl
+
+fn = dgl.function
+edge_softmax = dgl.nn.functional.edge_softmax
+
+#: Below this a node's sum of shifted exponentials is too imprecise; use edge_softmax then.
+_SMALLEST_SUM = 1e-30
+
+
+def dropout_mask(shape, p: float) -> torch.Tensor:
+    """A boolean keep-mask with ``P(keep) = 1 - p`` (to within 2^-15), from torch's generator.
+
+    Draws 31 random bits per two entries (``random_`` on int32) and compares 16- and 15-bit
+    halves with the threshold: several times faster than ``bernoulli_`` on CPU.
+    """
+    n = 1
+    for s in shape:
+        n *= s
+    bits = torch.empty((n + 1) // 2, dtype=torch.int32).random_().view(torch.int16).view(-1, 2)
+    # low half: 16 uniform bits read as int16 in [-32768, 32767]; high half: 15 bits in [0, 32767]
+    threshold = torch.tensor([-32768 + round(p * 65536), round(p * 32768)], dtype=torch.int16)
+    return (bits >= threshold).view(-1)[:n].view(shape)
+
+
+class _Mask(torch.autograd.Function):
+    """``x * mask`` keeping only the boolean mask for the backward pass."""
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad * mask, None
+
+
+def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool = False):
+    """``sum_j drop(softmax_j(e_ij)) z_j`` for every destination; the softmax when asked.
+
+    Parameters
+    ----------
+    graph : DGLGraph
+        A homogeneous graph or block.
+    e : torch.Tensor
+        ``(E, H, 1)`` attention scores in edge-id order.
+    z : torch.Tensor
+        ``(N_src, H, D)`` messages of the source nodes.
+    attn_drop : float
+        Dropout on the normalised attention (in training; 0 turns it off).
+    get_attention : bool
+        Also return the ``(E, H, 1)`` normalised attention (before dropout).
+
+    Returns
+    -------
+    torch.Tensor, torch.Tensor or None
+        ``(N_dst, H, D)`` (nodes without in-edges get 0) and the attention or None.
+    """
+    with graph.local_scope():
+        ex = torch.exp(e - e.detach().amax(dim=0, keepdim=True))
+        graph.edata["ex"] = ex
+        graph.update_all(fn.copy_e("ex", "m"), fn.sum("m", "den"))
+        den = graph.dstdata["den"]
+        reached = graph.in_degrees() > 0
+        if ex.shape[0] and bool((den[reached] < _SMALLEST_SUM).any()):
+            return _exact(graph, e, z, attn_drop, get_attention)
+        w = _Mask.apply(ex, dropout_mask(ex.shape, attn_drop)) if attn_drop else ex
+        graph.srcdata["z"] = z
+        graph.edata["w"] = w
+        graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
+        scale = 1.0 / (1.0 - attn_drop)
+        out = graph.dstdata["h"] * (den.clamp(min=_SMALLEST_SUM).reciprocal() * scale)
+        attention = None
+        if get_attention:
+            graph.dstdata["den"] = den
+            graph.apply_edges(fn.e_div_v("ex", "den", "a"))
+            attention = graph.edata["a"]
+    return out, attention
+
+
+def _exact(graph, e, z, attn_drop: float, get_attention: bool):
+    """The same with :func:`dgl.nn.functional.edge_softmax` (used when the sums underflow)."""
+    with graph.local_scope():
+        a = edge_softmax(graph, e)
+        w = a
+        if attn_drop:
+            w = _Mask.apply(a, dropout_mask(a.shape, attn_drop)) * (1.0 / (1.0 - attn_drop))
+        graph.srcdata["z"] = z
+        graph.edata["w"] = w
+        graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
+        return graph.dstdata["h"], a if get_attention else None

@@ -1,0 +1,73 @@
+"""The softmax folded into the aggregation equals edge_softmax then u_mul_e, dropout included."""
+
+import pytest
+import torch
+
+from hetgat._dgl import dgl
+from hetgat.nn.softmax import dropout_mask, softmax_aggregate
+
+fn = dgl.function
+
+
+def reference(graph, e, z, weights=None):
+    """``sum_j a_ij z_j`` with DGL's edge_softmax (``weights`` replace ``a`` when given)."""
+    a = dgl.nn.functional.edge_softmax(graph, e)
+    with graph.local_scope():
+        graph.srcdata["z"] = z
+        graph.edata["a"] = a if weights is None else weights(a)
+        graph.update_all(fn.u_mul_e("z", "a", "m"), fn.sum("m", "h"))
+        return graph.dstdata["h"], a
+
+
+def random_graph(n=30, m=120, seed=0, isolated=3):
+    g = torch.Generator().manual_seed(seed)
+    src = torch.randint(0, n, (m,), generator=g)
+    dst = torch.randint(0, n - isolated, (m,), generator=g)  # the last nodes get no in-edge
+    return dgl.graph((src, dst), num_nodes=n)
+
+
+@pytest.mark.parametrize("spread", [1.0, 30.0, 300.0])  # 300: sums underflow, exact fallback
+def test_equals_edge_softmax_values_and_gradients(spread):
+    graph = random_graph()
+    torch.manual_seed(1)
+    e = (torch.randn(graph.num_edges(), 4, 1, dtype=torch.float64) * spread).requires_grad_()
+    z = torch.randn(graph.num_nodes(), 4, 3, dtype=torch.float64, requires_grad=True)
+    out, a = softmax_aggregate(graph, e, z, get_attention=True)
+    want, want_a = reference(graph, e, z)
+    torch.testing.assert_close(out, want)
+    torch.testing.assert_close(a, want_a)
+    assert torch.equal(out[-3:], torch.zeros_like(out[-3:]))  # no in-edges: 0, not NaN
+    g_out = torch.randn_like(out)
+    grads = torch.autograd.grad((out * g_out).sum(), (e, z))
+    want_grads = torch.autograd.grad((want * g_out).sum(), (e, z))
+    for got, expected in zip(grads, want_grads):
+        torch.testing.assert_close(got, expected)
+
+
+def test_gradcheck():
+    graph = random_graph(8, 20, isolated=1)
+    e = torch.randn(graph.num_edges(), 2, 1, dtype=torch.float64, requires_grad=True)
+    z = torch.randn(8, 2, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda e, z: softmax_aggregate(graph, e, z)[0], (e, z))
+
+
+def test_dropout_is_the_mask_applied_to_the_normalised_attention():
+    graph = random_graph()
+    e = torch.randn(graph.num_edges(), 4, 1, dtype=torch.float64)
+    z = torch.randn(graph.num_nodes(), 4, 3, dtype=torch.float64)
+    torch.manual_seed(5)
+    out, _ = softmax_aggregate(graph, e, z, attn_drop=0.6)
+    torch.manual_seed(5)
+    mask = dropout_mask(e.shape, 0.6)
+    want, _ = reference(graph, e, z, weights=lambda a: a * mask / 0.4)
+    torch.testing.assert_close(out, want)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.6, 0.9])
+def test_dropout_mask_keeps_one_minus_p(p):
+    torch.manual_seed(0)
+    mask = dropout_mask((1_000_001,), p)
+    assert mask.dtype == torch.bool and mask.shape == (1_000_001,)
+    assert abs(mask.float().mean().item() - (1 - p)) < 2e-3
+    torch.manual_seed(0)
+    assert torch.equal(mask, dropout_mask((1_000_001,), p))  # seeded: reproducible
