@@ -12,4 +12,20 @@ import dgl  # noqa: E402
 
 dgl.use_libxsmm(False)
 
-__all__ = ["dgl"]
+__all__ = ["dgl", "set_threads"]
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Run torch's and DGL's CPU kernels on ``threads`` threads; default: the usable cores.
+
+    Both libraries keep their own OpenMP pool; setting one leaves the other at its default.
+    Returns the number set.
+    """
+    import torch
+
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        threads = threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    dgl.utils.set_num_threads(threads)
+    return threads

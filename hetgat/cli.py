@@ -46,10 +46,21 @@ class _Group(click.Group):
         except click.ClickException as exc:
             if _traceback_wanted():
                 raise
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+
+
+def _one_line(message: str) -> str:
+    """``message`` with line breaks and other control characters escaped (file names and
+    values may hold them), so that an error stays one line."""
+    import unicodedata
+
+    return "".join(
+        repr(c)[1:-1] if c != "\t" and unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in message
+    )
 
 
 def _terminated(signum, frame):
@@ -69,14 +80,29 @@ def _user_errors(func):
 
         try:
             return func(*args, **kwargs)
-        except HetgatError as exc:
-            if _traceback_wanted():
+        except (HetgatError, MemoryError, RuntimeError) as exc:
+            if _traceback_wanted() or not isinstance(exc, HetgatError) and not _no_memory(exc):
                 raise
-            error = click.ClickException(str(exc))
+            message = str(exc)
+            if not isinstance(exc, HetgatError):
+                first = message.strip().splitlines()[0] if message.strip() else "MemoryError"
+                message = (
+                    f"not enough memory for this model and graph ({first}); "
+                    "try smaller --hidden, --heads, --layers or --embed-dim"
+                )
+            error = click.ClickException(message)
             error.exit_code = 2
             raise error from None
 
     return wrapper
+
+
+def _no_memory(exc: BaseException) -> bool:
+    """Whether torch ran out of memory, or sizes overflowed its storage size (huge options)."""
+    text = str(exc)
+    return isinstance(exc, MemoryError) or any(
+        s in text for s in ("can't allocate memory", "out of memory", "size calculation overflow")
+    )
 
 
 def _messages(quiet: bool) -> None:
@@ -136,7 +162,7 @@ def main(traceback: bool) -> None:
     "--threads",
     type=positive,
     default=None,
-    help="CPU threads for torch [default: torch's choice, one per core].",
+    help="CPU threads for torch and DGL [default: the usable cores].",
 )
 @click.option(
     "--config",
@@ -187,10 +213,9 @@ def fit(
     from hetgat.fitting import fit_runs
 
     _messages(quiet)
-    if threads:
-        import torch
+    from hetgat._dgl import set_threads
 
-        torch.set_num_threads(threads)
+    set_threads(threads)
     given = _given_options(click.get_current_context())
     if resume_dir is not None:
         job = _resume_job(resume_dir, graph, given)
