@@ -64,16 +64,18 @@ def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attenti
         # Without attention, the last layer needs only the targets (unless it fuses all nodes).
         last_only = i == len(net.layers) - 1 and not get_attention and finish is None
         dst = targets if last_only else everything
-        outs, att = [], None
+        h_next, att = None, None
         for start in range(0, len(dst), chunk_size):
             _, _, (block,) = sampler.sample(g, dst[start : start + chunk_size])
             src = block.srcdata[dgl.NID]
             h_src = net.block_input(graph, rows, src) if i == 0 else index_rows(h, src)
             out, a = net.layer_forward(i, block, h_src, graph, prev)
-            outs.append(out)
+            if h_next is None:  # filled in place: one copy of the layer's output, not two
+                h_next = out.new_empty(len(dst), *out.shape[1:])
+            h_next[start : start + len(out)] = out
             if keep:
                 att = _store(att, g, block.edata[dgl.EID], a)
-        h = torch.cat(outs)
+        h = h_next
         if finish is not None:
             h, records = finish(i, h)
             semantic.append(records)

@@ -168,9 +168,10 @@ def test_attention_residual_without_previous_edge_keeps_own_attention():
 def test_fit_minibatch_trains(name):
     make, values = CASES[name]
     data = make()
-    config = ModelConfig.for_model(name, hidden=4, heads=2, **values)
+    # Without dropout, so that the loss of sampled batches goes down within a few epochs.
+    config = ModelConfig.for_model(name, hidden=4, heads=2, **values, **NO_DROP)
     train = TrainConfig(
-        epochs=15, patience=0, lr=0.02, batch_size=3, fanouts=(2,) * values["num_layers"]
+        epochs=15, patience=0, lr=0.02, batch_size=4, fanouts=(2,) * values["num_layers"]
     )
     result = fit(data, config, train)
     assert [h["epoch"] for h in result.history] == list(range(15))
@@ -178,7 +179,9 @@ def test_fit_minibatch_trains(name):
         "epoch", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_micro_f1",
         "seconds",
     }  # fmt: skip
-    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    losses = [h["train_loss"] for h in result.history]
+    assert np.isfinite(losses).all()
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
     assert {"test_accuracy", "best_epoch", "epochs_run"} <= set(result.metrics)
     again = fit(data, config, train)  # same seed, same run
     torch.testing.assert_close(
