@@ -8,7 +8,7 @@ import click
 
 MODEL_NAMES = ("gat", "gatv2", "han", "rgat", "simplehgn")
 
-positive = click.IntRange(min=1)
+positive = click.IntRange(min=1, max=2**31 - 1)  # larger counts and sizes overflow torch's ints
 probability = click.FloatRange(0.0, 1.0, max_open=True)
 
 
@@ -298,7 +298,9 @@ def train_options(func):
                 type=click.IntRange(min=0),
                 help="Early stopping on validation loss and score; 0 = off [100; simplehgn 30].",
             ),
-            click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+            click.option(
+                "--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True
+            ),  # NumPy's seeds are 32-bit
             click.option(
                 "--device", default="cpu", show_default=True, help="torch device, e.g. cuda:0."
             ),

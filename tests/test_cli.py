@@ -188,7 +188,7 @@ def test_missing_dataset_is_one_error_line(tmp_path):
     [
         (
             ["fit", "planetoid:cora", "--heads", "0"],
-            "Error: Invalid value for '--heads': 0 is not in the range x>=1.",
+            "Error: Invalid value for '--heads': 0 is not in the range 1<=x<=2147483647.",
         ),
         (
             ["fit", "planetoid:cora", "--dropout", "1.5"],

@@ -367,6 +367,52 @@ def test_bad_test_index(tmp_path, text, message, line):
     assert info.value.line == line
 
 
+# Found by tests/test_fuzz.py: ids past int64 raised OverflowError, and one huge test id made the
+# loader allocate arrays of that many nodes (MemoryError).
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        (
+            "8\n5\n9223372036854775808\n6\n",
+            "ind.citeseer.test.index, line 3: test id out of range (got '9223372036854775808')",
+            3,
+        ),
+        (
+            "8\n5\n9\n1000000000000\n",
+            "ind.citeseer.test.index: test ids reach 1000000000000, leaving 999999999992 ids "
+            "after the 5 allx rows unlisted, more than the 4 listed (got 1000000000000)",
+            None,
+        ),
+    ],
+)
+def test_huge_test_ids(tmp_path, text, message, line):
+    write_tiny(tmp_path)
+    (tmp_path / "ind.citeseer.test.index").write_text(text)
+    with pytest.raises(DataFormatError) as info:
+        load_planetoid("citeseer", tmp_path)
+    assert str(info.value) == f"{tmp_path}/{message}"
+    assert info.value.line == line
+
+
+def test_test_index_lines_are_editor_lines(tmp_path):
+    write_tiny(tmp_path)  # "\v" and "\x85" are line breaks to str.splitlines, not to editors
+    (tmp_path / "ind.citeseer.test.index").write_text("8\v\n5\x85\n9\nx\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        load_planetoid("citeseer", tmp_path)
+    message = f"{tmp_path}/ind.citeseer.test.index, line 4: expected an integer (got 'x')"
+    assert str(info.value) == message
+
+
+def test_graph_ids_past_int64(tmp_path):
+    write_tiny(tmp_path)
+    graph = defaultdict(list, {0: [1], 1: [2**64]})
+    (tmp_path / "ind.citeseer.graph").write_bytes(pickle.dumps(graph, protocol=2))
+    with pytest.raises(DataFormatError) as info:
+        load_planetoid("citeseer", tmp_path)
+    expected = f"{tmp_path}/ind.citeseer.graph: node id outside 0..9 (got {2**64})"
+    assert str(info.value) == expected
+
+
 # --- the real files (skipped without HETGAT_DATA) -------------------------------------------------
 
 

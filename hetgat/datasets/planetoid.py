@@ -21,6 +21,7 @@ import logging
 import operator
 import os
 import pickle
+import re
 import tempfile
 import urllib.request
 import warnings
@@ -177,6 +178,13 @@ def load_planetoid(
             path["test.index"], f"test ids must be >= {n_all} (allx rows)", value=int(test.min())
         )
     n = int(test.max()) + 1 if len(test) else n_all
+    if n - n_all - len(test) > len(test):  # ids in the test range that test.index leaves out
+        raise DataFormatError(
+            path["test.index"],
+            f"test ids reach {n - 1}, leaving {n - n_all - len(test)} ids after the {n_all} allx "
+            f"rows unlisted, more than the {len(test)} listed",
+            value=n - 1,
+        )
 
     # Row of [allx; tx; 0] that each node takes: test.index line i names the node of tx row i.
     source = np.full(n, n_all + len(test), dtype=np.int64)
@@ -327,7 +335,8 @@ def _load_onehot(path: Path) -> np.ndarray:
 
 def _read_test_index(path: Path) -> np.ndarray:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Editor lines: str.splitlines would also break at \v, \f, \x1c-\x1e, \x85, \u2028.
+        lines = re.split(r"\r\n?|\n", path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFormatError(path, f"cannot read ({exc})") from exc
     ids = []
@@ -339,6 +348,8 @@ def _read_test_index(path: Path) -> np.ndarray:
                 raise DataFormatError(
                     path, "expected an integer", line=number, value=line
                 ) from None
+            if abs(ids[-1]) >= 2**62:  # not a node id, and past int64
+                raise DataFormatError(path, "test id out of range", line=number, value=line)
     test = np.asarray(ids, dtype=np.int64)
     if len(np.unique(test)) != len(test):
         raise DataFormatError(path, "repeated test ids")
@@ -355,8 +366,12 @@ def _edges(adj: object, n: int, path: Path, self_loop: bool) -> tuple[np.ndarray
         nbrs = [operator.index(v) for v in itertools.chain.from_iterable(adj.values())]
     except TypeError as exc:
         raise DataFormatError(path, f"node ids must be integers ({exc})") from exc
-    src = np.repeat(np.asarray(keys, dtype=np.int64), counts)
-    dst = np.asarray(nbrs, dtype=np.int64)
+    try:
+        src = np.repeat(np.asarray(keys, dtype=np.int64), counts)
+        dst = np.asarray(nbrs, dtype=np.int64)
+    except OverflowError:  # past int64: outside 0..n-1 whatever n is
+        big = next(k for k in itertools.chain(keys, nbrs) if abs(k) >= 2**63)
+        raise DataFormatError(path, f"node id outside 0..{n - 1}", value=big) from None
     bad = np.concatenate([np.asarray(keys, dtype=np.int64), dst])
     bad = bad[(bad < 0) | (bad >= n)]
     if len(bad):
