@@ -103,8 +103,8 @@ def test_cli_partitions_cora_in_two(cora_parts):
 
 def test_heterogeneous_graph_round_trips(tmp_path):
     data = load_graph(str(EXAMPLES / "acm" / "edges.csv"), **ACM)
-    info = partition_data(data, tmp_path / "acm", 2, method="random", graph_name="acm")
-    assert info["part_method"] == "random" and info["node_data"] == {
+    info = partition_data(data, tmp_path / "acm", 2, graph_name="acm")
+    assert info["part_method"] == "metis" and info["node_data"] == {
         "paper": ["feat", "label", "train_mask", "val_mask", "test_mask"]
     }
     check_round_trip(tmp_path / "acm", data, 2)
