@@ -18,7 +18,7 @@ applied per node instead:
 with one shift :math:`c^k` per head (the largest score, so no exponential overflows) and the
 dropout mask :math:`m` applied to the unnormalised weights, its :math:`1/(1-p)` per node. That is
 an exponential, two sums over the edges and a division per node. When the shift is so far above
-some node's scores that its sum underflows (scores over ~70 apart), the exact per-edge
+some node's scores that its sum underflows (scores over ~34 apart), the exact per-edge
 softmax is used for that call instead.
 """
 
@@ -31,8 +31,9 @@ from hetgat._dgl import dgl
 fn = dgl.function
 edge_softmax = dgl.nn.functional.edge_softmax
 
-#: Below this a node's sum of shifted exponentials is too imprecise; use edge_softmax then.
-_SMALLEST_SUM = 1e-30
+#: Below this a node's sum of shifted exponentials is too small: the gradient of 1/sum (-1/sum²)
+#: would overflow float32. edge_softmax is used then.
+_SMALLEST_SUM = 1e-15
 
 
 def dropout_mask(shape, p: float) -> torch.Tensor:
