@@ -76,6 +76,24 @@ def test_csv_arbitrary_bytes(raw, which):
             load_pair(Path(tmp), EDGES.encode(), raw)
 
 
+@FAST
+@given(raw=st.binary(max_size=200), valid=st.booleans(), data=st.data())
+def test_sparse_feature_file_bytes(raw, valid, data):
+    with tempfile.TemporaryDirectory() as tmp:
+        e, n, f = Path(tmp) / "e.csv", Path(tmp) / "n.csv", Path(tmp) / "f.npz"
+        e.write_text(EDGES)
+        n.write_text("id,label\na,A\nb,B\nc,A\nd,B\n")
+        if valid:  # a real .npz, cut or with a byte changed
+            sp.save_npz(f, sp.random(4, 3, density=0.5, format="csr", random_state=0))
+            raw = bytearray(f.read_bytes())
+            cut = data.draw(st.integers(0, len(raw)))
+            at, value = data.draw(st.integers(0, len(raw) - 1)), data.draw(st.integers(0, 255))
+            raw[at] = value
+            raw = bytes(raw[:cut])
+        f.write_bytes(raw)
+        outcome(lambda: load_csv_graph(e, [n], features=[(None, f)]), [e, n, f])
+
+
 CSV_TEXT = st.lists(
     st.sampled_from(list('ab,;\t"\n\r |#.-+e0189') + ["é", "\ufeff", "NA", "nan"]), max_size=40
 ).map("".join)
