@@ -60,7 +60,6 @@ from hetgat.train import (
     seed_everything,
 )
 
-
 # DGL suggests CPU affinity on every loader pass; it needs worker processes, which hetgat
 # does not start (sampling is cheap next to the attention layers on 2-16 cores).
 warnings.filterwarnings("ignore", message="Dataloader CPU affinity opt is not enabled")
@@ -104,10 +103,40 @@ def node_loader(graph, seeds: torch.Tensor, sampler, *, batch_size: int, shuffle
     This is the one place hetgat builds a data loader; replace it (``fit_minibatch(loader=...)``)
     to sample elsewhere, e.g. with DistDGL's ``DistNodeDataLoader`` on a ``DistGraph``.
     """
-    return dgl.dataloading.DataLoader(
+    loader = dgl.dataloading.DataLoader(
         graph, seeds, sampler, batch_size=batch_size, shuffle=shuffle, drop_last=False,
         device=device,
     )  # fmt: skip
+    return SerialSampling(loader)
+
+
+class SerialSampling:
+    """A loader whose batches are sampled on one DGL thread (message passing keeps them all).
+
+    DGL's CPU samplers draw from one random generator per OpenMP thread and share the work out
+    dynamically, so with several threads the same seed gives different neighbourhoods from run to
+    run. Sampling on one thread makes mini-batch training repeatable (it is a small part of a
+    step); the threads are restored for the model's kernels.
+    """
+
+    def __init__(self, loader) -> None:
+        self.loader = loader
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self):
+        batches = iter(self.loader)
+        while True:
+            threads = dgl.utils.get_num_threads()
+            dgl.utils.set_num_threads(1)
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            finally:
+                dgl.utils.set_num_threads(threads)
+            yield batch
 
 
 def input_rows(model, features: dict) -> Callable:
