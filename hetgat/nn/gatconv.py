@@ -159,7 +159,9 @@ class GATConv(nn.Module):
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
             e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
             drop = self.attn_drop.p if self.training else 0.0
-            rst, a = softmax_aggregate(graph, e, ft_src, drop, get_attention)
+            # leaky_relu is increasing: no score exceeds leaky_relu(max e_l + max e_r).
+            bound = nn.functional.leaky_relu(el.max() + er.max(), self.negative_slope)
+            rst, a = softmax_aggregate(graph, e, ft_src, drop, get_attention, bound=bound)
             if self.res_fc is not None:
                 rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
             if self.bias is not None:

@@ -15,7 +15,8 @@ applied per node instead:
     h_i^k = \\frac{1}{1-p} \\cdot
         \\frac{\\sum_j m_{ij}^k \\exp(e_{ij}^k - c^k)\\, z_j^k}{\\sum_j \\exp(e_{ij}^k - c^k)}
 
-with one shift :math:`c^k` per head (the largest score, so no exponential overflows) and the
+with one shift :math:`c` (an upper bound of the scores, so no exponential overflows; none when
+the scores are small enough) and the
 dropout mask :math:`m` applied to the unnormalised weights, its :math:`1/(1-p)` per node. That is
 an exponential, two sums over the edges and a division per node. When the shift is so far above
 some node's scores that its sum underflows (scores over ~34 apart), the exact per-edge
@@ -65,7 +66,7 @@ class _Mask(torch.autograd.Function):
         return grad * mask, None
 
 
-def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool = False):
+def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool = False, bound=None):
     """``sum_j drop(softmax_j(e_ij)) z_j`` for every destination; the softmax when asked.
 
     Parameters
@@ -80,6 +81,9 @@ def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool =
         Dropout on the normalised attention (in training; 0 turns it off).
     get_attention : bool
         Also return the ``(E, H, 1)`` normalised attention (before dropout).
+    bound : torch.Tensor, optional
+        A number no score exceeds (GAT: ``leaky_relu(max e_l + max e_r)``, from node values);
+        default: the largest score.
 
     Returns
     -------
@@ -87,7 +91,9 @@ def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool =
         ``(N_dst, H, D)`` (nodes without in-edges get 0) and the attention or None.
     """
     with graph.local_scope():
-        ex = torch.exp(e - e.detach().amax(dim=0, keepdim=True))
+        shift = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
+        # exp(e) neither overflows nor underflows with scores in (-20, 60]: skip the shift.
+        ex = torch.exp(e) if -20.0 < shift <= 60.0 else torch.exp(e - shift)
         graph.edata["ex"] = ex
         graph.update_all(fn.copy_e("ex", "m"), fn.sum("m", "den"))
         den = graph.dstdata["den"]
