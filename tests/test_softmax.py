@@ -71,3 +71,20 @@ def test_dropout_mask_keeps_one_minus_p(p):
     assert abs(mask.float().mean().item() - (1 - p)) < 2e-3
     torch.manual_seed(0)
     assert torch.equal(mask, dropout_mask((1_000_001,), p))  # seeded: reproducible
+
+
+def test_dropout_scales_kept_entries_and_passes_the_same_mask_back():
+    from hetgat.nn.functional import dropout
+
+    x = torch.rand(1000, 16, dtype=torch.float64, requires_grad=True)
+    torch.manual_seed(3)
+    y = dropout(x, 0.25, True)
+    torch.manual_seed(3)
+    mask = dropout_mask(x.shape, 0.25)
+    torch.testing.assert_close(y, x * mask / 0.75)
+    (g,) = torch.autograd.grad(y.sum(), x)
+    torch.testing.assert_close(g, mask / 0.75)
+    assert dropout(x, 0.25, False) is x
+    sparse = torch.eye(5).to_sparse_csr()
+    out = dropout(sparse, 0.5, True)
+    assert out.layout == torch.sparse_csr and set(out.values().tolist()) <= {0.0, 2.0}

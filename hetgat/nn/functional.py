@@ -20,13 +20,61 @@ def sparse_csr(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor, shap
 
 
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """Dropout that keeps a sparse CSR input sparse (zeros stay zero, so only values drop)."""
+    """Dropout that keeps a sparse CSR input sparse (zeros stay zero, so only values drop).
+
+    Masks come from :func:`dropout_mask` (several times faster than ``F.dropout``'s
+    ``bernoulli_`` on CPU); the backward pass keeps the boolean mask only.
+    """
     if not training or p == 0.0:
         return x
     if x.layout == torch.sparse_csr:
-        values = F.dropout(x.values(), p, True)
+        values = _dense_dropout(x.values(), p)
         return sparse_csr(x.crow_indices(), x.col_indices(), values, x.shape)
-    return F.dropout(x, p, True)
+    return _dense_dropout(x, p)
+
+
+def _dense_dropout(x: torch.Tensor, p: float) -> torch.Tensor:
+    if p >= 1.0:
+        return torch.zeros_like(x)
+    return masked(x, dropout_mask(x.shape, p), 1.0 / (1.0 - p))
+
+
+def dropout_mask(shape, p: float) -> torch.Tensor:
+    """A boolean keep-mask with ``P(keep) = 1 - p`` (to within 2^-15), from torch's generator.
+
+    Draws 31 random bits per two entries (``random_`` on int32) and compares 16- and 15-bit
+    halves with the threshold: several times faster than ``bernoulli_`` on CPU.
+    """
+    n = 1
+    for s in shape:
+        n *= s
+    bits = torch.empty((n + 1) // 2, dtype=torch.int32).random_().view(torch.int16).view(-1, 2)
+    # low half: 16 uniform bits read as int16 in [-32768, 32767]; high half: 15 bits in [0, 32767]
+    threshold = torch.tensor([-32768 + round(p * 65536), round(p * 32768)], dtype=torch.int16)
+    return (bits >= threshold).view(-1)[:n].view(shape)
+
+
+def masked(x: torch.Tensor, mask: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+    """``x * mask * scale`` for a boolean ``mask``; the backward pass keeps only the mask."""
+    return _Mask.apply(x, mask, scale)
+
+
+class _Mask(torch.autograd.Function):
+    """``x * mask * scale`` keeping only the boolean mask for the backward pass."""
+
+    @staticmethod
+    def forward(ctx, x, mask, scale=1.0):
+        ctx.save_for_backward(mask)
+        ctx.scale = scale
+        out = x * mask  # faster than torch.where on CPU, for small tensors by far
+        return out.mul_(scale) if scale != 1.0 else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        scale = ctx.scale
+        out = grad * mask
+        return (out.mul_(scale) if scale != 1.0 else out), None, None
 
 
 def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:

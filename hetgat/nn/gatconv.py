@@ -153,7 +153,7 @@ class GATConv(nn.Module):
             el = (ft_src * self.attn_l).sum(-1, keepdim=True)
             er = (ft_dst * self.attn_r).sum(-1, keepdim=True)
             if self.msg_drop and self.training:
-                ft_src = nn.functional.dropout(ft_src, self.msg_drop, True)
+                ft_src = dropout(ft_src, self.msg_drop, True)
             graph.srcdata["el"] = el
             graph.dstdata["er"] = er
             graph.apply_edges(fn.u_add_v("el", "er", "e"))

@@ -140,7 +140,7 @@ class GATv2Conv(nn.Module):
             e = (e * self.attn).sum(-1, keepdim=True)  # (E, H, 1)
             z = ft_src
             if self.msg_drop and self.training:
-                z = nn.functional.dropout(ft_src, self.msg_drop, True)
+                z = dropout(ft_src, self.msg_drop, True)
             drop = self.attn_drop.p if self.training else 0.0
             rst, a = softmax_aggregate(graph, e, z, drop, get_attention)
             if self.res_fc is not None:

@@ -110,7 +110,7 @@ class SimpleHGNConv(nn.Module):
             graph.dstdata["er"] = er
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
             e = nn.functional.leaky_relu(graph.edata.pop("e") + ee, self.negative_slope)
-            a = self.attn_drop(edge_softmax(graph, e))
+            a = dropout(edge_softmax(graph, e), self.attn_drop.p, self.training)
             if res_attn is not None:  # NaN rows: no previous attention, keep this layer's
                 res = res_attn.unsqueeze(-1)
                 a = torch.where(res.isnan(), a, a * (1 - self.beta) + res * self.beta)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import torch
 
 from hetgat._dgl import dgl
+from hetgat.nn.functional import dropout_mask, masked
 
 fn = dgl.function
 edge_softmax = dgl.nn.functional.edge_softmax
@@ -35,35 +36,6 @@ edge_softmax = dgl.nn.functional.edge_softmax
 #: Below this a node's sum of shifted exponentials is too small: the gradient of 1/sum (-1/sum²)
 #: would overflow float32. edge_softmax is used then.
 _SMALLEST_SUM = 1e-15
-
-
-def dropout_mask(shape, p: float) -> torch.Tensor:
-    """A boolean keep-mask with ``P(keep) = 1 - p`` (to within 2^-15), from torch's generator.
-
-    Draws 31 random bits per two entries (``random_`` on int32) and compares 16- and 15-bit
-    halves with the threshold: several times faster than ``bernoulli_`` on CPU.
-    """
-    n = 1
-    for s in shape:
-        n *= s
-    bits = torch.empty((n + 1) // 2, dtype=torch.int32).random_().view(torch.int16).view(-1, 2)
-    # low half: 16 uniform bits read as int16 in [-32768, 32767]; high half: 15 bits in [0, 32767]
-    threshold = torch.tensor([-32768 + round(p * 65536), round(p * 32768)], dtype=torch.int16)
-    return (bits >= threshold).view(-1)[:n].view(shape)
-
-
-class _Mask(torch.autograd.Function):
-    """``x * mask`` keeping only the boolean mask for the backward pass."""
-
-    @staticmethod
-    def forward(ctx, x, mask):
-        ctx.save_for_backward(mask)
-        return x * mask
-
-    @staticmethod
-    def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        return grad * mask, None
 
 
 def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool = False, bound=None):
@@ -100,7 +72,7 @@ def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool =
         reached = graph.in_degrees() > 0
         if ex.shape[0] and bool((den[reached] < _SMALLEST_SUM).any()):
             return _exact(graph, e, z, attn_drop, get_attention)
-        w = _Mask.apply(ex, dropout_mask(ex.shape, attn_drop)) if attn_drop else ex
+        w = masked(ex, dropout_mask(ex.shape, attn_drop)) if attn_drop else ex
         graph.srcdata["z"] = z
         graph.edata["w"] = w
         graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
@@ -120,7 +92,7 @@ def _exact(graph, e, z, attn_drop: float, get_attention: bool):
         a = edge_softmax(graph, e)
         w = a
         if attn_drop:
-            w = _Mask.apply(a, dropout_mask(a.shape, attn_drop)) * (1.0 / (1.0 - attn_drop))
+            w = masked(a, dropout_mask(a.shape, attn_drop), 1.0 / (1.0 - attn_drop))
         graph.srcdata["z"] = z
         graph.edata["w"] = w
         graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
