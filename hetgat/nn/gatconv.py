@@ -160,7 +160,9 @@ class GATConv(nn.Module):
             e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
             drop = self.attn_drop.p if self.training else 0.0
             # leaky_relu is increasing: no score exceeds leaky_relu(max e_l + max e_r).
-            bound = nn.functional.leaky_relu(el.max() + er.max(), self.negative_slope)
+            bound = nn.functional.leaky_relu(
+                el.detach().max() + er.detach().max(), self.negative_slope
+            )
             rst, a = softmax_aggregate(graph, e, ft_src, drop, get_attention, bound=bound)
             if self.res_fc is not None:
                 rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
