@@ -157,7 +157,8 @@ class GATConv(nn.Module):
             graph.srcdata["el"] = el
             graph.dstdata["er"] = er
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
-            e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
+            # In place: the (E, H, 1) scores are the largest arrays here; one fewer to allocate.
+            e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope, inplace=True)
             drop = self.attn_drop.p if self.training else 0.0
             # leaky_relu is increasing: no score exceeds leaky_relu(max e_l + max e_r).
             bound = nn.functional.leaky_relu(

@@ -65,7 +65,7 @@ def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool =
     with graph.local_scope():
         shift = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
         # exp(e) neither overflows nor underflows with scores in (-20, 60]: skip the shift.
-        ex = torch.exp(e) if -20.0 < shift <= 60.0 else torch.exp(e - shift)
+        ex = torch.exp(e) if -20.0 < shift <= 60.0 else (e - shift).exp_()
         graph.edata["ex"] = ex
         graph.update_all(fn.copy_e("ex", "m"), fn.sum("m", "den"))
         den = graph.dstdata["den"]
