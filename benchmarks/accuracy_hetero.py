@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 
 from hetgat.config import ModelConfig, TrainConfig
@@ -77,6 +78,13 @@ def main(argv=None) -> None:
                 TrainConfig.for_model(model, seed=seed, **train_values),
             )
             runs.append(result.metrics)
+            m = result.metrics
+            print(
+                f"{graph}/{model} seed {seed}: macro-F1 {m['test_macro_f1'] * 100:.2f}, micro-F1 "
+                f"{m['test_micro_f1'] * 100:.2f}, {m['epochs_run']} epochs",
+                file=sys.stderr,
+                flush=True,
+            )
         raw[case] = runs
         print(
             f"| {graph} | {model} | {describe([r['test_macro_f1'] for r in runs])} | "
