@@ -88,3 +88,23 @@ def test_dropout_scales_kept_entries_and_passes_the_same_mask_back():
     sparse = torch.eye(5).to_sparse_csr()
     out = dropout(sparse, 0.5, True)
     assert out.layout == torch.sparse_csr and set(out.values().tolist()) <= {0.0, 2.0}
+
+
+def test_sparse_linear_gradient_equals_torchs():
+    from hetgat.nn.functional import linear, transpose_csr
+
+    torch.manual_seed(0)
+    dense = torch.rand(40, 30, dtype=torch.float64) * (torch.rand(40, 30) < 0.1)
+    dense[3] = 0  # an empty row
+    x = dense.to_sparse_csr()
+    torch.testing.assert_close(transpose_csr(x).to_dense(), dense.t())
+    w = torch.randn(5, 30, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    out = linear(x, w, b)
+    torch.testing.assert_close(out, dense @ w.t() + b)
+    g = torch.randn_like(out)
+    got = torch.autograd.grad((out * g).sum(), (w, b))
+    want = torch.autograd.grad(((dense @ w.t() + b) * g).sum(), (w, b))
+    for a, e in zip(got, want):
+        torch.testing.assert_close(a, e)
+    assert torch.autograd.gradcheck(lambda w: linear(x, w), (w,))
