@@ -2,11 +2,13 @@
 
     HETGAT_DATA=../shared/data python -m benchmarks.speed_han --repeats 5 --epochs 5
 
-The stock peer is what a DGL user writes from DGL's HAN example: one ``dgl.nn.GATConv`` per
-meta-path graph (built once, before timing, like hetgat's), the same semantic attention, a
-linear classifier, dense input features. Both use DGL HAN's hyper-parameters (1 layer, 8 heads
-x 8 hidden, dropout 0.6) and run the same epoch (train step, then an eval forward with the
-validation loss), alternately, in one process.
+Peers: hetgat; ``dgl-stock``, what a DGL user writes from DGL's HAN example: one
+``dgl.nn.GATConv`` per meta-path graph (built once, before timing, like hetgat's), the same
+semantic attention, a linear classifier, dense input features; ``pyg`` (when PyTorch Geometric
+imports), its ``HANConv`` on the same meta-path graphs. All use DGL HAN's hyper-parameters (1
+layer, 8 heads x 8 hidden, dropout 0.6) and run the same epoch (train step, then an eval forward
+with the validation loss), alternately, in one process. ``--graph`` takes any heterogeneous
+graph (``hgb:acm|dblp|imdb``); its meta-paths are those ``hetgat fit --model han`` finds.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 from torch import nn
 
 from benchmarks.common import alternate, machine_info
-from benchmarks.speed_gat import train_block
+from benchmarks.speed_gat import pyg_status, train_block
 from hetgat._dgl import dgl
 from hetgat.config import ModelConfig
 from hetgat.datasets import load_graph
@@ -46,6 +48,28 @@ class StockHAN(nn.Module):
     def forward(self, feat: torch.Tensor) -> torch.Tensor:
         views = [conv(g, feat).flatten(1) for g, conv in zip(self.graphs, self.convs)]
         return self.predict(self.semantic(torch.stack(views, 1))[0])
+
+
+class PyGHAN(nn.Module):
+    """PyTorch Geometric's ``HANConv`` on the same meta-path graphs (one edge type each), then a
+    linear classifier: HAN as a PyG user writes it (``HANConv`` has no ELU or semantic MLP
+    size option; its ``out_channels`` is split across the heads)."""
+
+    def __init__(self, graphs: dict, in_feats: int, num_classes: int, target: str) -> None:
+        super().__init__()
+        from torch_geometric.nn import HANConv
+
+        self.target = target
+        self.edges = {
+            (target, name, target): torch.stack(g.edges()).contiguous()
+            for name, g in graphs.items()
+        }
+        metadata = ([target], list(self.edges))
+        self.conv = HANConv(in_feats, 64, metadata, heads=8, dropout=0.6)
+        self.predict = nn.Linear(64, num_classes)
+
+    def forward(self, feat: torch.Tensor) -> torch.Tensor:
+        return self.predict(self.conv({self.target: feat}, self.edges)[self.target])
 
 
 class HetgatHAN(nn.Module):
@@ -78,6 +102,11 @@ def main(argv=None) -> None:
         "hetgat": train_block(ours, (), data, args.epochs),
         "dgl-stock": train_block(stock, (dense,), data, args.epochs),
     }
+    if pyg_status() is None:
+        named = {e[1]: mp_graph[e] for e in mp_graph.canonical_etypes}
+        torch.manual_seed(0)
+        pyg = PyGHAN(named, dense.shape[1], data.num_classes, data.target_type)
+        fns["pyg"] = train_block(pyg, (dense,), data, args.epochs)
     times = alternate(fns, args.repeats)
     per_epoch = {k: [t / args.epochs for t in v] for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in per_epoch.items()}
