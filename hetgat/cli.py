@@ -123,10 +123,8 @@ def _info(message: str, quiet: bool = False) -> None:
 
 
 def _load(graph: str, options: dict, **extra):
-    from hetgat.datasets import load_graph
 
-    args = graph_source(graph, options, absolute_paths=False)
-    data = load_graph(args.pop("spec"), **args, **extra)
+    data = _load_source(graph_source(graph, options, absolute_paths=False), **extra)
     return graph_source(graph, options), data
 
 
@@ -280,11 +278,12 @@ def _resume_job(resume_dir, graph, given) -> dict:
     return read_job(resume_dir)
 
 
-def _load_source(source: dict):
+def _load_source(source: dict, **extra):
+    """The data ``source`` names (the arguments of ``load_graph``, as run folders keep them)."""
     from hetgat.datasets import load_graph
 
     args = dict(source)
-    return load_graph(args.pop("spec"), **args)
+    return load_graph(args.pop("spec"), **args, **extra)
 
 
 def _fit_settings(graph, config_file, given, options):

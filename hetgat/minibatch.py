@@ -52,7 +52,9 @@ from hetgat.train import (
     EarlyStopping,
     FitResult,
     _progress_bar,
+    check_loss,
     evaluate,
+    history_row,
     loss_fn,
     model_inputs,
     probabilities,
@@ -246,23 +248,12 @@ def fit_minibatch(
             opt.zero_grad(set_to_none=True)
             logits = block_logits(model, graph, blocks, input_nodes, features)
             loss = loss_fn(logits, labels[position[output_nodes]], multilabel)
-            if not torch.isfinite(loss):
-                raise HetgatError(f"the training loss became {loss.item()} at epoch {epoch}")
+            check_loss(loss, epoch)
             loss.backward()
             opt.step()
             total, count = total + loss.item() * len(output_nodes), count + len(output_nodes)
         val_loss, val = _validate(model, graph, batches["val"], features, labels, position, data)
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": total / count,
-                "val_loss": val_loss,
-                "val_accuracy": val["accuracy"],
-                "val_macro_f1": val["macro_f1"],
-                "val_micro_f1": val["micro_f1"],
-                "seconds": time.perf_counter() - tick,
-            }
-        )
+        history.append(history_row(epoch, total / count, val_loss, val, time.perf_counter() - tick))
         score = val["micro_f1"] if multilabel else val["accuracy"]
         stop = stopper.step(epoch, score, val_loss, model)
         if bar is not None:

@@ -136,6 +136,28 @@ def loss_fn(logits: torch.Tensor, labels: torch.Tensor, multilabel: bool) -> tor
     return F.cross_entropy(logits, labels)
 
 
+def check_loss(loss: torch.Tensor, epoch: int) -> None:
+    """Stop with a message naming the epoch when the training loss is NaN or infinite."""
+    if not torch.isfinite(loss):
+        raise HetgatError(
+            f"the training loss became {loss.item()} at epoch {epoch}: features with huge "
+            "values (try --normalize) or too high a learning rate (--lr)"
+        )
+
+
+def history_row(epoch: int, train_loss: float, val_loss: float, val: dict, seconds: float) -> dict:
+    """One row of ``history.csv``."""
+    return {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+        "val_accuracy": val["accuracy"],
+        "val_macro_f1": val["macro_f1"],
+        "val_micro_f1": val["micro_f1"],
+        "seconds": seconds,
+    }
+
+
 def probabilities(logits: torch.Tensor, multilabel: bool) -> torch.Tensor:
     return torch.sigmoid(logits) if multilabel else torch.softmax(logits, 1)
 
@@ -208,11 +230,7 @@ def fit(
         opt.zero_grad(set_to_none=True)
         logits = model(graph, features)
         loss = loss_fn(logits[train_idx], labels[train_idx], multilabel)
-        if not torch.isfinite(loss):
-            raise HetgatError(
-                f"the training loss became {loss.item()} at epoch {epoch}: features with huge "
-                "values (try --normalize) or too high a learning rate (--lr)"
-            )
+        check_loss(loss, epoch)
         loss.backward()
         opt.step()
         model.eval()
@@ -222,17 +240,7 @@ def fit(
             val = classification_metrics(
                 probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel
             )
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": loss.item(),
-                "val_loss": val_loss,
-                "val_accuracy": val["accuracy"],
-                "val_macro_f1": val["macro_f1"],
-                "val_micro_f1": val["micro_f1"],
-                "seconds": time.perf_counter() - tick,
-            }
-        )
+        history.append(history_row(epoch, loss.item(), val_loss, val, time.perf_counter() - tick))
         score = val["micro_f1"] if multilabel else val["accuracy"]
         if bar is not None:
             bar.update(1)
