@@ -94,8 +94,11 @@ class GAT(nn.Module):
         attention = []
         h = feat
         for i, layer in enumerate(self.layers):
-            h, a = layer(graph if not isinstance(graph, list) else graph[i], h, get_attention=True)
-            attention.append(a)
+            # Attention only when asked: normalising every edge is a pass and an (E, H) array.
+            out = layer(graph if not isinstance(graph, list) else graph[i], h, get_attention)
+            h = out[0] if get_attention else out
+            if get_attention:
+                attention.append(out[1])
             h = h.flatten(1) if i < len(self.layers) - 1 else h.mean(1)
         return (h, attention) if get_attention else h
 

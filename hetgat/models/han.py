@@ -60,21 +60,24 @@ class HANLayer(nn.Module):
         )
         self.semantic = SemanticAttention(out_feats * num_heads, semantic_hidden)
 
-    def forward(self, graph, h: torch.Tensor):
-        """``(N, out * heads)``, ``{etype: (E, H)}`` and the :class:`SemanticWeights`."""
-        views, attention = self.views(graph, h)
+    def forward(self, graph, h: torch.Tensor, get_attention: bool = True):
+        """``(N, out * heads)``, ``{etype: (E, H)}`` (empty unless ``get_attention``) and the
+        :class:`SemanticWeights`."""
+        views, attention = self.views(graph, h, get_attention)
         fused, semantic = self.fuse(views)
         return fused, attention, semantic
 
-    def views(self, graph, h: torch.Tensor):
-        """Node-level attention per meta-path: ``(N_dst, P, out * heads)`` and the attention.
+    def views(self, graph, h: torch.Tensor, get_attention: bool = True):
+        """Node-level attention per meta-path: ``(N_dst, P, out * heads)`` and the attention
+        (when ``get_attention``).
 
         ``graph`` may be a DGL block (``h`` then covers its source nodes)."""
         views, attention = [], {}
         for etype, conv in zip(self.etypes, self.convs, strict=True):
-            z, a = conv(graph[etype], h, get_attention=True)
-            views.append(z.flatten(1))
-            attention[etype] = a
+            out = conv(graph[etype], h, get_attention)
+            views.append((out[0] if get_attention else out).flatten(1))
+            if get_attention:
+                attention[etype] = out[1]
         return torch.stack(views, dim=1), attention
 
     def fuse(self, views: torch.Tensor):
@@ -161,7 +164,7 @@ class HAN(nn.Module):
     def forward(self, graph, h: torch.Tensor, get_attention: bool = False):
         edges, semantic = [], []
         for layer in self.layers:
-            h, a, s = layer(graph, h)
+            h, a, s = layer(graph, h, get_attention)
             edges.append(a)
             semantic.append([s])
         logits = self.predict(h)
@@ -169,7 +172,7 @@ class HAN(nn.Module):
 
     def embed(self, graph, h: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
-            h = layer(graph, h)[0]
+            h = layer(graph, h, get_attention=False)[0]
         return h
 
     # Layer-wise API on DGL blocks of the meta-path graph (see hetgat.minibatch). The semantic

@@ -75,16 +75,17 @@ class RelationAttentionLayer(nn.Module):
         )
         self.activation = activation
 
-    def forward(self, graph, h: dict):
+    def forward(self, graph, h: dict, get_attention: bool = True):
         views = {t: [fc(h[t])] for t, fc in zip(self.node_types, self.self_fc, strict=True)}
         names = {t: [SELF] for t in self.node_types}
         attention = {}
         for etype, conv in zip(self.etypes, self.convs, strict=True):
             src, rel, dst = etype
-            z, a = conv(graph[etype], (h[src], h[dst]), get_attention=True)
-            views[dst].append(z.flatten(1))
+            out = conv(graph[etype], (h[src], h[dst]), get_attention)
+            views[dst].append((out[0] if get_attention else out).flatten(1))
             names[dst].append(rel)
-            attention[etype] = a
+            if get_attention:
+                attention[etype] = out[1]
         out, semantic = {}, []
         for t, sem in zip(self.node_types, self.semantic, strict=True):
             fused, beta, per_node = sem(torch.stack(views[t], dim=1))
@@ -159,7 +160,7 @@ class RGAT(nn.Module):
         h = self.project(h)
         edges, semantic = [], []
         for layer in self.layers:
-            h, a, s = layer(graph, h)
+            h, a, s = layer(graph, h, get_attention)
             edges.append(a)
             semantic.append(s)
         logits = self.predict(h[self.target])
@@ -168,5 +169,5 @@ class RGAT(nn.Module):
     def embed(self, graph, h: dict) -> torch.Tensor:
         h = self.project(h)
         for layer in self.layers:
-            h = layer(graph, h)[0]
+            h = layer(graph, h, get_attention=False)[0]
         return h[self.target]
