@@ -108,3 +108,33 @@ def test_sparse_linear_gradient_equals_torchs():
     for a, e in zip(got, want):
         torch.testing.assert_close(a, e)
     assert torch.autograd.gradcheck(lambda w: linear(x, w), (w,))
+
+
+def test_kept_transpose_is_reused_across_dropout_draws_and_replaced_for_new_inputs():
+    import copy
+
+    from hetgat.nn.functional import CSRTranspose, dropout, linear
+
+    torch.manual_seed(1)
+    keep = CSRTranspose()
+    w = torch.randn(4, 30, dtype=torch.float64, requires_grad=True)
+
+    def sparse(n):
+        return (torch.rand(n, 30, dtype=torch.float64) * (torch.rand(n, 30) < 0.2)).to_sparse_csr()
+
+    def check_gradient(x):
+        dropped = dropout(x, 0.5, True)
+        g = torch.randn(x.shape[0], 4, dtype=torch.float64)
+        (got,) = torch.autograd.grad((linear(dropped, w, transpose=keep) * g).sum(), w)
+        (want,) = torch.autograd.grad((dropped.to_dense() @ w.t() * g).sum(), w)
+        torch.testing.assert_close(got, want)
+
+    x = sparse(40)
+    check_gradient(x)
+    kept = keep.structure(x)
+    check_gradient(x)  # another dropout draw: same indices, no new sort
+    assert keep.structure(x) is kept
+    other = sparse(25)
+    check_gradient(other)
+    assert keep.structure(other) is not kept
+    assert copy.deepcopy(keep)._structure is None

@@ -77,46 +77,98 @@ class _Mask(torch.autograd.Function):
         return (out.mul_(scale) if scale != 1.0 else out), None, None
 
 
-def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """``x @ weight.T + bias`` for a dense or sparse CSR ``x`` of shape ``(N, in)``."""
+def linear(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    transpose: CSRTranspose | None = None,
+) -> torch.Tensor:
+    """``x @ weight.T + bias`` for a dense or sparse CSR ``x`` of shape ``(N, in)``.
+
+    ``transpose`` (sparse ``x`` only) remembers the structure of ``x.T``, which the weight's
+    gradient needs, from one call to the next.
+    """
     if x.layout == torch.sparse_csr:
         if x.requires_grad:
             out = torch.sparse.mm(x, weight.t())
         else:
-            out = _CSRLinear.apply(x, weight)
+            structure = (transpose or CSRTranspose()).structure(x)
+            out = _CSRLinear.apply(x, weight, structure)
         return out if bias is None else out + bias
     return F.linear(x, weight, bias)
 
 
-def transpose_csr(x: torch.Tensor) -> torch.Tensor:
-    """``x.T`` of a sparse CSR ``(N, F)`` tensor, as CSR ``(F, N)``: one stable sort of the
-    column indices (row order within each column is kept)."""
-    crow, col, values = x.crow_indices(), x.col_indices(), x.values()
-    n, f = x.shape
+class CSRTranspose:
+    """The structure of ``x.T`` for the sparse CSR inputs ``x`` a layer is given.
+
+    A layer is given the same sparse features every epoch (dropout changes their values, never
+    where they are), so the column sort that the transpose needs is done once and kept here:
+    ``(crow of x.T, its column indices, order)`` where ``x.T``'s values are
+    ``x.values()[order]``. It is recomputed whenever the index tensors are others; it holds them,
+    so their memory cannot be reused by other indices while it is kept. Indices changed in
+    place are not noticed (torch's sparse tensors are not changed in place by hetgat).
+
+    Not part of a layer's state: copies and pickles start empty.
+    """
+
+    def __init__(self) -> None:
+        self._key = None
+        self._held = None
+        self._structure = None
+
+    def structure(self, x: torch.Tensor):
+        crow, col = x.crow_indices(), x.col_indices()
+        key = (crow.data_ptr(), col.data_ptr(), tuple(x.shape), col.numel(), col.device)
+        if key != self._key:
+            self._structure = _transpose_structure(crow, col, x.shape)
+            self._key, self._held = key, (crow, col)
+        return self._structure
+
+    def __deepcopy__(self, memo) -> CSRTranspose:
+        return CSRTranspose()
+
+    def __reduce__(self):
+        return (CSRTranspose, ())
+
+
+def _transpose_structure(crow: torch.Tensor, col: torch.Tensor, shape):
+    """``(crow, col, order)`` of the ``(F, N)`` transpose of a CSR ``(N, F)`` matrix: one stable
+    sort of the column indices (row order within each column is kept)."""
+    n, f = shape
     order = torch.argsort(col, stable=True)
     rows = torch.repeat_interleave(torch.arange(n, device=col.device), crow.diff())
     t_crow = torch.zeros(f + 1, dtype=crow.dtype, device=crow.device)
     t_crow[1:] = torch.bincount(col, minlength=f).cumsum(0)
-    return sparse_csr(t_crow, rows[order], values[order], (f, n))
+    return t_crow, rows[order], order
+
+
+def transpose_csr(x: torch.Tensor) -> torch.Tensor:
+    """``x.T`` of a sparse CSR ``(N, F)`` tensor, as CSR ``(F, N)``."""
+    t_crow, t_col, order = _transpose_structure(x.crow_indices(), x.col_indices(), x.shape)
+    return sparse_csr(t_crow, t_col, x.values()[order], (x.shape[1], x.shape[0]))
 
 
 class _CSRLinear(torch.autograd.Function):
     """``x @ weight.T`` for a sparse CSR ``x`` that needs no gradient.
 
-    The weight's gradient is ``(x.T @ grad).T`` with ``x.T`` from :func:`transpose_csr`;
-    torch's own backward derives the transpose through a COO conversion and a general sort,
-    about 2.6 ms against 0.9 ms for Cora's features (1.3 % dense, 2708 x 1433).
+    The weight's gradient is ``(x.T @ grad).T`` with ``x.T`` built from ``structure`` (see
+    :class:`CSRTranspose`); torch's own backward derives the transpose through a COO conversion
+    and a general sort, about 2.6 ms against 0.2 ms for Cora's features (1.3 % dense,
+    2708 x 1433) once the structure is known.
     """
 
     @staticmethod
-    def forward(ctx, x, weight):
+    def forward(ctx, x, weight, structure):
         ctx.save_for_backward(x)
+        ctx.structure = structure
         return torch.sparse.mm(x, weight.t())
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return None, torch.sparse.mm(transpose_csr(x), grad).t()
+        t_crow, t_col, order = ctx.structure
+        x_t = sparse_csr(t_crow, t_col, x.values()[order], (x.shape[1], x.shape[0]))
+        return None, torch.sparse.mm(x_t, grad).t(), None
 
 
 def take_rows(x: torch.Tensor, n: int) -> torch.Tensor:

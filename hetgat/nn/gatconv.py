@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from hetgat._dgl import dgl
-from hetgat.nn.functional import dropout, linear, take_rows
+from hetgat.nn.functional import CSRTranspose, dropout, linear, take_rows
 from hetgat.nn.softmax import softmax_aggregate
 
 fn = dgl.function
@@ -105,6 +105,7 @@ class GATConv(nn.Module):
         else:
             self.register_buffer("bias", None)
         self.activation = activation
+        self._transpose = CSRTranspose()  # sparse inputs: x.T's structure, kept across epochs
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -130,11 +131,11 @@ class GATConv(nn.Module):
             h_dst = dropout(feat[1], self.feat_drop, self.training)
             w_src = self.fc.weight if hasattr(self, "fc") else self.fc_src.weight
             w_dst = self.fc.weight if hasattr(self, "fc") else self.fc_dst.weight
-            ft_src = linear(h_src, w_src).view(-1, heads, out)
-            ft_dst = linear(h_dst, w_dst).view(-1, heads, out)
+            ft_src = linear(h_src, w_src, transpose=self._transpose).view(-1, heads, out)
+            ft_dst = linear(h_dst, w_dst, transpose=self._transpose).view(-1, heads, out)
             return h_dst, ft_src, ft_dst
         h_src = dropout(feat, self.feat_drop, self.training)
-        ft_src = linear(h_src, self.fc.weight).view(-1, heads, out)
+        ft_src = linear(h_src, self.fc.weight, transpose=self._transpose).view(-1, heads, out)
         if graph.is_block:
             n_dst = graph.num_dst_nodes()
             return take_rows(h_src, n_dst), ft_src, ft_src[:n_dst]

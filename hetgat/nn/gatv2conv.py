@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from hetgat._dgl import dgl
-from hetgat.nn.functional import dropout, linear, take_rows
+from hetgat.nn.functional import CSRTranspose, dropout, linear, take_rows
 from hetgat.nn.gatconv import _residual
 from hetgat.nn.softmax import softmax_aggregate
 
@@ -96,6 +96,7 @@ class GATv2Conv(nn.Module):
         else:
             self.register_buffer("res_fc", None)
         self.activation = activation
+        self._transpose = CSRTranspose()  # sparse inputs: x.T's structure, kept across epochs
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -127,11 +128,13 @@ class GATv2Conv(nn.Module):
                 h_src = h_dst = dropout(feat, self.feat_drop, self.training)
                 if graph.is_block:
                     h_dst = take_rows(h_src, graph.num_dst_nodes())
-            ft_src = linear(h_src, self.fc_src.weight, self.fc_src.bias).view(-1, heads, out)
+            ft_src = linear(h_src, self.fc_src.weight, self.fc_src.bias, self._transpose)
+            ft_src = ft_src.view(-1, heads, out)
             if self.share_weights and h_dst is h_src:
                 ft_dst = ft_src
             else:
-                ft_dst = linear(h_dst, self.fc_dst.weight, self.fc_dst.bias).view(-1, heads, out)
+                ft_dst = linear(h_dst, self.fc_dst.weight, self.fc_dst.bias, self._transpose)
+                ft_dst = ft_dst.view(-1, heads, out)
             ft_dst = ft_dst[: graph.num_dst_nodes()]
             graph.srcdata["el"] = ft_src
             graph.dstdata["er"] = ft_dst

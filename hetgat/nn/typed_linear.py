@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat.nn.functional import dropout, linear
+from hetgat.nn.functional import CSRTranspose, dropout, linear
 
 
 class TypedLinear(nn.Module):
@@ -27,11 +27,12 @@ class TypedLinear(nn.Module):
         # Indexed by position: user type names may contain "." which module names may not.
         self.fcs = nn.ModuleList(nn.Linear(in_feats[t], out_feats) for t in self.types)
         self.feat_drop = feat_drop
+        self._transpose = [CSRTranspose() for _ in self.types]  # sparse inputs, per type
         for fc in self.fcs:
             nn.init.xavier_normal_(fc.weight, gain=1.414)
 
     def forward(self, x: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {
-            t: linear(dropout(x[t], self.feat_drop, self.training), fc.weight, fc.bias)
-            for t, fc in zip(self.types, self.fcs, strict=True)
+            t: linear(dropout(x[t], self.feat_drop, self.training), fc.weight, fc.bias, tr)
+            for t, fc, tr in zip(self.types, self.fcs, self._transpose, strict=True)
         }
