@@ -26,14 +26,16 @@ def random_graph(n=30, m=120, seed=0, isolated=3):
     return dgl.graph((src, dst), num_nodes=n)
 
 
+@pytest.mark.parametrize("slope", [None, 0.2])  # 0.2: leaky ReLU fused with the exp
 @pytest.mark.parametrize("spread", [1.0, 30.0, 300.0])  # 300: sums underflow, exact fallback
-def test_equals_edge_softmax_values_and_gradients(spread):
+def test_equals_edge_softmax_values_and_gradients(spread, slope):
     graph = random_graph()
     torch.manual_seed(1)
     e = (torch.randn(graph.num_edges(), 4, 1, dtype=torch.float64) * spread).requires_grad_()
     z = torch.randn(graph.num_nodes(), 4, 3, dtype=torch.float64, requires_grad=True)
-    out, a = softmax_aggregate(graph, e, z, get_attention=True)
-    want, want_a = reference(graph, e, z)
+    out, a = softmax_aggregate(graph, e, z, get_attention=True, negative_slope=slope)
+    scores = e if slope is None else torch.nn.functional.leaky_relu(e, slope)
+    want, want_a = reference(graph, scores, z)
     torch.testing.assert_close(out, want)
     torch.testing.assert_close(a, want_a)
     assert torch.equal(out[-3:], torch.zeros_like(out[-3:]))  # no in-edges: 0, not NaN
@@ -49,6 +51,13 @@ def test_gradcheck():
     e = torch.randn(graph.num_edges(), 2, 1, dtype=torch.float64, requires_grad=True)
     z = torch.randn(8, 2, 3, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda e, z: softmax_aggregate(graph, e, z)[0], (e, z))
+    leaky = softmax_aggregate(graph, e, z, negative_slope=0.1)[0]  # fused leaky ReLU and exp
+    torch.testing.assert_close(
+        leaky, softmax_aggregate(graph, torch.nn.functional.leaky_relu(e, 0.1), z)[0]
+    )
+    assert torch.autograd.gradcheck(
+        lambda e, z: softmax_aggregate(graph, e, z, negative_slope=0.1)[0], (e, z)
+    )
 
 
 def test_dropout_is_the_mask_applied_to_the_normalised_attention():

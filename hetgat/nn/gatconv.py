@@ -158,14 +158,21 @@ class GATConv(nn.Module):
             graph.srcdata["el"] = el
             graph.dstdata["er"] = er
             graph.apply_edges(fn.u_add_v("el", "er", "e"))
-            # In place: the (E, H, 1) scores are the largest arrays here; one fewer to allocate.
-            e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope, inplace=True)
             drop = self.attn_drop.p if self.training else 0.0
             # leaky_relu is increasing: no score exceeds leaky_relu(max e_l + max e_r).
             bound = nn.functional.leaky_relu(
                 el.detach().max() + er.detach().max(), self.negative_slope
             )
-            rst, a = softmax_aggregate(graph, e, ft_src, drop, get_attention, bound=bound)
+            # The leaky ReLU is fused with the softmax's exp (the scores are not kept).
+            rst, a = softmax_aggregate(
+                graph,
+                graph.edata.pop("e"),
+                ft_src,
+                drop,
+                get_attention,
+                bound=bound,
+                negative_slope=self.negative_slope,
+            )
             if self.res_fc is not None:
                 rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
             if self.bias is not None:

@@ -38,7 +38,15 @@ edge_softmax = dgl.nn.functional.edge_softmax
 _SMALLEST_SUM = 1e-15
 
 
-def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool = False, bound=None):
+def softmax_aggregate(
+    graph,
+    e,
+    z,
+    attn_drop: float = 0.0,
+    get_attention: bool = False,
+    bound=None,
+    negative_slope: float | None = None,
+):
     """``sum_j drop(softmax_j(e_ij)) z_j`` for every destination; the softmax when asked.
 
     Parameters
@@ -46,7 +54,8 @@ def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool =
     graph : DGLGraph
         A homogeneous graph or block.
     e : torch.Tensor
-        ``(E, H, 1)`` attention scores in edge-id order.
+        ``(E, H, 1)`` attention scores in edge-id order; with ``negative_slope``, the scores
+        before their leaky ReLU (applied here, fused with the exponential).
     z : torch.Tensor
         ``(N_src, H, D)`` messages of the source nodes.
     attn_drop : float
@@ -56,21 +65,32 @@ def softmax_aggregate(graph, e, z, attn_drop: float = 0.0, get_attention: bool =
     bound : torch.Tensor, optional
         A number no score exceeds (GAT: ``leaky_relu(max e_l + max e_r)``, from node values);
         default: the largest score.
+    negative_slope : float, optional
+        Apply ``leaky_relu(e, negative_slope)`` first.
 
     Returns
     -------
     torch.Tensor, torch.Tensor or None
         ``(N_dst, H, D)`` (nodes without in-edges get 0) and the attention or None.
     """
+    if negative_slope is not None and bound is None and e.shape[0]:
+        bound = torch.nn.functional.leaky_relu(e.detach().max(), negative_slope)
     with graph.local_scope():
         shift = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
         # exp(e) neither overflows nor underflows with scores in (-20, 60]: skip the shift.
-        ex = torch.exp(e) if -20.0 < shift <= 60.0 else (e - shift).exp_()
+        if -20.0 < shift <= 60.0:
+            shift = 0.0
+        if negative_slope is not None:
+            ex = _LeakyExp.apply(e, negative_slope, shift)
+        else:
+            ex = torch.exp(e) if shift == 0.0 else (e - shift).exp_()
         graph.edata["ex"] = ex
         graph.update_all(fn.copy_e("ex", "m"), fn.sum("m", "den"))
         den = graph.dstdata["den"]
         reached = graph.in_degrees() > 0
         if ex.shape[0] and bool((den[reached] < _SMALLEST_SUM).any()):
+            if negative_slope is not None:
+                e = torch.nn.functional.leaky_relu(e, negative_slope)
             return _exact(graph, e, z, attn_drop, get_attention)
         w = masked(ex, dropout_mask(ex.shape, attn_drop)) if attn_drop else ex
         graph.srcdata["z"] = z
@@ -97,3 +117,25 @@ def _exact(graph, e, z, attn_drop: float, get_attention: bool):
         graph.edata["w"] = w
         graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
         return graph.dstdata["h"], a if get_attention else None
+
+
+class _LeakyExp(torch.autograd.Function):
+    """``exp(leaky_relu(s) - shift)``, keeping for the backward pass only its result and where
+    ``s > 0`` (5 bytes per score; leaky ReLU then exp keep both arrays: 8)."""
+
+    @staticmethod
+    def forward(ctx, s, negative_slope: float, shift: float):
+        positive = s > 0
+        ex = torch.nn.functional.leaky_relu(s, negative_slope)
+        if shift:
+            ex.sub_(shift)
+        ex.exp_()
+        ctx.save_for_backward(ex, positive)
+        ctx.negative_slope = negative_slope
+        return ex
+
+    @staticmethod
+    def backward(ctx, grad):
+        ex, positive = ctx.saved_tensors
+        g = grad * ex
+        return torch.where(positive, g, g * ctx.negative_slope), None, None
