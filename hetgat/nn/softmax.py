@@ -137,5 +137,7 @@ class _LeakyExp(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         ex, positive = ctx.saved_tensors
-        g = grad * ex
-        return torch.where(positive, g, g * ctx.negative_slope), None, None
+        # (1 where s > 0, else the slope) * exp * grad, in one new array.
+        slope = ctx.negative_slope
+        g = positive.to(ex.dtype).mul_(1.0 - slope).add_(slope).mul_(ex).mul_(grad)
+        return g, None, None
