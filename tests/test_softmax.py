@@ -60,16 +60,26 @@ def test_gradcheck():
     )
 
 
-def test_dropout_is_the_mask_applied_to_the_normalised_attention():
+@pytest.mark.parametrize("kind", ["graph", "block"])
+def test_dropout_is_the_mask_applied_to_the_normalised_attention(kind):
     graph = random_graph()
-    e = torch.randn(graph.num_edges(), 4, 1, dtype=torch.float64)
-    z = torch.randn(graph.num_nodes(), 4, 3, dtype=torch.float64)
+    if kind == "block":  # 20 destinations, their in-edges, every source they need
+        dst = torch.arange(20)
+        graph = dgl.to_block(dgl.in_subgraph(graph, dst), dst)
+    e = torch.randn(graph.num_edges(), 4, 1, dtype=torch.float64, requires_grad=True)
+    z = torch.randn(graph.num_src_nodes(), 4, 3, dtype=torch.float64, requires_grad=True)
     torch.manual_seed(5)
-    out, _ = softmax_aggregate(graph, e, z, attn_drop=0.6)
+    out, _ = softmax_aggregate(graph, e, z, attn_drop=0.6, negative_slope=0.2)
     torch.manual_seed(5)
     mask = dropout_mask(e.shape, 0.6)
-    want, _ = reference(graph, e, z, weights=lambda a: a * mask / 0.4)
+    scores = torch.nn.functional.leaky_relu(e, 0.2)
+    want, _ = reference(graph, scores, z, weights=lambda a: a * mask / 0.4)
     torch.testing.assert_close(out, want)
+    g_out = torch.randn_like(out)  # the masked weights are rebuilt in the backward pass
+    grads = torch.autograd.grad((out * g_out).sum(), (e, z))
+    want_grads = torch.autograd.grad((want * g_out).sum(), (e, z))
+    for got, expected in zip(grads, want_grads):
+        torch.testing.assert_close(got, expected)
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.6, 0.9])

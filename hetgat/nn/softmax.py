@@ -30,6 +30,8 @@ import torch
 from hetgat._dgl import dgl
 from hetgat.nn.functional import dropout_mask, masked
 
+gspmm, gsddmm = dgl.backend.gspmm, dgl.backend.gsddmm
+
 fn = dgl.function
 edge_softmax = dgl.nn.functional.edge_softmax
 
@@ -92,12 +94,16 @@ def softmax_aggregate(
             if negative_slope is not None:
                 e = torch.nn.functional.leaky_relu(e, negative_slope)
             return _exact(graph, e, z, attn_drop, get_attention)
-        w = masked(ex, dropout_mask(ex.shape, attn_drop)) if attn_drop else ex
-        graph.srcdata["z"] = z
-        graph.edata["w"] = w
-        graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
+        if attn_drop:
+            # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
+            h = _MaskedWeightedSum.apply(graph._graph, ex, dropout_mask(ex.shape, attn_drop), z)
+        else:
+            graph.srcdata["z"] = z
+            graph.edata["w"] = ex
+            graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
+            h = graph.dstdata["h"]
         scale = 1.0 / (1.0 - attn_drop)
-        out = graph.dstdata["h"] * (den.clamp(min=_SMALLEST_SUM).reciprocal() * scale)
+        out = h * (den.clamp(min=_SMALLEST_SUM).reciprocal() * scale)
         attention = None
         if get_attention:
             graph.dstdata["den"] = den
@@ -141,3 +147,29 @@ class _LeakyExp(torch.autograd.Function):
         slope = ctx.negative_slope
         g = positive.to(ex.dtype).mul_(1.0 - slope).add_(slope).mul_(ex).mul_(grad)
         return g, None, None
+
+
+class _MaskedWeightedSum(torch.autograd.Function):
+    """``h_i = sum_j mask_ij w_ij z_j`` on a graph index, keeping ``w``, the boolean mask and
+    ``z`` for the backward pass and rebuilding the masked weights there: DGL's ``u_mul_e``
+    would keep a masked copy of ``w`` too (4 bytes per edge and head).
+
+    The backward pass is DGL's own for ``u_mul_e`` + ``sum`` (an SpMM on the reversed graph
+    for ``z``, an SDDMM ``dot`` for the weights), on its graph-index kernels.
+    """
+
+    @staticmethod
+    def forward(ctx, gidx, w, mask, z):
+        ctx.gidx = gidx
+        ctx.save_for_backward(w, mask, z)
+        return gspmm(gidx, "mul", "sum", z, w * mask)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, mask, z = ctx.saved_tensors
+        grad_w = grad_z = None
+        if ctx.needs_input_grad[3]:
+            grad_z = gspmm(ctx.gidx.reverse(), "mul", "sum", grad, w * mask)
+        if ctx.needs_input_grad[1]:
+            grad_w = gsddmm(ctx.gidx, "dot", z, grad, "u", "v").mul_(mask)
+        return None, grad_w, None, grad_z
