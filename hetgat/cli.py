@@ -30,6 +30,7 @@ from hetgat.cli_options import (
     train_options,
     train_values,
 )
+from hetgat.errors import ConfigError
 
 
 class _Group(click.Group):
@@ -222,6 +223,10 @@ def fit(
         data = _load_source(source)
     else:
         source, data, models, training = _fit_settings(graph, config_file, given, options)
+    if training.seed + runs - 1 > 2**32 - 1:  # NumPy's seeds are 32-bit
+        raise ConfigError(
+            "--runs", runs, f"at most {2**32 - training.seed} with --seed {training.seed}"
+        )
     _info(data.summary(), quiet)
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -6,6 +6,8 @@ import os
 
 import click
 
+from hetgat.config import MAX_LAYERS
+
 MODEL_NAMES = ("gat", "gatv2", "han", "rgat", "simplehgn")
 
 positive = click.IntRange(min=1, max=2**31 - 1)  # larger counts and sizes overflow torch's ints
@@ -183,7 +185,7 @@ def model_options(func):
             click.option(
                 "--layers",
                 "num_layers",
-                type=positive,
+                type=click.IntRange(1, MAX_LAYERS),
                 help="Layers [gat 2 (output included), han 1, rgat 2, simplehgn 4].",
             ),
             click.option(

@@ -11,6 +11,9 @@ from dataclasses import dataclass, fields
 
 from hetgat.errors import ConfigError
 
+#: The most layers a model may have.
+MAX_LAYERS = 64
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -92,6 +95,10 @@ class ModelConfig:
         )
         for name in ints:
             _check(name, getattr(self, name), lambda v: v >= 1, "an integer >= 1", int)
+        # Deeper stacks are a typo, not a model: building 10^9 layers would just hang.
+        _check(
+            "num_layers", self.num_layers, lambda v: v <= MAX_LAYERS, f"at most {MAX_LAYERS}", int
+        )
         if self.input_features not in ("all", "target", "none"):
             raise ConfigError("input_features", self.input_features, "all, target or none")
         if self.metapath_length not in (2, 4):

@@ -213,6 +213,14 @@ def test_missing_dataset_is_one_error_line(tmp_path):
             ["fit"],
             "Error: Missing argument 'GRAPH' (or --config RUN/config.json, or --resume RUN).",
         ),
+        (
+            ["fit", "planetoid:cora", "--layers", "1000000000"],
+            "Error: Invalid value for '--layers': 1000000000 is not in the range 1<=x<=64.",
+        ),
+        (
+            ["fit", "planetoid:cora", "--data-dir", EXAMPLE, "--seed", "4294967290", "--runs", "7"],
+            "Error: --runs: expected at most 6 with --seed 4294967290, got 7",
+        ),
     ],
 )
 def test_bad_options(args, message):
