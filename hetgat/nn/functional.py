@@ -36,10 +36,10 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
 def _dense_dropout(x: torch.Tensor, p: float) -> torch.Tensor:
     if p >= 1.0:
         return torch.zeros_like(x)
-    return masked(x, dropout_mask(x.shape, p), 1.0 / (1.0 - p))
+    return masked(x, dropout_mask(x.shape, p, x.device), 1.0 / (1.0 - p))
 
 
-def dropout_mask(shape, p: float) -> torch.Tensor:
+def dropout_mask(shape, p: float, device=None) -> torch.Tensor:
     """A boolean keep-mask with ``P(keep) = 1 - p`` (to within 2^-15), from torch's generator.
 
     Draws 31 random bits per two entries (``random_`` on int32) and compares 16- and 15-bit
@@ -48,9 +48,12 @@ def dropout_mask(shape, p: float) -> torch.Tensor:
     n = 1
     for s in shape:
         n *= s
-    bits = torch.empty((n + 1) // 2, dtype=torch.int32).random_().view(torch.int16).view(-1, 2)
+    bits = torch.empty((n + 1) // 2, dtype=torch.int32, device=device).random_()
+    bits = bits.view(torch.int16).view(-1, 2)
     # low half: 16 uniform bits read as int16 in [-32768, 32767]; high half: 15 bits in [0, 32767]
-    threshold = torch.tensor([-32768 + round(p * 65536), round(p * 32768)], dtype=torch.int16)
+    threshold = torch.tensor(
+        [-32768 + round(p * 65536), round(p * 32768)], dtype=torch.int16, device=device
+    )
     return (bits >= threshold).view(-1)[:n].view(shape)
 
 

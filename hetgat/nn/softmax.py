@@ -96,7 +96,9 @@ def softmax_aggregate(
             return _exact(graph, e, z, attn_drop, get_attention)
         if attn_drop:
             # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
-            h = _MaskedWeightedSum.apply(graph._graph, ex, dropout_mask(ex.shape, attn_drop), z)
+            h = _MaskedWeightedSum.apply(
+                graph._graph, ex, dropout_mask(ex.shape, attn_drop, ex.device), z
+            )
         else:
             graph.srcdata["z"] = z
             graph.edata["w"] = ex
@@ -118,7 +120,7 @@ def _exact(graph, e, z, attn_drop: float, get_attention: bool):
         a = edge_softmax(graph, e)
         w = a
         if attn_drop:
-            w = masked(a, dropout_mask(a.shape, attn_drop), 1.0 / (1.0 - attn_drop))
+            w = masked(a, dropout_mask(a.shape, attn_drop, a.device), 1.0 / (1.0 - attn_drop))
         graph.srcdata["z"] = z
         graph.edata["w"] = w
         graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
