@@ -157,3 +157,22 @@ def test_kept_transpose_is_reused_across_dropout_draws_and_replaced_for_new_inpu
     check_gradient(other)
     assert keep.structure(other) is not kept
     assert copy.deepcopy(keep)._structure is None
+
+
+def test_scores_too_far_apart_for_one_shift_get_one_per_destination(monkeypatch):
+    calls = []
+    copy_e_max = dgl.ops.copy_e_max
+    monkeypatch.setattr(dgl.ops, "copy_e_max", lambda *a: calls.append(1) or copy_e_max(*a))
+    graph = random_graph()
+    z = torch.randn(graph.num_nodes(), 2, 3)
+    near = torch.randn(graph.num_edges(), 2, 1)
+    softmax_aggregate(graph, near, z)
+    assert not calls  # one shift for all
+    far = near.clone()
+    _, dst = graph.edges()
+    far[dst == 0] -= 200.0  # node 0's scores 200 below the others': exp underflows in float32
+    out, a = softmax_aggregate(graph, far, z, get_attention=True)
+    assert calls
+    want, want_a = reference(graph, far, z)
+    torch.testing.assert_close(out, want)
+    torch.testing.assert_close(a, want_a)

@@ -26,17 +26,17 @@ softmax is used for that call instead.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from hetgat._dgl import dgl
-from hetgat.nn.functional import dropout_mask, masked
+from hetgat.nn.functional import dropout_mask
 
 gspmm, gsddmm = dgl.backend.gspmm, dgl.backend.gsddmm
 
 fn = dgl.function
-edge_softmax = dgl.nn.functional.edge_softmax
 
 #: Below this a node's sum of shifted exponentials is too small: the gradient of 1/sum (-1/sum²)
-#: would overflow float32. edge_softmax is used then.
+#: would overflow float32. Each destination then gets its own shift.
 _SMALLEST_SUM = 1e-15
 
 
@@ -82,18 +82,18 @@ def softmax_aggregate(
         # exp(e) neither overflows nor underflows with scores in (-20, 60]: skip the shift.
         if -20.0 < shift <= 60.0:
             shift = 0.0
-        if negative_slope is not None:
-            ex = _LeakyExp.apply(e, negative_slope, shift)
-        else:
-            ex = torch.exp(e) if shift == 0.0 else (e - shift).exp_()
-        graph.edata["ex"] = ex
-        graph.update_all(fn.copy_e("ex", "m"), fn.sum("m", "den"))
-        den = graph.dstdata["den"]
+        ex = _exp(e, negative_slope, shift)
+        den = dgl.ops.copy_e_sum(graph, ex)
         reached = graph.in_degrees() > 0
         if ex.shape[0] and bool((den[reached] < _SMALLEST_SUM).any()):
-            if negative_slope is not None:
-                e = torch.nn.functional.leaky_relu(e, negative_slope)
-            return _exact(graph, e, z, attn_drop, get_attention)
+            # Scores too far apart for one shift: shift each destination's scores by their own
+            # largest (as edge_softmax does), so that every sum is at least 1.
+            with torch.no_grad():
+                scores = e if negative_slope is None else F.leaky_relu(e, negative_slope)
+                shift = dgl.ops.copy_v(graph, dgl.ops.copy_e_max(graph, scores))
+            ex = _exp(e, negative_slope, shift)
+            den = dgl.ops.copy_e_sum(graph, ex)
+        graph.edata["ex"] = ex
         if attn_drop:
             # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
             h = _MaskedWeightedSum.apply(
@@ -114,17 +114,14 @@ def softmax_aggregate(
     return out, attention
 
 
-def _exact(graph, e, z, attn_drop: float, get_attention: bool):
-    """The same with :func:`dgl.nn.functional.edge_softmax` (used when the sums underflow)."""
-    with graph.local_scope():
-        a = edge_softmax(graph, e)
-        w = a
-        if attn_drop:
-            w = masked(a, dropout_mask(a.shape, attn_drop, a.device), 1.0 / (1.0 - attn_drop))
-        graph.srcdata["z"] = z
-        graph.edata["w"] = w
-        graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
-        return graph.dstdata["h"], a if get_attention else None
+def _exp(e, negative_slope, shift):
+    """``exp(leaky_relu(e) - shift)`` (no leaky ReLU when ``negative_slope`` is None); ``shift``
+    is a number or a tensor that broadcasts against ``e``."""
+    if negative_slope is not None:
+        return _LeakyExp.apply(e, negative_slope, shift)
+    if isinstance(shift, float) and shift == 0.0:
+        return torch.exp(e)
+    return (e - shift).exp_()
 
 
 class _LeakyExp(torch.autograd.Function):
@@ -134,8 +131,8 @@ class _LeakyExp(torch.autograd.Function):
     @staticmethod
     def forward(ctx, s, negative_slope: float, shift: float):
         positive = s > 0
-        ex = torch.nn.functional.leaky_relu(s, negative_slope)
-        if shift:
+        ex = F.leaky_relu(s, negative_slope)
+        if not (isinstance(shift, float) and shift == 0.0):
             ex.sub_(shift)
         ex.exp_()
         ctx.save_for_backward(ex, positive)
