@@ -119,19 +119,29 @@ def measure(peer: str, edges: int, heads: int, feats: int, epochs: int) -> dict:
 
 def kept_for_backward(forward, num_edges: int) -> int:
     """Bytes of the per-edge tensors (first dimension ``num_edges``) that autograd keeps for
-    the backward pass of ``forward()``, each storage counted once."""
+    the backward pass of ``forward()``, each storage counted once (tensors saved by a part of
+    the graph that was dropped before the forward returned are not counted)."""
+    import weakref
+
     import torch
 
-    storages = {}
+    saved = []
 
     def pack(t):
+        # Saved as a detached view: handing back the tensor itself would tie a saved output to
+        # its own autograd node in a cycle that outlives the forward, and count it.
+        t = t.detach()
         if t.dim() and t.shape[0] == num_edges:
-            storage = t.untyped_storage()
-            storages[storage.data_ptr()] = storage.nbytes()
+            saved.append(weakref.ref(t))
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        forward()
+        out = forward()  # noqa: F841 (keeps the graph, and what it saved, alive)
+        storages = {}
+        for ref in saved:
+            t = ref()
+            if t is not None:
+                storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
     return sum(storages.values())
 
 
