@@ -4,6 +4,7 @@ DGL prints a backend notice on first import unless ``DGLBACKEND`` is set, and it
 kernel crashes on some CSR-built graphs (``Check notnull: edges``); it was not faster here.
 """
 
+import contextlib
 import os
 
 os.environ.setdefault("DGLBACKEND", "pytorch")
@@ -12,7 +13,7 @@ import dgl  # noqa: E402
 
 dgl.use_libxsmm(False)
 
-__all__ = ["dgl", "set_threads"]
+__all__ = ["dgl", "set_threads", "using_threads"]
 
 
 def set_threads(threads: int | None = None) -> int:
@@ -29,3 +30,16 @@ def set_threads(threads: int | None = None) -> int:
     torch.set_num_threads(threads)
     dgl.utils.set_num_threads(threads)
     return threads
+
+
+@contextlib.contextmanager
+def using_threads(threads: int | None = None):
+    """:func:`set_threads` for the ``with`` block; both pools get their previous sizes back."""
+    import torch
+
+    before = torch.get_num_threads(), dgl.utils.get_num_threads()
+    try:
+        yield set_threads(threads)
+    finally:
+        torch.set_num_threads(before[0])
+        dgl.utils.set_num_threads(before[1])

@@ -212,10 +212,11 @@ def fit(
     from hetgat.fitting import fit_runs
 
     _messages(quiet)
-    from hetgat._dgl import set_threads
+    from hetgat._dgl import using_threads
 
-    set_threads(threads)
-    given = _given_options(click.get_current_context())
+    context = click.get_current_context()
+    context.with_resource(using_threads(threads))  # the caller's thread counts come back after
+    given = _given_options(context)
     if resume_dir is not None:
         job = _resume_job(resume_dir, graph, given)
         out, runs, no_attention = job["out"], job["runs"], not job["attention"]

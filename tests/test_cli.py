@@ -347,3 +347,36 @@ def test_damaged_model_file_is_one_error(tmp_path, cora_run):
     line = result.output.strip()
     assert line.startswith(f"Error: {copy / 'model.pt'}: cannot load the model weights")
     assert "\n" not in line and not (tmp_path / "p.csv").exists()
+
+
+def test_threads_apply_to_the_run_and_are_given_back(tmp_path):
+    from hetgat._dgl import dgl
+
+    before = torch.get_num_threads(), dgl.utils.get_num_threads()
+    seen = []
+    import hetgat.fitting
+
+    real = hetgat.fitting.fit_runs
+
+    def spy(*args, **kwargs):
+        seen.append((torch.get_num_threads(), dgl.utils.get_num_threads()))
+        return real(*args, **kwargs)
+
+    hetgat.fitting.fit_runs, out = spy, tmp_path / "run"
+    try:
+        result = run_cli(
+            "fit",
+            "planetoid:cora",
+            "--data-dir",
+            EXAMPLE,
+            "--out",
+            str(out),
+            "--threads",
+            "1",
+            *FAST,
+        )
+    finally:
+        hetgat.fitting.fit_runs = real
+    assert result.exit_code == 0, result.output
+    assert seen == [(threads, threads)]
+    assert (torch.get_num_threads(), dgl.utils.get_num_threads()) == before

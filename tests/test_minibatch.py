@@ -297,16 +297,12 @@ def test_index_rows_of_sparse_csr_equals_dense():
 
 def test_minibatch_runs_repeat_with_several_threads():
     """DGL samples with per-thread generators; hetgat samples on one thread, so runs repeat."""
-    from hetgat._dgl import set_threads
+    from hetgat._dgl import using_threads
 
     make, values = CASES["gat"]
     data = make()
     config = ModelConfig.for_model("gat", hidden=4, heads=2, **values, **NO_DROP)
     train = TrainConfig(epochs=8, patience=0, batch_size=4, fanouts=(2,) * values["num_layers"])
-    before = torch.get_num_threads()
-    try:
-        set_threads(2)
+    with using_threads(2):
         runs = {tuple(h["train_loss"] for h in fit(data, config, train).history) for _ in range(4)}
-    finally:
-        set_threads(before)
     assert len(runs) == 1
