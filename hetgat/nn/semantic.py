@@ -36,6 +36,8 @@ class SemanticAttention(nn.Module):
         self.q = nn.Linear(hidden, 1, bias=False)
 
     def forward(self, z: torch.Tensor):
+        if z.shape[1] == 1:  # one view weighs 1 whatever its score: skip the scoring MLP
+            return z[:, 0], z.new_ones(1), z.new_ones(z.shape[0], 1)
         scores = self.q(torch.tanh(self.project(z))).squeeze(-1)  # (N, P)
         beta = torch.softmax(scores.mean(0), dim=0)
         fused = (beta.view(1, -1, 1) * z).sum(1)
