@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from hetgat.cli import main
@@ -101,6 +101,7 @@ CSV_TEXT = st.lists(
 
 @FAST
 @given(edges=CSV_TEXT, nodes=CSV_TEXT, header=st.booleans())
+@example(edges='"\t', nodes="", header=False)  # an unclosed quote around a tab: no header at all
 def test_csv_text_made_of_separators_quotes_and_numbers(edges, nodes, header):
     if header:
         edges, nodes = "src,dst\n" + edges, "id,label,f1\n" + nodes

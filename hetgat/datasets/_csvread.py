@@ -115,10 +115,13 @@ class Table:
         self.sep = sep or self._guess_sep()
         records = self._records()
         try:
-            self.header_line, header = next(records)
+            head = next(records, None)  # None: only blank or whitespace lines
             first = next(records, None)
         finally:
             records.close()
+        if head is None:
+            raise DataFormatError(self.path, _EMPTY)
+        self.header_line, header = head
         if first is None:
             raise DataFormatError(self.path, "no data rows after the header", line=self.header_line)
         self.columns = [name.strip() for name in header]
