@@ -124,7 +124,6 @@ def _info(message: str, quiet: bool = False) -> None:
 
 
 def _load(graph: str, options: dict, **extra):
-
     data = _load_source(graph_source(graph, options, absolute_paths=False), **extra)
     return graph_source(graph, options), data
 

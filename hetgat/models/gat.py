@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat.nn import GATConv
+from hetgat.nn import GATConv, attend
 
 
 class GAT(nn.Module):
@@ -94,11 +94,11 @@ class GAT(nn.Module):
         attention = []
         h = feat
         for i, layer in enumerate(self.layers):
-            # Attention only when asked: normalising every edge is a pass and an (E, H) array.
-            out = layer(graph if not isinstance(graph, list) else graph[i], h, get_attention)
-            h = out[0] if get_attention else out
+            h, a = attend(
+                layer, graph if not isinstance(graph, list) else graph[i], h, get_attention
+            )
             if get_attention:
-                attention.append(out[1])
+                attention.append(a)
             h = h.flatten(1) if i < len(self.layers) - 1 else h.mean(1)
         return (h, attention) if get_attention else h
 

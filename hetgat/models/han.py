@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from hetgat.metapaths import find_metapaths, metapath_graph, resolve_metapath
-from hetgat.nn import GATConv
+from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
 from hetgat.records import Attention, SemanticWeights
 
@@ -74,10 +74,10 @@ class HANLayer(nn.Module):
         ``graph`` may be a DGL block (``h`` then covers its source nodes)."""
         views, attention = [], {}
         for etype, conv in zip(self.etypes, self.convs, strict=True):
-            out = conv(graph[etype], h, get_attention)
-            views.append((out[0] if get_attention else out).flatten(1))
+            z, a = attend(conv, graph[etype], h, get_attention)
+            views.append(z.flatten(1))
             if get_attention:
-                attention[etype] = out[1]
+                attention[etype] = a
         return torch.stack(views, dim=1), attention
 
     def fuse(self, views: torch.Tensor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat.nn import GATConv
+from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
 from hetgat.nn.typed_linear import TypedLinear
 from hetgat.records import Attention, SemanticWeights
@@ -81,11 +81,11 @@ class RelationAttentionLayer(nn.Module):
         attention = {}
         for etype, conv in zip(self.etypes, self.convs, strict=True):
             src, rel, dst = etype
-            out = conv(graph[etype], (h[src], h[dst]), get_attention)
-            views[dst].append((out[0] if get_attention else out).flatten(1))
+            z, a = attend(conv, graph[etype], (h[src], h[dst]), get_attention)
+            views[dst].append(z.flatten(1))
             names[dst].append(rel)
             if get_attention:
-                attention[etype] = out[1]
+                attention[etype] = a
         out, semantic = {}, []
         for t, sem in zip(self.node_types, self.semantic, strict=True):
             fused, beta, per_node = sem(torch.stack(views[t], dim=1))

@@ -184,6 +184,13 @@ class GATConv(nn.Module):
         return rst
 
 
+def attend(conv: nn.Module, graph, feat, get_attention: bool):
+    """``conv(graph, feat)`` as ``(output, attention)``; the attention (``(E, H)``) is None unless
+    ``get_attention``: normalising every edge is a pass and an array that training can skip."""
+    out = conv(graph, feat, get_attention)
+    return out if get_attention else (out, None)
+
+
 def _residual(res_fc: nn.Module, h_dst: torch.Tensor) -> torch.Tensor:
     if isinstance(res_fc, nn.Linear):
         return linear(h_dst, res_fc.weight, res_fc.bias)

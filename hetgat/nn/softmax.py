@@ -76,13 +76,11 @@ def softmax_aggregate(
         ``(N_dst, H, D)`` (nodes without in-edges get 0) and the attention or None.
     """
     if negative_slope is not None and bound is None and e.shape[0]:
-        bound = torch.nn.functional.leaky_relu(e.detach().max(), negative_slope)
+        bound = F.leaky_relu(e.detach().max(), negative_slope)
     with graph.local_scope():
-        shift = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
-        # exp(e) neither overflows nor underflows with scores in (-20, 60]: skip the shift.
-        if -20.0 < shift <= 60.0:
-            shift = 0.0
-        ex = _exp(e, negative_slope, shift)
+        top = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
+        # exp(e) neither overflows nor underflows with scores in (-20, 60]: no shift then.
+        ex = _exp(e, negative_slope, None if -20.0 < top <= 60.0 else top)
         den = dgl.ops.copy_e_sum(graph, ex)
         reached = graph.in_degrees() > 0
         if ex.shape[0] and bool((den[reached] < _SMALLEST_SUM).any()):
@@ -93,7 +91,6 @@ def softmax_aggregate(
                 shift = dgl.ops.copy_v(graph, dgl.ops.copy_e_max(graph, scores))
             ex = _exp(e, negative_slope, shift)
             den = dgl.ops.copy_e_sum(graph, ex)
-        graph.edata["ex"] = ex
         if attn_drop:
             # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
             h = _MaskedWeightedSum.apply(
@@ -108,6 +105,7 @@ def softmax_aggregate(
         out = h * (den.clamp(min=_SMALLEST_SUM).reciprocal() * scale)
         attention = None
         if get_attention:
+            graph.edata["ex"] = ex
             graph.dstdata["den"] = den
             graph.apply_edges(fn.e_div_v("ex", "den", "a"))
             attention = graph.edata["a"]
@@ -116,12 +114,10 @@ def softmax_aggregate(
 
 def _exp(e, negative_slope, shift):
     """``exp(leaky_relu(e) - shift)`` (no leaky ReLU when ``negative_slope`` is None); ``shift``
-    is a number or a tensor that broadcasts against ``e``."""
+    is None (none), a number or a tensor that broadcasts against ``e``."""
     if negative_slope is not None:
         return _LeakyExp.apply(e, negative_slope, shift)
-    if isinstance(shift, float) and shift == 0.0:
-        return torch.exp(e)
-    return (e - shift).exp_()
+    return torch.exp(e) if shift is None else (e - shift).exp_()
 
 
 class _LeakyExp(torch.autograd.Function):
@@ -129,10 +125,10 @@ class _LeakyExp(torch.autograd.Function):
     ``s > 0`` (5 bytes per score; leaky ReLU then exp keep both arrays: 8)."""
 
     @staticmethod
-    def forward(ctx, s, negative_slope: float, shift: float):
+    def forward(ctx, s, negative_slope: float, shift):
         positive = s > 0
         ex = F.leaky_relu(s, negative_slope)
-        if not (isinstance(shift, float) and shift == 0.0):
+        if shift is not None:
             ex.sub_(shift)
         ex.exp_()
         ctx.save_for_backward(ex, positive)
