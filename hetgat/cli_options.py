@@ -298,7 +298,14 @@ def train_options(func):
             click.option(
                 "--patience",
                 type=click.IntRange(min=0),
-                help="Early stopping on validation loss and score; 0 = off [100; simplehgn 30].",
+                help="Epochs without improvement before stopping; 0 = off [100; simplehgn 30].",
+            ),
+            click.option(
+                "--early-stopping",
+                type=click.Choice(["loss+score", "loss"]),
+                help="What counts as improvement and which weights are kept: validation loss "
+                "or score (the GAT paper's rule), or validation loss only (HGB's) "
+                "[loss+score; simplehgn loss].",
             ),
             click.option(
                 "--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True
@@ -340,6 +347,14 @@ def train_values(options: dict) -> dict:
     defaults of their own)."""
     return {
         k: options[k]
-        for k in ("lr", "weight_decay", "epochs", "patience", "batch_size", "fanouts")
+        for k in (
+            "lr",
+            "weight_decay",
+            "epochs",
+            "patience",
+            "early_stopping",
+            "batch_size",
+            "fanouts",
+        )
         if options[k] is not None
     }

@@ -13,6 +13,8 @@ from hetgat.errors import ConfigError
 
 #: The most layers a model may have.
 MAX_LAYERS = 64
+#: Early-stopping rules (:class:`TrainConfig`'s ``early_stopping``): the GAT paper's, HGB's.
+EARLY_STOPPING_RULES = ("loss+score", "loss")
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,15 @@ class TrainConfig:
     epochs : int, default 1000
         Most epochs to run.
     patience : int, default 100
-        Stop after this many epochs in which neither validation loss nor accuracy improved
-        (the GAT paper's rule); 0 turns early stopping off, so exactly ``epochs`` epochs run.
+        Stop after this many epochs without improvement on validation (see ``early_stopping``);
+        0 turns early stopping off, so exactly ``epochs`` epochs run (the weights kept are still
+        chosen by the rule).
+    early_stopping : {"loss+score", "loss"}, default "loss+score"
+        ``"loss+score"`` (the GAT paper's rule): patience counts epochs in which neither the
+        validation loss nor the score (accuracy; micro-F1 if multi-label) improved, and the
+        weights kept are the last at which both were at least as good as ever. ``"loss"``
+        (HGB's rule; Simple-HGN's default): patience counts epochs without a new lowest
+        validation loss, and the weights kept are those with the lowest loss.
     seed : int, default 0
         Seeds Python, NumPy, torch and DGL.
     device : str, default "cpu"
@@ -152,6 +161,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     epochs: int = 1000
     patience: int = 100
+    early_stopping: str = "loss+score"
     seed: int = 0
     device: str = "cpu"
     batch_size: int | None = None
@@ -168,6 +178,8 @@ class TrainConfig:
         _check("epochs", self.epochs, lambda v: v >= 1, "an integer >= 1", int)
         _check("patience", self.patience, lambda v: v >= 0, "an integer >= 0", int)
         _check("seed", self.seed, lambda v: v >= 0, "an integer >= 0", int)
+        if self.early_stopping not in EARLY_STOPPING_RULES:
+            raise ConfigError("early_stopping", self.early_stopping, "loss+score or loss")
         if self.batch_size is not None:
             _check("batch_size", self.batch_size, lambda v: v >= 1, "an integer >= 1", int)
         if self.fanouts is not None:
@@ -192,7 +204,13 @@ MODEL_DEFAULTS = {
 }
 TRAIN_DEFAULTS = {
     "han": {"weight_decay": 1e-3},
-    "simplehgn": {"lr": 5e-4, "weight_decay": 1e-4, "patience": 30, "epochs": 300},
+    "simplehgn": {  # HGB's run_new.py and its EarlyStopping (lowest validation loss)
+        "lr": 5e-4,
+        "weight_decay": 1e-4,
+        "patience": 30,
+        "epochs": 300,
+        "early_stopping": "loss",
+    },
 }
 
 

@@ -236,7 +236,7 @@ def fit_minibatch(
     opt = torch.optim.Adam(
         model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
     )
-    stopper = EarlyStopping(train_config.patience)
+    stopper = EarlyStopping(train_config.patience, train_config.early_stopping)
     history = []
     bar = _progress_bar(train_config.epochs, progress)
     start = time.perf_counter()

@@ -24,7 +24,7 @@ from hetgat.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from hetgat.config import ModelConfig, TrainConfig
+from hetgat.config import EARLY_STOPPING_RULES, ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import HetgatError
 from hetgat.metrics import classification_metrics
@@ -58,21 +58,32 @@ class FitResult:
 
 
 class EarlyStopping:
-    """The GAT paper's rule on validation loss and score (accuracy; micro-F1 if multi-label).
+    """Early stopping on validation, by one of two rules (``rule``).
 
-    The patience counter restarts whenever the loss or the score improves; the weights kept
-    are those of the last epoch at which both were at least as good as ever before.
+    ``"loss+score"`` (the GAT paper's, the default): the patience counter restarts whenever the
+    loss or the score (accuracy; micro-F1 if multi-label) improves; the weights kept are those
+    of the last epoch at which both were at least as good as ever before.
+
+    ``"loss"`` (HGB's, Simple-HGN's default): the counter restarts whenever the loss is at least
+    as low as ever; the weights kept are those of the last epoch with the lowest loss.
     """
 
-    def __init__(self, patience: int) -> None:
-        self.patience = patience
+    def __init__(self, patience: int, rule: str = "loss+score") -> None:
+        if rule not in EARLY_STOPPING_RULES:
+            raise ValueError(f"rule must be one of {EARLY_STOPPING_RULES}, not {rule!r}")
+        self.patience, self.rule = patience, rule
         self.best_score, self.best_loss = -float("inf"), float("inf")
         self.best_state, self.best_epoch, self.waited = None, 0, 0
 
     def step(self, epoch: int, score: float, loss: float, model: torch.nn.Module) -> bool:
         """Record one epoch; True when training should stop."""
-        if score >= self.best_score or loss <= self.best_loss:
-            if score >= self.best_score and loss <= self.best_loss:
+        if self.rule == "loss":
+            improved = keep = loss <= self.best_loss or self.best_state is None
+        else:
+            improved = score >= self.best_score or loss <= self.best_loss
+            keep = score >= self.best_score and loss <= self.best_loss
+        if improved:
+            if keep:
                 self.best_state = copy.deepcopy(model.state_dict())
                 self.best_epoch = epoch
             self.best_score = max(self.best_score, score)
@@ -204,7 +215,7 @@ def fit(
     opt = torch.optim.Adam(
         model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
     )
-    stopper = EarlyStopping(train_config.patience)
+    stopper = EarlyStopping(train_config.patience, train_config.early_stopping)
     history, first = [], 0
     if resume is not None:
         model.load_state_dict(resume["model"])

@@ -413,7 +413,7 @@ VALUES = st.one_of(
 GRAPH_OPTIONS = ["--split-ratio", "--split-seed", "--target", "--nodes", "--features"]
 MODEL_OPTIONS = ["--lr", "--heads", "--hidden", "--dropout", "--slope", "--weight-decay",
                  "--epochs", "--patience", "--metapath", "--layers", "--beta", "--embed-dim",
-                 "--metapath-length", "--out-heads", "--seed"]  # fmt: skip
+                 "--metapath-length", "--out-heads", "--seed", "--early-stopping"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
