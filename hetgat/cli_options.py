@@ -6,7 +6,7 @@ import os
 
 import click
 
-from hetgat.config import MAX_LAYERS
+from hetgat.config import EARLY_STOPPING_RULES, MAX_LAYERS
 
 MODEL_NAMES = ("gat", "gatv2", "han", "rgat", "simplehgn")
 
@@ -302,7 +302,7 @@ def train_options(func):
             ),
             click.option(
                 "--early-stopping",
-                type=click.Choice(["loss+score", "loss"]),
+                type=click.Choice(EARLY_STOPPING_RULES),
                 help="What counts as improvement and which weights are kept: validation loss "
                 "or score (the GAT paper's rule), or validation loss only (HGB's) "
                 "[loss+score; simplehgn loss].",
