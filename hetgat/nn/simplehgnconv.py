@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from hetgat._dgl import dgl
+from hetgat.nn.aggregate import weighted_sum
 from hetgat.nn.functional import dropout
 
 fn = dgl.function
@@ -114,9 +115,7 @@ class SimpleHGNConv(nn.Module):
             if res_attn is not None:  # NaN rows: no previous attention, keep this layer's
                 res = res_attn.unsqueeze(-1)
                 a = torch.where(res.isnan(), a, a * (1 - self.beta) + res * self.beta)
-            graph.edata["a"] = a
-            graph.update_all(fn.u_mul_e("ft", "a", "m"), fn.sum("m", "ft"))
-            rst = graph.dstdata["ft"]
+            rst = weighted_sum(graph, a, ft)
             if self.res_fc is not None:
                 rst = rst + self.res_fc(h[:n_dst]).view(rst.shape)
             if self.activation is not None:

@@ -29,9 +29,8 @@ import torch
 import torch.nn.functional as F
 
 from hetgat._dgl import dgl
+from hetgat.nn.aggregate import weighted_sum
 from hetgat.nn.functional import dropout_mask
-
-gspmm, gsddmm = dgl.backend.gspmm, dgl.backend.gsddmm
 
 fn = dgl.function
 
@@ -91,16 +90,9 @@ def softmax_aggregate(
                 shift = dgl.ops.copy_v(graph, dgl.ops.copy_e_max(graph, scores))
             ex = _exp(e, negative_slope, shift)
             den = dgl.ops.copy_e_sum(graph, ex)
-        if attn_drop:
-            # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
-            h = _MaskedWeightedSum.apply(
-                graph._graph, ex, dropout_mask(ex.shape, attn_drop, ex.device), z
-            )
-        else:
-            graph.srcdata["z"] = z
-            graph.edata["w"] = ex
-            graph.update_all(fn.u_mul_e("z", "w", "m"), fn.sum("m", "h"))
-            h = graph.dstdata["h"]
+        # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
+        mask = dropout_mask(ex.shape, attn_drop, ex.device) if attn_drop else None
+        h = weighted_sum(graph, ex, z, mask)
         scale = 1.0 / (1.0 - attn_drop)
         out = h * (den.clamp(min=_SMALLEST_SUM).reciprocal() * scale)
         attention = None
@@ -142,29 +134,3 @@ class _LeakyExp(torch.autograd.Function):
         slope = ctx.negative_slope
         g = positive.to(ex.dtype).mul_(1.0 - slope).add_(slope).mul_(ex).mul_(grad)
         return g, None, None
-
-
-class _MaskedWeightedSum(torch.autograd.Function):
-    """``h_i = sum_j mask_ij w_ij z_j`` on a graph index, keeping ``w``, the boolean mask and
-    ``z`` for the backward pass and rebuilding the masked weights there: DGL's ``u_mul_e``
-    would keep a masked copy of ``w`` too (4 bytes per edge and head).
-
-    The backward pass is DGL's own for ``u_mul_e`` + ``sum`` (an SpMM on the reversed graph
-    for ``z``, an SDDMM ``dot`` for the weights), on its graph-index kernels.
-    """
-
-    @staticmethod
-    def forward(ctx, gidx, w, mask, z):
-        ctx.gidx = gidx
-        ctx.save_for_backward(w, mask, z)
-        return gspmm(gidx, "mul", "sum", z, w * mask)
-
-    @staticmethod
-    def backward(ctx, grad):
-        w, mask, z = ctx.saved_tensors
-        grad_w = grad_z = None
-        if ctx.needs_input_grad[3]:
-            grad_z = gspmm(ctx.gidx.reverse(), "mul", "sum", grad, w * mask)
-        if ctx.needs_input_grad[1]:
-            grad_w = gsddmm(ctx.gidx, "dot", z, grad, "u", "v").mul_(mask)
-        return None, grad_w, None, grad_z
