@@ -23,10 +23,10 @@ from hetgat.nn.functional import sparse_csr
 gspmm, gsddmm = dgl.backend.gspmm, dgl.backend.gsddmm
 
 #: From this many features per head on, the CPU sums run as per-head CSR products
-#: (``python -m benchmarks.speed_aggregate``, 8 heads, forward + backward: with D = 8 they are
-#: slower on HAN's 2.2 M-edge PSP graph and on Cora, with D = 16 already faster on the large
-#: graphs, with D = 64 3-5x faster).
-MIN_FEATS = 16
+#: (``python -m benchmarks.speed_aggregate``, 8 heads, forward + backward, BENCHMARKS.md): with
+#: D = 8 and 16 they are up to 1.9x slower on Cora, HAN's PAP and PSP graphs (faster on HGB ACM);
+#: with D = 32 0.26-0.71x DGL's time on the large graphs, 1.09x on Cora; with D = 64 0.18-0.88x.
+MIN_FEATS = 32
 
 
 def weighted_sum(graph, w: torch.Tensor, z: torch.Tensor, mask: torch.Tensor | None = None):
