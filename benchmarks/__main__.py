@@ -6,6 +6,8 @@ Runs, one after the other (each prints its own table, with the machine it ran on
 
 - ``speed_gat``: GAT and GATv2 on Cora and CiteSeer, hetgat vs stock DGL vs PyG (if installed);
 - ``speed_han``: HAN on ``han:acm`` vs a loop over stock DGL layers;
+- ``speed_simplehgn``: Simple-HGN on HGB's ACM vs the same model from stock DGL ops;
+- ``speed_aggregate``: the attention-weighted sum, DGL's SpMM vs per-head CSR products;
 - ``scale_gat``: generated graphs of 10^4..10^7 edges (and heads, feature sizes) vs stock DGL;
 - ``minibatch_scale``: mini-batch training on generated graphs up to 5 x 10^7 edges.
 
@@ -25,6 +27,8 @@ from pathlib import Path
 SUITE = {
     "speed_gat": (["--repeats", "5", "--epochs", "30"], ["--repeats", "3", "--epochs", "10"]),
     "speed_han": (["--repeats", "5", "--epochs", "3"], ["--repeats", "2", "--epochs", "2"]),
+    "speed_simplehgn": (["--repeats", "5", "--epochs", "2"], ["--repeats", "1", "--epochs", "1"]),
+    "speed_aggregate": (["--repeats", "5"], ["--repeats", "2", "--feats", "8", "64"]),
     "scale_gat": ([], ["--edges", "1e4", "1e5", "1e6", "--repeats", "1", "--epochs", "3"]),
     "minibatch_scale": ([], ["--edges", "1e6", "5e6", "--batches", "4"]),
 }
