@@ -1,4 +1,4 @@
-"""Meta-paths: resolve them, find them, estimate their size, build their graphs.
+"""Meta-paths: resolve them, find them, count their edges, build their graphs.
 
 A meta-path is a sequence of canonical edge types ``(src_type, relation, dst_type)`` that
 starts and ends at the target node type, e.g. paper -written_by-> author -writes-> paper. Its
@@ -180,13 +180,47 @@ def estimate_edges(graph, metapath: MetaPath) -> int:
 
     The number of meta-path instances (walks), from a chain of sparse matrix-vector products
     (degree products), capped by ``N * N``: an upper bound on the distinct node pairs, and the
-    exact count when no two walks join the same pair.
+    exact count when no two walks join the same pair. Loose where many walks join the same pairs
+    (authors who share a venue through many papers); :func:`count_edges` gives the exact count.
     """
     v = np.ones(graph.num_nodes(metapath.etypes[-1][2]))
     for etype in reversed(metapath.etypes):
         v = _adjacency(graph, etype) @ v
     n = graph.num_nodes(metapath.etypes[0][0])
     return int(min(round(v.sum()), n * n))
+
+
+#: :func:`count_edges` multiplies this many (source node, last-type node) pairs at a time.
+_BLOCK_PAIRS = 1 << 24
+
+
+def count_edges(graph, metapath: MetaPath, stop_above: int | None = None) -> tuple[int, bool]:
+    """The exact number of edges of the meta-path graph, without building it whole.
+
+    The chain of sparse products runs on blocks of source nodes (about 16 M node pairs at a
+    time), so memory stays bounded whatever the graph's size; the work is that of building the
+    graph. With ``stop_above``, counting stops once the count exceeds it.
+
+    Returns
+    -------
+    (int, bool)
+        The count, and whether it is complete (False: counting stopped above ``stop_above``, so
+        the graph has at least that many edges).
+    """
+    mats = [_adjacency(graph, etype) for etype in metapath.etypes]
+    n = mats[0].shape[0]
+    widest = max(m.shape[1] for m in mats)
+    step = max(1, _BLOCK_PAIRS // max(widest, 1))
+    total = 0
+    for start in range(0, n, step):
+        block = mats[0][start : start + step]
+        for m in mats[1:]:
+            block = block @ m
+            block.data[:] = 1.0  # only which pairs are joined matters: keep the values small
+        total += block.nnz
+        if stop_above is not None and total > stop_above and start + step < n:
+            return total, False
+    return total, True
 
 
 def metapath_edges(graph, metapath: MetaPath) -> tuple[torch.Tensor, torch.Tensor]:
@@ -206,36 +240,45 @@ def select_metapaths(
 ) -> list[MetaPath]:
     """The meta-paths a HAN model uses: ``specs`` resolved, or found automatically.
 
-    A meta-path given by the user whose estimated size exceeds ``max_edges`` is refused; one
-    found automatically is left out with a note (``log``), unless all are too large.
+    A meta-path whose graph has more than ``max_edges`` edges is refused when the user gave it,
+    and left out with a note (``log``) when it was found automatically, unless all are too
+    large. The size is the walk count of :func:`estimate_edges` when that is within the limit,
+    else the exact count of :func:`count_edges` (stopped once above the limit).
     """
     if specs:
         paths = [resolve_metapath(s, schema) for s in specs]
         for p in paths:
-            size = estimate_edges(graph, p)
-            if size > max_edges:
+            size = _size(graph, p, max_edges)
+            if size is not None:
                 raise HetgatError(
-                    f"meta-path {p.name} would have about {size:,} edges, more than "
+                    f"meta-path {p.name} has {size} edges, more than "
                     f"--max-metapath-edges {max_edges:,}; raise the limit or choose another"
                 )
         return paths
     kept, dropped = [], []
     for p in find_metapaths(schema, length):
-        size = estimate_edges(graph, p)
-        (kept if size <= max_edges else dropped).append((p, size))
+        size = _size(graph, p, max_edges)
+        (kept if size is None else dropped).append((p, size))
     for p, size in dropped:
         if log is not None:
-            log(
-                f"meta-path {p.name} left out: about {size:,} edges > {max_edges:,} "
-                "(--max-metapath-edges)"
-            )
+            log(f"meta-path {p.name} left out: {size} edges > {max_edges:,} (--max-metapath-edges)")
     if not kept:
-        p, size = min(dropped, key=lambda x: x[1])
+        p, size = dropped[0]
         raise HetgatError(
             f"every meta-path found is larger than --max-metapath-edges "
-            f"{max_edges:,} (smallest: {p.name}, about {size:,} edges)"
+            f"{max_edges:,} (the first: {p.name}, {size} edges)"
         )
     return [p for p, _ in kept]
+
+
+def _size(graph, metapath: MetaPath, max_edges: int) -> str | None:
+    """None when the meta-path graph has at most ``max_edges`` edges, else its size in words."""
+    if estimate_edges(graph, metapath) <= max_edges:
+        return None
+    count, complete = count_edges(graph, metapath, stop_above=max_edges)
+    if count <= max_edges:
+        return None
+    return f"{count:,}" if complete else f"at least {count:,}"
 
 
 def metapath_graph(graph, metapaths: list[MetaPath]):

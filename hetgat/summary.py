@@ -61,16 +61,26 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
 
 def _metapaths(data: GraphData, length: int) -> list[dict]:
     from hetgat.errors import HetgatError
-    from hetgat.metapaths import estimate_edges, find_metapaths
+    from hetgat.metapaths import MAX_METAPATH_EDGES, count_edges, estimate_edges, find_metapaths
 
     try:
         found = find_metapaths(data.schema(), length)
     except HetgatError:
         return []
-    return [
-        {"name": p.name, "relations": p.spec(), "estimated_edges": estimate_edges(data.graph, p)}
-        for p in found
-    ]
+    rows = []
+    for p in found:
+        # Counted exactly up to 10x the default limit: past that only "at least" is worth the time.
+        edges, complete = count_edges(data.graph, p, stop_above=10 * MAX_METAPATH_EDGES)
+        rows.append(
+            {
+                "name": p.name,
+                "relations": p.spec(),
+                "edges": edges,
+                "edges_complete": complete,
+                "estimated_edges": estimate_edges(data.graph, p),
+            }
+        )
+    return rows
 
 
 def _stats(deg: np.ndarray) -> dict:
@@ -146,6 +156,9 @@ def format_summary(info: dict) -> str:
     rows = [[r["class"], r["total"], r["train"], r["val"], r["test"]] for r in info["labels"]]
     lines += _table(["class", "total", "train", "val", "test"], rows)
     if info["metapaths"]:
-        rows = [[m["name"], m["relations"], f"{m['estimated_edges']:,}"] for m in info["metapaths"]]
-        lines += ["", *_table(["meta-path (HAN)", "relations", "edges (at most)"], rows)]
+        rows = [
+            [m["name"], m["relations"], f"{'' if m['edges_complete'] else '>= '}{m['edges']:,}"]
+            for m in info["metapaths"]
+        ]
+        lines += ["", *_table(["meta-path (HAN)", "relations", "edges"], rows)]
     return "\n".join(lines)

@@ -215,7 +215,17 @@ def test_inspect_lists_metapaths(hetero_csv):
     )
     info = json.loads(result.output)
     assert [m["name"] for m in info["metapaths"]] == ["paper-venue-paper", "paper-author-paper"]
-    assert info["metapaths"][0]["estimated_edges"] == 8 * 8 * 3
+    venue, author = info["metapaths"]
+    assert venue["estimated_edges"] == venue["edges"] == 8 * 8 * 3 and venue["edges_complete"]
+    # Papers sharing an author: distinct pairs, fewer than the walks (pairs with two authors).
+    edges = pd.read_csv(hetero_csv / "edges.csv")
+    writes = edges[edges.relation == "writes"]
+    pairs = set(writes.merge(writes, on="src")[["dst_x", "dst_y"]].itertuples(index=False))
+    walks = sum(n * n for n in writes.groupby("src").size())
+    assert author["edges"] == len(pairs) < author["estimated_edges"] == walks
+    table = invoke("inspect", hetero_csv / "edges.csv", "--nodes", f"paper={hetero_csv}/papers.csv")
+    last = table.output.rstrip().splitlines()[-1].split()
+    assert last == ["paper-author-paper", "rev_writes,writes", str(len(pairs))]
 
 
 def test_multilabel_csv_end_to_end(tmp_path, homo_csv):

@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 import torch
 
+import hetgat.metapaths as metapaths
 from hetgat._dgl import dgl
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.metapaths import (
+    count_edges,
     estimate_edges,
     find_metapaths,
     metapath_edges,
@@ -111,11 +113,32 @@ def test_estimate_and_build_exact(data):
     assert list(zip(dst.tolist(), src.tolist())) == sorted(zip(dst.tolist(), src.tolist()))
 
 
+def test_count_edges_is_exact_where_walks_overcount(data, monkeypatch):
+    schema = data.schema()
+    pap = resolve_metapath("paper-author-paper", schema)
+    pvp = resolve_metapath("paper-venue-paper", schema)
+    assert count_edges(data.graph, pap) == (8, True)  # 9 walks, 8 distinct pairs
+    assert count_edges(data.graph, pvp) == (10, True)
+    # One source node per block: counting stops after the first block above the limit.
+    monkeypatch.setattr(metapaths, "_BLOCK_PAIRS", 1)
+    assert count_edges(data.graph, pap) == (8, True)
+    assert count_edges(data.graph, pvp, stop_above=2) == (3, False)  # p0 joins 3 papers
+    assert count_edges(data.graph, pvp, stop_above=10) == (10, True)
+
+
+def test_select_keeps_a_metapath_whose_walks_exceed_the_limit_but_not_its_edges(data):
+    schema = data.schema()
+    kept = select_metapaths(data.graph, schema, ["paper-author-paper"], max_edges=8)
+    assert [p.name for p in kept] == ["paper-author-paper"]  # 9 walks, 8 edges
+    with pytest.raises(HetgatError, match="paper-author-paper has 8 edges, more than "):
+        select_metapaths(data.graph, schema, ["paper-author-paper"], max_edges=7)
+
+
 def test_select_refuses_large_metapath(data):
     schema = data.schema()
     with pytest.raises(
         HetgatError,
-        match="paper-venue-paper would have about 10 edges, more than --max-metapath-edges 9",
+        match="paper-venue-paper has 10 edges, more than --max-metapath-edges 9",
     ):
         select_metapaths(data.graph, schema, ["paper-venue-paper"], max_edges=9)
     notes = []
