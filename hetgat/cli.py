@@ -123,6 +123,14 @@ def _info(message: str, quiet: bool = False) -> None:
         click.echo(message, err=True)
 
 
+def _model_threads(threads: int | None = None) -> None:
+    """Run this command's model on ``threads`` (default: as every command does, see
+    :func:`hetgat._dgl.default_threads`); the caller's thread counts come back after it."""
+    from hetgat._dgl import using_threads
+
+    click.get_current_context().with_resource(using_threads(threads))
+
+
 def _load(graph: str, options: dict, **extra):
     data = _load_source(graph_source(graph, options, absolute_paths=False), **extra)
     return graph_source(graph, options), data
@@ -160,7 +168,7 @@ def main(traceback: bool) -> None:
     "--threads",
     type=positive,
     default=None,
-    help="CPU threads for torch and DGL [default: the usable cores].",
+    help="CPU threads for torch and DGL [default: OMP_NUM_THREADS, else the usable cores].",
 )
 @click.option(
     "--config",
@@ -211,11 +219,8 @@ def fit(
     from hetgat.fitting import fit_runs
 
     _messages(quiet)
-    from hetgat._dgl import using_threads
-
-    context = click.get_current_context()
-    context.with_resource(using_threads(threads))  # the caller's thread counts come back after
-    given = _given_options(context)
+    _model_threads(threads)
+    given = _given_options(click.get_current_context())
     if resume_dir is not None:
         job = _resume_job(resume_dir, graph, given)
         out, runs, no_attention = job["out"], job["runs"], not job["attention"]
@@ -386,6 +391,7 @@ def predict(run_dir, graph, output, **options):
     from hetgat.run import load_run, run_predictions
 
     _messages(output == "-")
+    _model_threads()
     run = load_run(run_dir)
     write_table([run_predictions(run, _run_data(run, graph, options))], output)
 
@@ -443,6 +449,7 @@ def attention(
     from hetgat.run import load_run, run_attention, run_semantic
 
     _messages(output == "-")
+    _model_threads()
     run = load_run(run_dir)
     data = _run_data(run, graph, options)
     if semantic:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from hetgat.cli import _info, _messages, _user_errors, main
+from hetgat.cli import _info, _messages, _model_threads, _user_errors, main
 from hetgat.cli_options import positive
 
 EMBEDDING = click.Choice(("auto", "tsne", "pca"))
@@ -56,6 +56,7 @@ def plot(run_dir, out, svg, embedding, max_points, quiet):
     from hetgat.plots import write_plots
 
     _messages(quiet)
+    _model_threads()
     paths = write_plots(run_dir, out, svg=svg, embedding=embedding, max_points=max_points)
     for path in paths:
         _info(str(path), quiet)
@@ -86,6 +87,7 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json):
     from hetgat.run import load_run
 
     _messages(False)
+    _model_threads()
     info = explain_node(load_run(run_dir), node_id, top_k=top_k, mean_heads=mean_heads)
     click.echo(json.dumps(info, indent=2) if as_json else format_explanation(info))
 
@@ -117,5 +119,6 @@ def report(run_dir, out, top_edges, embedding, max_points, quiet):
     from hetgat.report import write_report
 
     _messages(quiet)
+    _model_threads()
     path = write_report(run_dir, out, top=top_edges, embedding=embedding, max_points=max_points)
     _info(str(path), quiet)

@@ -1,6 +1,7 @@
 """The CLI driven with CliRunner: exit codes, exact messages, files written, values in them."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -347,6 +348,19 @@ def test_damaged_model_file_is_one_error(tmp_path, cora_run):
     line = result.output.strip()
     assert line.startswith(f"Error: {copy / 'model.pt'}: cannot load the model weights")
     assert "\n" not in line and not (tmp_path / "p.csv").exists()
+
+
+def test_default_threads_follow_omp_num_threads(monkeypatch):
+    from hetgat._dgl import default_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert default_threads() == 3
+    cores = len(os.sched_getaffinity(0))
+    for value in ("", "0", "two", "-1"):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        assert default_threads() == cores
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert default_threads() == cores
 
 
 def test_threads_apply_to_the_run_and_are_given_back(tmp_path):
