@@ -8,6 +8,8 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+from torch import nn
+
 
 def machine_info() -> dict:
     """Describe the machine and the software the numbers were taken with.
@@ -102,3 +104,32 @@ def alternate(
             fn()
             times[name].append(time.perf_counter() - start)
     return times
+
+
+class BoundModel(nn.Module):
+    """A hetgat model with its prepared graph and input features, called without arguments
+    (what :func:`benchmarks.speed_gat.train_block` times next to a stock peer)."""
+
+    def __init__(self, model, graph, features) -> None:
+        super().__init__()
+        self.model, self.graph, self.features = model, graph, features
+
+    def forward(self):
+        return self.model(self.graph, self.features)
+
+
+def report_epochs(times: dict[str, list[float]], epochs: int, heading: str, json_path=None):
+    """Print the machine, ``heading`` and the per-epoch table of timed blocks (median, min,
+    hetgat / peer); write the machine and every epoch time to ``json_path`` when given."""
+    import json
+
+    per_epoch = {k: [t / epochs for t in v] for k, v in times.items()}
+    med = {k: statistics.median(v) for k, v in per_epoch.items()}
+    print(f"machine: {machine_info()}")
+    print(heading)
+    print("| peer | median s/epoch | min s/epoch | hetgat/peer |\n|---|---:|---:|---:|")
+    for k, v in per_epoch.items():
+        print(f"| {k} | {med[k]:.3f} | {min(v):.3f} | {med['hetgat'] / med[k]:.2f} |")
+    if json_path:
+        with open(json_path, "w") as fh:
+            json.dump({"machine": machine_info(), "per_epoch": per_epoch}, fh, indent=1)

@@ -14,13 +14,11 @@ graph (``hgb:acm|dblp|imdb``); its meta-paths are those ``hetgat fit --model han
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 
 import torch
 from torch import nn
 
-from benchmarks.common import alternate, machine_info
+from benchmarks.common import BoundModel, alternate, report_epochs
 from benchmarks.speed_gat import pyg_status, train_block
 from hetgat._dgl import dgl
 from hetgat.config import ModelConfig
@@ -72,15 +70,6 @@ class PyGHAN(nn.Module):
         return self.predict(self.conv({self.target: feat}, self.edges)[self.target])
 
 
-class HetgatHAN(nn.Module):
-    def __init__(self, model, graph, features) -> None:
-        super().__init__()
-        self.model, self.graph, self.features = model, graph, features
-
-    def forward(self) -> torch.Tensor:
-        return self.model(self.graph, self.features)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", default="han:acm")
@@ -94,7 +83,7 @@ def main(argv=None) -> None:
     model = build_model(config, data.schema())
     graph, features = model_inputs(data)
     mp_graph = model.prepare_graph(graph)
-    ours = HetgatHAN(model, mp_graph, features)
+    ours = BoundModel(model, mp_graph, features)
     stock_graphs = [mp_graph[e] for e in mp_graph.canonical_etypes]
     dense = features[data.target_type].to_dense()
     stock = StockHAN(stock_graphs, dense.shape[1], data.num_classes)
@@ -108,19 +97,10 @@ def main(argv=None) -> None:
         pyg = PyGHAN(named, dense.shape[1], data.num_classes, data.target_type)
         fns["pyg"] = train_block(pyg, (dense,), data, args.epochs)
     times = alternate(fns, args.repeats)
-    per_epoch = {k: [t / args.epochs for t in v] for k, v in times.items()}
-    med = {k: statistics.median(v) for k, v in per_epoch.items()}
-    print(f"machine: {machine_info()}")
     sizes = ", ".join(
         f"{e[1]} ({mp_graph.num_edges(e):,} edges)" for e in mp_graph.canonical_etypes
     )
-    print(f"graph: {args.graph}, meta-paths {sizes}")
-    print("| peer | median s/epoch | min s/epoch | hetgat/peer |\n|---|---:|---:|---:|")
-    for k, v in per_epoch.items():
-        print(f"| {k} | {med[k]:.3f} | {min(v):.3f} | {med['hetgat'] / med[k]:.2f} |")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"machine": machine_info(), "per_epoch": per_epoch}, fh, indent=1)
+    report_epochs(times, args.epochs, f"graph: {args.graph}, meta-paths {sizes}", args.json)
 
 
 if __name__ == "__main__":

@@ -20,13 +20,11 @@ validation loss.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 
 import torch
 from torch import nn
 
-from benchmarks.common import alternate, machine_info
+from benchmarks.common import BoundModel, alternate, report_epochs
 from benchmarks.speed_gat import train_block
 from hetgat._dgl import dgl
 from hetgat.config import ModelConfig
@@ -108,15 +106,6 @@ class StockSimpleHGN(nn.Module):
         return logits[start : start + self.typed.hetero.num_nodes(self.target)]
 
 
-class Hetgat(nn.Module):
-    def __init__(self, model, graph, features) -> None:
-        super().__init__()
-        self.model, self.graph, self.features = model, graph, features
-
-    def forward(self) -> torch.Tensor:
-        return self.model(self.graph, self.features)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", default="hgb:acm", choices=list(INPUTS))
@@ -135,24 +124,17 @@ def main(argv=None) -> None:
     learned = model.inputs.featureless
     stock = StockSimpleHGN(typed, inputs, learned, data.num_classes, data.target_type)
     fns = {
-        "hetgat": train_block(Hetgat(model, typed, features), (), data, args.epochs),
+        "hetgat": train_block(BoundModel(model, typed, features), (), data, args.epochs),
         "dgl-stock": train_block(stock, (), data, args.epochs),
     }
     times = alternate(fns, args.repeats)
-    per_epoch = {k: [t / args.epochs for t in v] for k, v in times.items()}
-    med = {k: statistics.median(v) for k, v in per_epoch.items()}
     params = {
         "hetgat": sum(p.numel() for p in model.parameters()),
         "dgl-stock": sum(p.numel() for p in stock.parameters()),
     }
-    print(f"machine: {machine_info()}")
-    print(f"graph: {args.graph}, {typed.homo.num_edges():,} edges with self-loops; {params}")
-    print("| peer | median s/epoch | min s/epoch | hetgat/peer |\n|---|---:|---:|---:|")
-    for k, v in per_epoch.items():
-        print(f"| {k} | {med[k]:.3f} | {min(v):.3f} | {med['hetgat'] / med[k]:.2f} |")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"machine": machine_info(), "per_epoch": per_epoch}, fh, indent=1)
+    edges = typed.homo.num_edges()
+    heading = f"graph: {args.graph}, {edges:,} edges with self-loops; parameters {params}"
+    report_epochs(times, args.epochs, heading, args.json)
 
 
 if __name__ == "__main__":
