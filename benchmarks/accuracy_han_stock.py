@@ -64,8 +64,12 @@ def run(data, seed: int, epochs: int = 200, patience: int = 100) -> dict:
     with torch.no_grad():
         pred = model(feat)[data.test_mask].argmax(1)
     macro, micro = f1_scores(pred, labels[data.test_mask], data.num_classes)
-    return {"test_macro_f1": macro, "test_micro_f1": micro, "best_epoch": best_epoch,
-            "epochs_run": epoch}
+    return {
+        "test_macro_f1": macro,
+        "test_micro_f1": micro,
+        "best_epoch": best_epoch,
+        "epochs_run": epoch,
+    }
 
 
 def main(argv=None) -> None:
@@ -92,8 +96,10 @@ def main(argv=None) -> None:
         return f"{statistics.fmean(values):.2f} ± {statistics.pstdev(values):.2f}"
 
     print("| peer | seeds | test macro-F1 | test micro-F1 |\n|---|---:|---|---|")
-    print(f"| DGL's HAN example (stock layers) | {len(runs)} | {describe('test_macro_f1')} | "
-          f"{describe('test_micro_f1')} |")
+    print(
+        f"| DGL's HAN example (stock layers) | {len(runs)} | {describe('test_macro_f1')} | "
+        f"{describe('test_micro_f1')} |"
+    )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(runs, fh, indent=1)
