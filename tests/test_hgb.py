@@ -161,6 +161,21 @@ def test_tiny_split_protocol_and_seeds(tmp_path):
     assert int(load_hgb("acm", tmp_path, val_ratio=0.99).val_mask.sum()) == 3  # int(3.96)
 
 
+def test_tiny_split_without_shuffle_is_hgb_hans(tmp_path):
+    # HGB's HAN code: train = the first int(n * 0.7) labelled ids in id order, validation the rest
+    write_zip(tmp_path)
+    for seed in (0, 5):
+        data = load_hgb("acm", tmp_path, seed=seed, val_ratio=0.3, shuffle=False)
+        assert torch.nonzero(data.train_mask).ravel().tolist() == [0, 1]  # int(4 * 0.7) = 2
+        assert torch.nonzero(data.val_mask).ravel().tolist() == [2, 3]
+        assert torch.nonzero(data.test_mask).ravel().tolist() == [4]
+    data = load_hgb("acm", tmp_path, val_ratio=0.2, shuffle=False)
+    assert torch.nonzero(data.train_mask).ravel().tolist() == [0, 1, 2]  # int(3.2) = 3
+    assert torch.nonzero(data.val_mask).ravel().tolist() == [3]
+    with pytest.raises(ConfigError):
+        load_hgb("acm", tmp_path, shuffle="no")
+
+
 def test_tiny_multilabel(tmp_path):
     write_zip(tmp_path, name="IMDB", multilabel=True)
     data = load_hgb("imdb", tmp_path)

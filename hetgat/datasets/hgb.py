@@ -85,6 +85,7 @@ def load_hgb(
     *,
     seed: int = 0,
     val_ratio: float = 0.2,
+    shuffle: bool = True,
 ) -> GraphData:
     """Load HGB ACM, DBLP or IMDB with HGB's split protocol.
 
@@ -99,6 +100,11 @@ def load_hgb(
     val_ratio : float, optional
         Share of the ``label.dat`` nodes that go to validation, rounded down as in HGB's reference
         loader (ACM: ``int(907 * 0.2) = 181``). Default: 0.2.
+    shuffle : bool, optional
+        False: no shuffle, the split of HGB's HAN code (the one behind HGB's published HAN
+        figures), which trains on the first ``int(n * (1 - val_ratio))`` labelled ids in id
+        order and validates on the rest (HGB's HAN: ``val_ratio=0.3``); ``seed`` is then unused.
+        Default: True (HGB's protocol, and its Simple-HGN code).
 
     Returns
     -------
@@ -112,7 +118,7 @@ def load_hgb(
         unlabelled) or, when a node has several labels, ``(N, C)`` float32 0/1 with
         ``multilabel=True``. Test = ``label.dat.test``; the sorted ``label.dat`` nodes are
         permuted with ``seed`` and the first ``int(n * val_ratio)`` go to validation, the rest
-        to training.
+        to training (unless ``shuffle`` is False).
     """
     name = _check_name(name)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -123,6 +129,8 @@ def load_hgb(
         or not (0 <= val_ratio < 1)
     ):
         raise ConfigError("val_ratio", val_ratio, "a number in [0, 1)")
+    if not isinstance(shuffle, bool):
+        raise ConfigError("shuffle", shuffle, "True or False")
     with _Archive(find_hgb_zip(name, data_dir)) as archive:
         info = _Info(archive)
         nodes = _Nodes(archive, info)
@@ -131,8 +139,14 @@ def load_hgb(
 
     n = nodes.count[target]
     pool = np.sort(pool)  # HGB shuffles the labelled ids in id order
-    perm = np.random.default_rng(seed).permutation(len(pool))
-    n_val = int(len(pool) * val_ratio + 1e-9)  # floor; the epsilon absorbs 0.29 * 100 = 28.99…
+    if shuffle:
+        perm = np.random.default_rng(seed).permutation(len(pool))
+        n_val = int(len(pool) * val_ratio + 1e-9)  # floor; the epsilon absorbs 0.29 * 100 = 28.99…
+    else:  # HGB's HAN: train = pool[: int(n * 0.7)], validation the rest
+        n_val = len(pool) - int(len(pool) * (1 - val_ratio) + 1e-9)
+        perm = np.concatenate(
+            [np.arange(len(pool) - n_val, len(pool)), np.arange(len(pool) - n_val)]
+        )
     masks = []
     for ids in (pool[perm[n_val:]], pool[perm[:n_val]], test):
         mask = torch.zeros(n, dtype=torch.bool)
