@@ -140,15 +140,14 @@ def load_hgb(
     n = nodes.count[target]
     pool = np.sort(pool)  # HGB shuffles the labelled ids in id order
     if shuffle:
-        perm = np.random.default_rng(seed).permutation(len(pool))
+        perm = pool[np.random.default_rng(seed).permutation(len(pool))]
         n_val = int(len(pool) * val_ratio + 1e-9)  # floor; the epsilon absorbs 0.29 * 100 = 28.99…
+        train, val = perm[n_val:], perm[:n_val]
     else:  # HGB's HAN: train = pool[: int(n * 0.7)], validation the rest
-        n_val = len(pool) - int(len(pool) * (1 - val_ratio) + 1e-9)
-        perm = np.concatenate(
-            [np.arange(len(pool) - n_val, len(pool)), np.arange(len(pool) - n_val)]
-        )
+        n_train = int(len(pool) * (1 - val_ratio) + 1e-9)
+        train, val = pool[:n_train], pool[n_train:]
     masks = []
-    for ids in (pool[perm[n_val:]], pool[perm[:n_val]], test):
+    for ids in (train, val, test):
         mask = torch.zeros(n, dtype=torch.bool)
         mask[torch.from_numpy(ids)] = True
         masks.append(mask)
