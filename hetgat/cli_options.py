@@ -207,12 +207,13 @@ def model_options(func):
             click.option(
                 "--embed-dim",
                 type=positive,
-                help="Size of the learned input of node types without features [64].",
+                help="Size of the learned input of node types without features [64; "
+                "simplehgn: one-hot id vectors instead].",
             ),
             click.option(
                 "--input-features",
                 type=click.Choice(("all", "target", "none")),
-                help="Which node types use their features; others learn embeddings [all].",
+                help="Which node types use their features; others learn their input [all].",
             ),
             click.option(
                 "--metapath",
