@@ -28,8 +28,9 @@ from hetgat.datasets import load_graph
 from hetgat.metrics import f1_scores
 
 
-def run(data, seed: int, epochs: int = 200, patience: int = 100) -> dict:
-    """One seed of DGL's example's training; test macro/micro-F1 of the kept weights."""
+def run(data, seed: int, epochs: int = 200, patience: int = 100, return_model: bool = False):
+    """One seed of DGL's example's training; test macro/micro-F1 of the kept weights (and,
+    with ``return_model``, the model with those weights, in eval mode)."""
     torch.manual_seed(seed)
     graphs = [data.graph[e] for e in data.graph.canonical_etypes]
     feat = data.features[data.target_type].to_dense().float()
@@ -63,12 +64,13 @@ def run(data, seed: int, epochs: int = 200, patience: int = 100) -> dict:
     with torch.no_grad():
         pred = model(feat)[data.test_mask].argmax(1)
     macro, micro = f1_scores(pred, labels[data.test_mask], data.num_classes)
-    return {
+    metrics = {
         "test_macro_f1": macro,
         "test_micro_f1": micro,
         "best_epoch": best_epoch,
         "epochs_run": epoch,
     }
+    return (metrics, model) if return_model else metrics
 
 
 def main(argv=None) -> None:

@@ -44,8 +44,12 @@ class StockHAN(nn.Module):
         self.predict = nn.Linear(64, num_classes)
 
     def forward(self, feat: torch.Tensor) -> torch.Tensor:
+        return self.predict(self.embed(feat))
+
+    def embed(self, feat: torch.Tensor) -> torch.Tensor:
+        """The semantic attention's output (what the classifier sees)."""
         views = [conv(g, feat).flatten(1) for g, conv in zip(self.graphs, self.convs)]
-        return self.predict(self.semantic(torch.stack(views, 1))[0])
+        return self.semantic(torch.stack(views, 1))[0]
 
 
 class PyGHAN(nn.Module):
