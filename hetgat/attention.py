@@ -201,7 +201,8 @@ def semantic_frame(semantic: list) -> pd.DataFrame:
     """Semantic attention (HAN: per meta-path; RGAT: per relation and destination type).
 
     Columns ``layer, target_type, edge_type, attention``; the weights sum to 1 per layer and
-    ``target_type`` (the node type whose inputs were weighed).
+    ``target_type`` (the node type whose inputs were weighed), except with the sigmoid
+    ``semantic_fusion``, whose weights are gates in (0, 1) each.
     """
     rows = [
         (layer, s.dst_type, name, float(w))

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from hetgat.config import EARLY_STOPPING_RULES, MAX_LAYERS
+from hetgat.config import EARLY_STOPPING_RULES, FUSIONS, MAX_LAYERS
 
 MODEL_NAMES = ("gat", "gatv2", "han", "rgat", "simplehgn")
 
@@ -233,6 +233,12 @@ def model_options(func):
                 help="HAN: refuse meta-path graphs larger than this [5000000].",
             ),
             click.option(
+                "--semantic-fusion",
+                type=click.Choice(FUSIONS),
+                help="HAN, rgat: semantic weights by softmax (the HAN paper's, summing to 1) "
+                "or one sigmoid gate per meta-path/relation (HGB's HAN code for IMDB) [softmax].",
+            ),
+            click.option(
                 "--edge-feats", type=positive, help="Simple-HGN: edge-type embedding [64]."
             ),
             click.option(
@@ -264,6 +270,7 @@ def model_values(options: dict) -> dict:
             "embed_dim",
             "input_features",
             "max_metapath_edges",
+            "semantic_fusion",
             "edge_feats",
             "beta",
         )

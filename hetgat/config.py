@@ -15,6 +15,9 @@ from hetgat.errors import ConfigError
 MAX_LAYERS = 64
 #: Early-stopping rules (:class:`TrainConfig`'s ``early_stopping``): the GAT paper's, HGB's.
 EARLY_STOPPING_RULES = ("loss+score", "loss")
+#: How semantic attention turns its scores into weights (:class:`ModelConfig`'s
+#: ``semantic_fusion``; :class:`hetgat.nn.semantic.SemanticAttention`).
+FUSIONS = ("softmax", "sigmoid")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class ModelConfig:
         HAN: refuse a meta-path whose graph would have more (estimated) edges.
     semantic_hidden : int, default 128
         HAN and RGAT: size of the semantic attention's scoring MLP.
+    semantic_fusion : {"softmax", "sigmoid"}, default "softmax"
+        HAN and RGAT: the semantic attention's weights are a softmax over the meta-paths
+        (relations), as in the HAN paper, or one sigmoid gate each, as in HGB's HAN code for
+        IMDB (weights in (0, 1) that do not sum to 1; see BENCHMARKS.md).
     edge_feats : int, default 64
         Simple-HGN: size of the edge-type embedding.
     beta : float, default 0.05
@@ -82,6 +89,7 @@ class ModelConfig:
     metapath_length: int = 2
     max_metapath_edges: int = 5_000_000
     semantic_hidden: int = 128
+    semantic_fusion: str = "softmax"
     edge_feats: int = 64
     beta: float = 0.05
 
@@ -104,6 +112,8 @@ class ModelConfig:
         )
         if self.input_features not in ("all", "target", "none"):
             raise ConfigError("input_features", self.input_features, "all, target or none")
+        if self.semantic_fusion not in FUSIONS:
+            raise ConfigError("semantic_fusion", self.semantic_fusion, " or ".join(FUSIONS))
         if self.metapath_length not in (2, 4):
             raise ConfigError("metapath_length", self.metapath_length, "2 or 4")
         _check("beta", self.beta, lambda v: 0 <= v <= 1, "a number in [0, 1]", float)

@@ -18,9 +18,9 @@ class SemanticWeights:
     names : list[str]
         What was weighed: meta-path names (HAN) or relation names (relation attention).
     weights : torch.Tensor
-        ``(P,)`` the weights used, summing to 1.
+        ``(P,)`` the weights used, summing to 1 (sigmoid fusion: gates in (0, 1)).
     per_node : torch.Tensor
-        ``(N, P)`` each node's own softmax over the same scores (before averaging over nodes).
+        ``(N, P)`` each node's own weights from the same scores (before averaging over nodes).
     """
 
     dst_type: str

@@ -176,6 +176,21 @@ def test_heterogeneous_models_end_to_end(tmp_path, hetero_csv, model, monkeypatc
     assert recomputed.read_bytes() == (out / "attention.csv").read_bytes()
 
 
+def test_sigmoid_semantic_fusion_from_the_cli(tmp_path, hetero_csv):
+    out = tmp_path / "han"
+    args = ["fit", hetero_csv / "edges.csv", "--nodes", f"paper={hetero_csv}/papers.csv"]
+    result = invoke(*args, "--model", "han", "--semantic-fusion", "sigmoid", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["model"]["semantic_fusion"] == "sigmoid"
+    sem = pd.read_csv(out / "semantic_attention.csv")
+    assert len(sem) == 2 and sem["attention"].between(0, 1, inclusive="neither").all()
+    again = tmp_path / "again.csv"
+    assert invoke("attention", out, "--semantic", "mean", "-o", again).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), sem)
+    bad = invoke(*args, "--model", "han", "--semantic-fusion", "mean", "--out", tmp_path / "x")
+    assert bad.exit_code == 2 and "'mean' is not one of 'softmax', 'sigmoid'" in bad.output
+
+
 def test_gat_on_heterogeneous_csv_says_what_to_use(tmp_path, hetero_csv):
     result = invoke(
         "fit",

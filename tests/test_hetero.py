@@ -193,6 +193,42 @@ def test_attention_and_semantic_weights_sum_to_one(data, name):
             torch.testing.assert_close(s.per_node.sum(1), torch.ones(len(s.per_node)))
 
 
+def test_sigmoid_semantic_fusion_gates_each_view():
+    """HGB's IMDB variant: beta_p = sigmoid(mean score), fused = sum_p beta_p z_p."""
+    from hetgat.nn.semantic import SemanticAttention
+
+    torch.manual_seed(0)
+    z = torch.randn(5, 3, 4)
+    soft = SemanticAttention(4, 6)
+    gate = SemanticAttention(4, 6, "sigmoid")
+    gate.load_state_dict(soft.state_dict())
+    with torch.no_grad():
+        scores = soft.q(torch.tanh(soft.project(z))).squeeze(-1)
+        fused, beta, per_node = gate(z)
+        _, beta_soft, _ = soft(z)
+        _, one, _ = gate(z[:, :1])
+    torch.testing.assert_close(beta, torch.sigmoid(scores.mean(0)))
+    torch.testing.assert_close(fused, (beta.view(1, 3, 1) * z).sum(1))
+    torch.testing.assert_close(per_node, torch.sigmoid(scores))
+    assert float(beta.sum()) != pytest.approx(1.0)  # gates, not a distribution
+    torch.testing.assert_close(beta_soft, torch.softmax(scores.mean(0), 0))
+    # One view is still gated (the softmax would give it weight 1).
+    torch.testing.assert_close(one, torch.sigmoid(scores[:, :1].mean(0)))
+    with pytest.raises(ValueError, match="softmax, sigmoid"):
+        SemanticAttention(4, fusion="mean")
+
+
+@pytest.mark.parametrize("name", ["han", "rgat"])
+def test_models_take_the_semantic_fusion(data, name):
+    config = ModelConfig.for_model(name, hidden=4, heads=2, semantic_fusion="sigmoid")
+    model = build_model(config, data.schema())
+    _, att = predict(model, data, get_attention=True)
+    weights = torch.cat([s.weights for layer in att.semantic for s in layer])
+    assert ((weights > 0) & (weights < 1)).all()
+    with pytest.raises(ConfigError, match="semantic_fusion"):
+        ModelConfig.for_model(name, semantic_fusion="max")
+
+
 def test_rgat_semantic_names(data):
     model = build_model(ModelConfig.for_model("rgat", hidden=4, heads=2), data.schema())
     _, att = predict(model, data, get_attention=True)

@@ -30,6 +30,8 @@ class HANLayer(nn.Module):
         LeakyReLU slope of the node-level score.
     semantic_hidden : int, default 128
         Size of the semantic attention's scoring MLP.
+    semantic_fusion : {"softmax", "sigmoid"}, default "softmax"
+        How the semantic attention weighs the meta-paths (see :class:`SemanticAttention`).
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class HANLayer(nn.Module):
         attn_drop,
         negative_slope,
         semantic_hidden: int = 128,
+        semantic_fusion: str = "softmax",
     ) -> None:
         super().__init__()
         self.etypes = list(etypes)
@@ -58,7 +61,7 @@ class HANLayer(nn.Module):
             )
             for _ in self.etypes
         )
-        self.semantic = SemanticAttention(out_feats * num_heads, semantic_hidden)
+        self.semantic = SemanticAttention(out_feats * num_heads, semantic_hidden, semantic_fusion)
 
     def forward(self, graph, h: torch.Tensor, get_attention: bool = True):
         """``(N, out * heads)``, ``{etype: (E, H)}`` (empty unless ``get_attention``) and the
@@ -113,6 +116,8 @@ class HAN(nn.Module):
         LeakyReLU slope.
     semantic_hidden : int, default 128
         Size of the semantic attention's scoring MLP.
+    semantic_fusion : {"softmax", "sigmoid"}, default "softmax"
+        The HAN paper's softmax over meta-paths, or the sigmoid gates of HGB's IMDB code.
     """
 
     heterogeneous = True
@@ -131,6 +136,7 @@ class HAN(nn.Module):
         attn_drop: float = 0.6,
         negative_slope: float = 0.2,
         semantic_hidden: int = 128,
+        semantic_fusion: str = "softmax",
     ) -> None:
         super().__init__()
         self.target = schema.target_type
@@ -152,6 +158,7 @@ class HAN(nn.Module):
                     attn_drop,
                     negative_slope,
                     semantic_hidden,
+                    semantic_fusion,
                 )
             )
             size = hidden * heads

@@ -38,6 +38,10 @@ class RelationAttentionLayer(nn.Module):
         As in :class:`~hetgat.nn.GATConv`.
     activation : callable, optional
         Applied to the fused output.
+    semantic_hidden : int, default 128
+        Size of the semantic attention's scoring MLP.
+    semantic_fusion : {"softmax", "sigmoid"}, default "softmax"
+        How the semantic attention weighs the relations (see :class:`SemanticAttention`).
     """
 
     def __init__(
@@ -52,6 +56,7 @@ class RelationAttentionLayer(nn.Module):
         negative_slope,
         activation=None,
         semantic_hidden: int = 128,
+        semantic_fusion: str = "softmax",
     ) -> None:
         super().__init__()
         self.etypes = [tuple(e) for e in canonical_etypes]
@@ -71,7 +76,7 @@ class RelationAttentionLayer(nn.Module):
         size = out_feats * num_heads
         self.self_fc = nn.ModuleList(nn.Linear(in_feats, size) for _ in self.node_types)
         self.semantic = nn.ModuleList(
-            SemanticAttention(size, semantic_hidden) for _ in self.node_types
+            SemanticAttention(size, semantic_hidden, semantic_fusion) for _ in self.node_types
         )
         self.activation = activation
 
@@ -117,6 +122,8 @@ class RGAT(nn.Module):
         LeakyReLU slope.
     semantic_hidden : int, default 128
         Size of the semantic attention's scoring MLP.
+    semantic_fusion : {"softmax", "sigmoid"}, default "softmax"
+        Softmax over relations, or a sigmoid gate per relation.
     """
 
     heterogeneous = True
@@ -134,6 +141,7 @@ class RGAT(nn.Module):
         attn_drop: float = 0.5,
         negative_slope: float = 0.2,
         semantic_hidden: int = 128,
+        semantic_fusion: str = "softmax",
     ) -> None:
         super().__init__()
         size = hidden * heads
@@ -151,6 +159,7 @@ class RGAT(nn.Module):
                 negative_slope,
                 nn.functional.elu,
                 semantic_hidden,
+                semantic_fusion,
             )
             for _ in range(num_layers)
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.config import FUSIONS
+
 
 class SemanticAttention(nn.Module):
     r"""Fuse ``P`` embeddings of each node with one learned weight per view.
@@ -16,7 +18,12 @@ class SemanticAttention(nn.Module):
 
     The views are meta-paths (HAN) or relations (relation-level attention). The weight of a
     view is shared by all nodes (scores averaged over nodes, as in the HAN paper); each node's
-    own softmax over its scores is returned too, to read per-node preferences.
+    own weights from its scores alone are returned too, to read per-node preferences.
+
+    With ``fusion="sigmoid"`` each view gets a gate :math:`\beta_p = \sigma(w_p)` in (0, 1)
+    instead: the weights no longer sum to 1 and the fused embedding is a weighted sum, not a
+    weighted mean. This is what HGB's HAN code does for its multi-label IMDB runs (the code
+    behind HAN's published HGB IMDB figures); the HAN paper's softmax is the default.
 
     Parameters
     ----------
@@ -24,21 +31,32 @@ class SemanticAttention(nn.Module):
         Size of each view's embedding ``D``.
     hidden : int, default 128
         Size of the scoring MLP.
+    fusion : {"softmax", "sigmoid"}, default "softmax"
+        How the scores become weights.
 
     Shapes
     ------
     input ``(N, P, D)``; output ``(N, D)``, weights ``(P,)``, per-node weights ``(N, P)``.
     """
 
-    def __init__(self, in_feats: int, hidden: int = 128) -> None:
+    def __init__(self, in_feats: int, hidden: int = 128, fusion: str = "softmax") -> None:
         super().__init__()
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
         self.project = nn.Linear(in_feats, hidden)
         self.q = nn.Linear(hidden, 1, bias=False)
+        self.fusion = fusion
 
     def forward(self, z: torch.Tensor):
-        if z.shape[1] == 1:  # one view weighs 1 whatever its score: skip the scoring MLP
+        softmax = self.fusion == "softmax"
+        if softmax and z.shape[1] == 1:  # one view weighs 1 whatever its score: no scoring
             return z[:, 0], z.new_ones(1), z.new_ones(z.shape[0], 1)
         scores = self.q(torch.tanh(self.project(z))).squeeze(-1)  # (N, P)
-        beta = torch.softmax(scores.mean(0), dim=0)
+        if softmax:
+            beta = torch.softmax(scores.mean(0), dim=0)
+            per_node = torch.softmax(scores.detach(), dim=1)
+        else:
+            beta = torch.sigmoid(scores.mean(0))
+            per_node = torch.sigmoid(scores.detach())
         fused = (beta.view(1, -1, 1) * z).sum(1)
-        return fused, beta, torch.softmax(scores.detach(), dim=1)
+        return fused, beta, per_node
