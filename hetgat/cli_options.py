@@ -207,13 +207,12 @@ def model_options(func):
             click.option(
                 "--embed-dim",
                 type=positive,
-                help="Size of the learned input of node types without features [64; "
-                "simplehgn: one-hot id vectors instead].",
+                help="Size of the learned input of node types without features [64].",
             ),
             click.option(
                 "--input-features",
                 type=click.Choice(("all", "target", "none")),
-                help="Which node types use their features; others learn their input [all].",
+                help="Which node types use their features; others learn embeddings [all].",
             ),
             click.option(
                 "--metapath",

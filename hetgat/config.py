@@ -49,11 +49,10 @@ class ModelConfig:
         paper's reference code does (worth about a point of accuracy on Cora and CiteSeer;
         see BENCHMARKS.md); 0 gives DGL's layer.
     embed_dim : int, default 64
-        Size of the learned input embedding of node types without features (Simple-HGN
-        gives them one-hot id vectors instead, as HGB does).
+        Size of the learned input embedding of node types without features.
     input_features : str, default "all"
-        Which node types use their given features: ``all``, ``target`` (the others are
-        featureless, as with Simple-HGN's "feats-type 2") or ``none`` (all featureless).
+        Which node types use their given features: ``all``, ``target`` (the others get
+        learned embeddings, as Simple-HGN's "feats-type 2") or ``none`` (embeddings for all).
     metapaths : tuple of str, optional
         HAN: meta-paths (node types joined by ``-`` or relation names joined by ``,``); found
         automatically when not given.

@@ -47,6 +47,7 @@ from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.metrics import classification_metrics
 from hetgat.models import MODELS, build_model
+from hetgat.nn.functional import index_rows
 from hetgat.train import (
     EarlyStopping,
     FitResult,
@@ -142,10 +143,13 @@ class SerialSampling:
 
 def input_rows(model, features: dict) -> Callable:
     """``rows(ntype, ids)``: the model's input rows of nodes ``ids`` of type ``ntype`` (given
-    features, or the learned input of a featureless type)."""
+    features, or the learned embedding of a featureless type)."""
+    embeddings = dict(zip(model.inputs.featureless, model.inputs.embeddings, strict=True))
 
     def rows(ntype: str, ids: torch.Tensor) -> torch.Tensor:
-        return model.inputs.rows(features, ntype, ids)
+        if ntype in embeddings:
+            return embeddings[ntype](ids)
+        return index_rows(features[ntype], ids)
 
     return rows
 

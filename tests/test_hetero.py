@@ -302,31 +302,6 @@ def test_input_features_policy(data):
     assert model.inputs.featureless == ["venue"]
 
 
-def test_simplehgn_gives_featureless_types_id_vectors(data):
-    """HGB's "id vec" inputs: the input projection of a featureless type holds one learned
-    vector per node (its column), where other models learn an embedding and project it."""
-    model = build_model(ModelConfig.for_model("simplehgn", input_features="target"), data.schema())
-    inputs = model.inputs
-    assert inputs.featureless == ["author", "venue"] and len(inputs.embeddings) == 0
-    assert inputs.out_feats == {"author": 3, "paper": 5, "venue": 2}
-    x = inputs(data.features)
-    torch.testing.assert_close(x["author"].to_dense(), torch.eye(3))
-    projected = model.net.project(x)
-    fc = model.net.project.fcs[model.net.project.types.index("venue")]
-    torch.testing.assert_close(projected["venue"], fc.weight.T + fc.bias)
-    ids = torch.tensor([2, 0])
-    torch.testing.assert_close(
-        inputs.rows(data.features, "author", ids).to_dense(), torch.eye(3)[ids]
-    )
-    torch.testing.assert_close(
-        inputs.rows(data.features, "paper", ids), data.features["paper"][ids]
-    )
-    # The gradient reaches exactly the columns of the nodes whose outputs are used.
-    model.net.project(inputs.forward(data.features))["author"][1].sum().backward()
-    grad = model.net.project.fcs[model.net.project.types.index("author")].weight.grad
-    assert grad[:, 1].abs().sum() > 0 and grad[:, [0, 2]].abs().sum() == 0
-
-
 def test_top_k_with_a_node_filter_that_misses_some_relations(data):
     from hetgat.attention import attention_frames
 

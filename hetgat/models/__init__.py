@@ -33,15 +33,12 @@ def check_model(config, schema) -> None:
 def build_model(config, schema) -> NodeClassifier:
     """The :class:`NodeClassifier` that ``config`` describes, sized for ``schema``.
 
-    Each model class receives the configuration values its constructor takes; one whose
-    ``identity_inputs`` is true gets one-hot id vectors for featureless node types (see
-    :class:`NodeInputs`).
+    Each model class receives the configuration values its constructor takes.
     """
     check_model(config, schema)
     cls = MODELS[config.name]
     heterogeneous = getattr(cls, "heterogeneous", False)
-    identity = getattr(cls, "identity_inputs", False)
-    inputs = NodeInputs(schema, config.embed_dim, config.input_features, identity=identity)
+    inputs = NodeInputs(schema, config.embed_dim, config.input_features)
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in vars(config).items() if k in accepted and k != "name"}
     if heterogeneous:

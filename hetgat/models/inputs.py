@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat.nn.functional import index_rows, sparse_csr
 from hetgat.records import Attention
 from hetgat.schema import Schema
 
@@ -13,30 +12,23 @@ from hetgat.schema import Schema
 class NodeInputs(nn.Module):
     """Input features of every node type.
 
-    Types with features pass them through unchanged (dense or sparse CSR). A type without
-    features gets, as is usual for featureless node types (e.g. HGB's term and keyword nodes),
-    either a learned embedding ``(N_t, embed_dim)`` or, with ``identity``, one-hot id vectors:
-    the sparse identity ``(N_t, N_t)``, so that the model's own input projection of the type
-    learns one vector per node (HGB's "id vec" features, which Simple-HGN's published runs
-    use). Either way such a model is transductive for those types: it predicts on graphs with
-    the same nodes.
+    Types with features pass them through unchanged (dense or sparse CSR); a type without
+    features gets a learned embedding ``(N_t, embed_dim)``, as is usual for featureless node
+    types (e.g. HGB's term and keyword nodes). Such a model is transductive for those types: it
+    predicts on graphs with the same nodes.
 
     Parameters
     ----------
     schema : Schema
         Node types, their feature sizes (0 = none) and node counts.
     embed_dim : int, default 64
-        Size of the learned embeddings (not used with ``identity``).
+        Size of the learned embeddings.
     use : str, default "all"
-        Which types use their given features: ``all``, ``target`` or ``none``; the others are
-        featureless.
-    identity : bool, default False
-        Featureless types get one-hot id vectors instead of an embedding.
+        Which types use their given features: ``all``, ``target`` or ``none``; the others get
+        learned embeddings.
     """
 
-    def __init__(
-        self, schema: Schema, embed_dim: int = 64, use: str = "all", identity: bool = False
-    ) -> None:
+    def __init__(self, schema: Schema, embed_dim: int = 64, use: str = "all") -> None:
         super().__init__()
         keep = {
             "all": lambda t: True,
@@ -44,45 +36,22 @@ class NodeInputs(nn.Module):
             "none": lambda t: False,
         }[use]
         self.featureless = [t for t in schema.node_types if schema.in_feats[t] == 0 or not keep(t)]
-        self.identity = identity
-        self.num_nodes = {t: schema.num_nodes[t] for t in self.featureless}
         # Indexed by position: user type names may contain "." which module names may not.
-        learned = () if identity else self.featureless
-        self.embeddings = nn.ModuleList(nn.Embedding(self.num_nodes[t], embed_dim) for t in learned)
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(schema.num_nodes[t], embed_dim) for t in self.featureless
+        )
         for emb in self.embeddings:
             nn.init.xavier_uniform_(emb.weight)
-        size = (lambda t: self.num_nodes[t]) if identity else (lambda t: embed_dim)
         self.out_feats = {
-            t: (size(t) if t in self.featureless else schema.in_feats[t]) for t in schema.node_types
+            t: (embed_dim if t in self.featureless else schema.in_feats[t])
+            for t in schema.node_types
         }
-        # Where the identities are built (a module without parameters has no device of its own).
-        self.register_buffer("_anchor", torch.empty(0), persistent=False)
-        self._eye = {}  # ntype -> identity: kept, so that its structure is the same every call
 
     def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         out = {t: f for t, f in features.items() if t in self.out_feats}
-        for ntype in self.featureless:
-            out[ntype] = self._featureless(ntype)
+        for ntype, emb in zip(self.featureless, self.embeddings, strict=True):
+            out[ntype] = emb.weight
         return out
-
-    def rows(self, features: dict, ntype: str, ids: torch.Tensor) -> torch.Tensor:
-        """The inputs of nodes ``ids`` of type ``ntype`` (those rows of :meth:`forward`'s)."""
-        if ntype not in self.num_nodes:
-            return index_rows(features[ntype], ids)
-        if self.identity:
-            return index_rows(self._featureless(ntype), ids)
-        return self.embeddings[self.featureless.index(ntype)](ids)
-
-    def _featureless(self, ntype: str) -> torch.Tensor:
-        if not self.identity:
-            return self.embeddings[self.featureless.index(ntype)].weight
-        eye = self._eye.get(ntype)
-        if eye is None or eye.device != self._anchor.device:
-            n = self.num_nodes[ntype]
-            ids = torch.arange(n + 1, device=self._anchor.device)
-            eye = sparse_csr(ids, ids[:-1], self._anchor.new_ones(n), (n, n))
-            self._eye[ntype] = eye
-        return eye
 
 
 class NodeClassifier(nn.Module):

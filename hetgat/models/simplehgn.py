@@ -46,9 +46,7 @@ class SimpleHGN(nn.Module):
     of ``heads`` heads and one output layer of one head run on the whole graph with learned
     edge-type embeddings in the score, node residuals (from the second layer on) and attention
     residuals (weight ``beta``); the output is L2-normalised. Self-loops are added as one
-    relation per node type. Featureless node types get one-hot id vectors, so the input
-    projection learns a vector of size ``hidden`` per node, as in HGB's runs (its "id vec"
-    feature types). Defaults are those of HGB's reference run (``run_new.py``).
+    relation per node type. Defaults are those of HGB's reference run (``run_new.py``).
 
     Parameters
     ----------
@@ -74,7 +72,6 @@ class SimpleHGN(nn.Module):
 
     heterogeneous = True
     uses = "all"
-    identity_inputs = True
 
     def __init__(
         self,
