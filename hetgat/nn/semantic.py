@@ -48,15 +48,15 @@ class SemanticAttention(nn.Module):
         self.fusion = fusion
 
     def forward(self, z: torch.Tensor):
-        softmax = self.fusion == "softmax"
-        if softmax and z.shape[1] == 1:  # one view weighs 1 whatever its score: no scoring
+        if self.fusion == "softmax" and z.shape[1] == 1:  # one view weighs 1: no scoring
             return z[:, 0], z.new_ones(1), z.new_ones(z.shape[0], 1)
         scores = self.q(torch.tanh(self.project(z))).squeeze(-1)  # (N, P)
-        if softmax:
-            beta = torch.softmax(scores.mean(0), dim=0)
-            per_node = torch.softmax(scores.detach(), dim=1)
-        else:
-            beta = torch.sigmoid(scores.mean(0))
-            per_node = torch.sigmoid(scores.detach())
+        beta = self._weigh(scores.mean(0), 0)
         fused = (beta.view(1, -1, 1) * z).sum(1)
-        return fused, beta, per_node
+        return fused, beta, self._weigh(scores.detach(), 1)
+
+    def _weigh(self, scores: torch.Tensor, views_dim: int) -> torch.Tensor:
+        """Scores to weights: a softmax across the views, or a sigmoid gate each."""
+        if self.fusion == "softmax":
+            return torch.softmax(scores, dim=views_dim)
+        return torch.sigmoid(scores)
