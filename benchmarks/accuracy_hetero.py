@@ -29,6 +29,11 @@ HAN_SPLIT = {"val_ratio": 0.3, "shuffle": False}
 #: ``load_hgb`` split values]).
 CASES = {
     ("han:acm", "han"): ({}, {}, "89.0 (DGL's HAN example); 89.4 (HAN paper, KNN protocol)"),
+    ("han:acm", "han-2layers"): (
+        {"num_layers": 2},
+        {},
+        "89.0 (DGL's HAN example); 89.4 (HAN paper, KNN protocol)",
+    ),
     ("han:acm", "rgat"): ({}, {}, ""),
     ("hgb:acm", "simplehgn"): ({"input_features": "target"}, {}, "93.42 / 93.35"),
     ("hgb:dblp", "simplehgn"): ({"input_features": "none"}, {}, "94.01 / 94.46"),
