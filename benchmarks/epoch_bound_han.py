@@ -28,11 +28,16 @@ from hetgat.datasets import load_graph
 
 def recording_stopper(data, epochs: list):
     """An :class:`~hetgat.train.EarlyStopping` that appends ``(epoch, test macro-F1, test
-    micro-F1, validation loss)`` to ``epochs`` at every step."""
+    micro-F1, validation loss)`` to ``epochs`` at every step. The model's prepared graph (HAN's
+    meta-path graphs) is built at the first step and reused, as ``fit`` does."""
 
     class Recording(train.EarlyStopping):
+        graph = None
+
         def step(self, epoch, score, loss, model):
-            m = train.evaluate(model, data)
+            if self.graph is None:
+                self.graph = model.prepare_graph(data.graph)
+            m = train.evaluate(model, data, graph=self.graph)
             epochs.append((epoch, m["test_macro_f1"], m["test_micro_f1"], loss))
             return super().step(epoch, score, loss, model)
 
