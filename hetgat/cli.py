@@ -362,6 +362,15 @@ def _override(saved: dict, given: set, options: dict):
     return models, dataclasses.replace(saved["train"], **values)
 
 
+def _check_output(run, graph, options, output, overwrite) -> None:
+    """Refuse an output file that exists (unless --overwrite), or is the run's or an input."""
+    from hetgat.datasets import input_paths
+    from hetgat.io import check_output_file
+
+    inputs = input_paths(graph_source(graph, options)) if graph is not None else []
+    check_output_file(output, overwrite, protected=(*run.protected_paths(), *inputs))
+
+
 def _run_data(run, graph, options):
     """The run's own data, or GRAPH read with the given options against the run's schema."""
     if graph is None:
@@ -380,8 +389,9 @@ def _run_data(run, graph, options):
     show_default=True,
     help="Output file (.csv, .csv.gz, .parquet) or - for stdout.",
 )
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_user_errors
-def predict(run_dir, graph, output, **options):
+def predict(run_dir, graph, output, overwrite, **options):
     """Predictions of a saved run for every node of the target type.
 
     Without GRAPH, the run's training data is read again; with GRAPH (and its options), another
@@ -393,6 +403,7 @@ def predict(run_dir, graph, output, **options):
     _messages(output == "-")
     _model_threads()
     run = load_run(run_dir)
+    _check_output(run, graph, options, output, overwrite)
     write_table([run_predictions(run, _run_data(run, graph, options))], output)
 
 
@@ -435,9 +446,20 @@ def predict(run_dir, graph, output, **options):
     help="HAN/RGAT: write the semantic attention instead: per layer and type "
     "(mean), or every node's own weights (nodes).",
 )
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_user_errors
 def attention(
-    run_dir, graph, output, layers, heads, node_ids, top_k, mean_heads, semantic, **options
+    run_dir,
+    graph,
+    output,
+    layers,
+    heads,
+    node_ids,
+    top_k,
+    mean_heads,
+    semantic,
+    overwrite,
+    **options,
 ):
     """Recompute a saved run's attention (eval mode) and write it as a table.
 
@@ -451,6 +473,7 @@ def attention(
     _messages(output == "-")
     _model_threads()
     run = load_run(run_dir)
+    _check_output(run, graph, options, output, overwrite)
     data = _run_data(run, graph, options)
     if semantic:
         frames = run_semantic(run, data, per_node=semantic == "nodes")

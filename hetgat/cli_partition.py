@@ -63,9 +63,11 @@ def partition(graph, out, parts, method, graph_name, no_balance, overwrite, quie
     `hetgat fit`. See docs/distributed.md.
     """
     from hetgat.cli import _info, _load, _messages
+    from hetgat.cli_options import graph_source
     from hetgat.partition import check_out, partition_data
 
-    check_out(out, overwrite)  # before reading a possibly large GRAPH
+    # Before reading a possibly large GRAPH.
+    check_out(out, overwrite, graph_source(graph, {k: options[k] for k in GRAPH_KEYS}))
     _messages(quiet)
     source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
     _info(data.summary(), quiet)

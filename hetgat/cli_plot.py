@@ -43,9 +43,10 @@ def picture_options(func):
 )
 @click.option("--svg", is_flag=True, help="Also write each picture as SVG.")
 @picture_options
+@click.option("--overwrite", is_flag=True, help="Replace existing pictures in --out.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
 @_user_errors
-def plot(run_dir, out, svg, embedding, max_points, quiet):
+def plot(run_dir, out, svg, embedding, max_points, overwrite, quiet):
     """Draw pictures of what a saved run's model learned (PNG).
 
     Training curves; the last hidden layer (t-SNE or PCA) before and after training, coloured
@@ -57,7 +58,9 @@ def plot(run_dir, out, svg, embedding, max_points, quiet):
 
     _messages(quiet)
     _model_threads()
-    paths = write_plots(run_dir, out, svg=svg, embedding=embedding, max_points=max_points)
+    paths = write_plots(
+        run_dir, out, svg=svg, embedding=embedding, max_points=max_points, overwrite=overwrite
+    )
     for path in paths:
         _info(str(path), quiet)
 
@@ -108,9 +111,10 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json):
     help="Most attended edges listed per layer.",
 )
 @picture_options
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
 @_user_errors
-def report(run_dir, out, top_edges, embedding, max_points, quiet):
+def report(run_dir, out, top_edges, embedding, max_points, overwrite, quiet):
     """Write one self-contained HTML page about a saved run.
 
     Configuration, metrics, the pictures of `hetgat plot` (inline) and the most attended
@@ -120,5 +124,12 @@ def report(run_dir, out, top_edges, embedding, max_points, quiet):
 
     _messages(quiet)
     _model_threads()
-    path = write_report(run_dir, out, top=top_edges, embedding=embedding, max_points=max_points)
+    path = write_report(
+        run_dir,
+        out,
+        top=top_edges,
+        embedding=embedding,
+        max_points=max_points,
+        overwrite=overwrite,
+    )
     _info(str(path), quiet)

@@ -10,6 +10,7 @@ from pathlib import Path
 from hetgat.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
 from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
+from hetgat.datasets import input_paths
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.io import has_checkpoint, partial_dir, staged_dir, write_json
 from hetgat.run import write_run
@@ -58,7 +59,10 @@ def fit_runs(
     interrupted one goes on from its checkpoint, and the result equals an uninterrupted run.
     """
     out = Path(out)
-    with staged_dir(out, overwrite=overwrite, resume=resume) as tmp:
+    staging = dict(
+        kind="run" if runs == 1 else "runs", replaces=("run", "runs"), keep=input_paths(source)
+    )
+    with staged_dir(out, overwrite=overwrite, resume=resume, **staging) as tmp:
         if not resume:
             write_json(
                 tmp / JOB,
@@ -99,7 +103,8 @@ def fit_runs(
                     **json.loads((folder / "timing.json").read_text()),
                 }
             else:
-                with staged_dir(folder, resume=has_checkpoint(partial_dir(folder))) as sub:
+                resumable = has_checkpoint(partial_dir(folder))
+                with staged_dir(folder, resume=resumable, kind="run") as sub:
                     result = _fit_one(sub, data, model_config, config, checkpoint_every, progress)
                     write_run(
                         sub,

@@ -25,8 +25,9 @@ import re
 from pathlib import Path
 
 from hetgat.data import GraphData
+from hetgat.datasets import input_paths
 from hetgat.errors import ConfigError, HetgatError
-from hetgat.io import staged_dir, write_json
+from hetgat.io import check_out_folder, staged_dir, write_json
 
 METHODS = ("metis", "random")
 FEATURE, LABEL, MASKS = "feat", "label", ("train_mask", "val_mask", "test_mask")
@@ -81,13 +82,14 @@ def partition_data(
     graph_name = graph_name or data.name
     if not _NAME.match(graph_name):
         raise ConfigError("--name", graph_name, "letters, digits, '_', '.' and '-' only")
-    check_out(out, overwrite)
+    check_out(out, overwrite, source)
     _check_names(data)
     g = data.graph
     if num_parts > g.num_nodes():
         raise ConfigError("--parts", num_parts, f"at most the number of nodes ({g.num_nodes()})")
     g = _with_node_data(data)
-    with staged_dir(out, overwrite=overwrite) as partial:
+    keep = input_paths(source or {})
+    with staged_dir(out, overwrite=overwrite, kind="partition", keep=keep) as partial:
         used, mapping = _partition(g, graph_name, num_parts, partial, method, balance, data)
         _write_node_ids(partial / "node_ids.csv", data, mapping, partial / f"{graph_name}.json")
         info = {
@@ -105,13 +107,10 @@ def partition_data(
     return info
 
 
-def check_out(out: str | Path, overwrite: bool = False) -> None:
-    """Refuse an existing non-empty ``out`` before any work (unless ``overwrite``)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise HetgatError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise HetgatError(f"{out} already exists; choose another OUT or pass --overwrite")
+def check_out(out: str | Path, overwrite: bool = False, source: dict | None = None) -> None:
+    """Refuse an existing non-empty ``out`` before any work, unless ``overwrite`` and it is a
+    partition folder hetgat wrote (see :func:`hetgat.io.check_out_folder`)."""
+    check_out_folder(Path(out), overwrite, ("partition",), input_paths(source or {}), "OUT")
 
 
 def _check_names(data: GraphData) -> None:
@@ -182,7 +181,7 @@ def _partition(g, graph_name, num_parts, out, method, balance, data):
                 raise
             log.warning("METIS is not available in this DGL build (%s); using random", exc)
             for child in Path(out).iterdir():
-                if child.is_file():
+                if child.is_file() and not child.name.startswith("."):  # keep hetgat's mark
                     child.unlink()
             return "random", run("random")
     except (AssertionError, IndexError) as exc:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hetgat.errors import HetgatError
-from hetgat.io import atomic_path
+from hetgat.io import atomic_path, check_output_file
 
 INSTALL = "pip install 'hetgat[plot]'"
 
@@ -277,20 +277,29 @@ def figure_bytes(fig, fmt: str = "png") -> bytes:
     return buffer.getvalue()
 
 
-def write_plots(run_dir, out=None, *, svg: bool = False, **options) -> list[Path]:
+def write_plots(
+    run_dir, out=None, *, svg: bool = False, overwrite: bool = False, **options
+) -> list[Path]:
     """Draw the pictures of run folder ``run_dir`` into ``out`` [default: ``run_dir/plots``].
 
     Each picture is written atomically as ``<name>.png`` (and ``<name>.svg`` with ``svg``);
-    ``options`` are those of :func:`run_figures`. Returns the paths written.
+    ``options`` are those of :func:`run_figures`. Pictures that exist in ``out`` are replaced
+    only with ``overwrite`` (in the default folder always), never a file of the run or an
+    input. Returns the paths written.
     """
     from hetgat.run import load_run
 
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
     run = load_run(run_dir)
-    figures = run_figures(run, **options)
-    out = Path(out) if out is not None else run.path / "plots"
+    default = run.path / "plots"
+    out = Path(out) if out is not None else default
     if out.exists() and not out.is_dir():
         raise HetgatError(f"{out} exists and is not a folder")
+    figures = run_figures(run, **options)
+    paths = [out / f"{n}.{fmt}" for n in figures for fmt in (("png", "svg") if svg else ("png",))]
+    ours = paths if out.resolve() == default.resolve() else ()
+    for path in paths:
+        check_output_file(path, overwrite, protected=run.protected_paths(), replaceable=ours)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, fig in figures.items():

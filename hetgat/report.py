@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hetgat.io import atomic_path
+from hetgat.io import atomic_path, check_output_file
 
 CAPTIONS = {
     "training_curves": "Loss and validation scores per epoch; the dotted line marks the epoch "
@@ -122,11 +122,13 @@ def render_report(
     return "\n".join(parts) + "\n"
 
 
-def write_report(run_dir, out=None, *, top: int = 20, **options) -> Path:
+def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, **options) -> Path:
     """Write the report of run folder ``run_dir`` to ``out`` [default: ``run_dir/report.html``].
 
     ``top`` edges are listed per layer; ``options`` are those of
-    :func:`hetgat.plots.run_figures`. Returns the path written.
+    :func:`hetgat.plots.run_figures`. An existing ``out`` is replaced only with ``overwrite``
+    (the default ``report.html`` always), never a file of the run or an input. Returns the path
+    written.
     """
     from hetgat.attention import semantic_frame
     from hetgat.diagnostics import top_edges
@@ -136,6 +138,9 @@ def write_report(run_dir, out=None, *, top: int = 20, **options) -> Path:
 
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
     run = load_run(run_dir)
+    default = run.path / "report.html"
+    out = Path(out) if out is not None else default
+    check_output_file(out, overwrite, protected=run.protected_paths(), replaceable=(default,))
     data = run.load_data()
     figures = run_figures(run, data, **options)
     _, att = predict(run.model, data, get_attention=True)
@@ -153,7 +158,6 @@ def write_report(run_dir, out=None, *, top: int = 20, **options) -> Path:
         edges=top_edges(att, data.node_ids, k=top),
         semantic=semantic_frame(att.semantic) if att.semantic else None,
     )
-    out = Path(out) if out is not None else run.path / "report.html"
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return out

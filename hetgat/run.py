@@ -23,6 +23,7 @@ from hetgat import __version__
 from hetgat.attention import attention_frames, semantic_frame, write_table
 from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
+from hetgat.datasets import input_paths
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.io import atomic_path, staged_dir, write_json
 from hetgat.metrics import THRESHOLD
@@ -122,7 +123,7 @@ def save_run(
     (paths absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
     """
     out = Path(out)
-    with staged_dir(out, overwrite=overwrite) as tmp:
+    with staged_dir(out, overwrite=overwrite, kind="run", keep=input_paths(source)) as tmp:
         write_run(tmp, data, result, model_config, train_config, source=source, attention=attention)
     return out
 
@@ -205,6 +206,19 @@ class Run:
     source: dict
     node_ids: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+
+    #: Outputs of later commands that hetgat may replace in the run folder without asking.
+    OWN_OUTPUTS = ("report.html", "plots")
+
+    def protected_paths(self) -> list[Path]:
+        """Files no output may replace: the run's own files (not its re-made outputs
+        :attr:`OWN_OUTPUTS`) and the inputs it was trained on."""
+        own = [
+            p
+            for p in self.path.rglob("*")
+            if p.relative_to(self.path).parts[0] not in self.OWN_OUTPUTS
+        ]
+        return own + [Path(p) for p in input_paths(self.source)]
 
     def load_data(self, **overrides) -> GraphData:
         """Load the run's data again (or, with ``overrides``, another graph of its schema)."""

@@ -244,14 +244,25 @@ def test_error_lines(cora_parts, tmp_path):
     assert not (tmp_path / "b").exists() and not (tmp_path / "b.partial").exists()
 
 
-def test_overwrite_replaces_the_folder(tmp_path):
+def test_overwrite_replaces_only_a_partition_folder(tmp_path):
     data = load_cora()
     out = tmp_path / "p"
     (out / "old").mkdir(parents=True)
     with pytest.raises(HetgatError, match="already exists"):
         partition_data(data, out, 2)
+    # A folder of the user's is never removed, even with overwrite.
+    with pytest.raises(HetgatError, match="not a folder hetgat wrote"):
+        partition_data(data, out, 2, method="random", overwrite=True)
+    assert (out / "old").is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["p"]
+    (out / "old").rmdir()
+    partition_data(data, out, 2, method="random")
+    (out / "node_ids.csv").write_text("stale")
     partition_data(data, out, 2, method="random", overwrite=True)
-    assert not (out / "old").exists() and (out / "cites.json").is_file()
+    assert (out / "cites.json").is_file() and (out / "node_ids.csv").read_text() != "stale"
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(HetgatError, match="notes.txt, which hetgat did not write"):
+        partition_data(data, out, 2, method="random", overwrite=True)
+    assert (out / "notes.txt").read_text() == "mine"
     with pytest.raises(ConfigError, match="--parts"):
         partition_data(data, tmp_path / "q", 0)
 

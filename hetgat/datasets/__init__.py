@@ -6,6 +6,7 @@ edge CSV file (with node files in ``nodes``), or a folder in DGL's CSVDataset la
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hetgat.errors import ConfigError, HetgatError
@@ -113,3 +114,18 @@ def load_graph(
 
 
 __all__ = ["load_graph"]
+
+
+def input_paths(source: dict) -> list[str]:
+    """The files and folders a data source (``load_graph``'s arguments) reads, where they exist;
+    outputs must never replace them."""
+    found = []
+    for value in (source.get("spec"), source.get("data_dir")):
+        if isinstance(value, str) and value and os.path.exists(value):
+            found.append(value)
+    for key in ("nodes", "features"):
+        for item in source.get(key) or ():
+            path = item[-1] if isinstance(item, (list, tuple)) else item
+            if isinstance(path, str) and path and os.path.exists(path):
+                found.append(path)
+    return found

@@ -214,6 +214,10 @@ def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock
                 block.table.path, "no node has a label", column=block.label_column
             )
         paths = [str(b.table.path) for b in blocks.values()]
+        if len(paths) == 1:  # the one node file has no label column: say which file
+            raise DataFormatError(
+                paths[0], "no 'label' column: a node file needs class names to train on", line=1
+            )
         raise ConfigError("--nodes", paths, "a node file with a 'label' column of class names")
     target = labelled[0] if target is None else target
     block = blocks.get(target)
