@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from benchmarks.accuracy_hetero import describe
 from benchmarks.speed_han import StockHAN
 from hetgat.datasets import load_graph
-from hetgat.metrics import f1_scores
+from hetgat.train.metrics import f1_scores
 
 
 def run(data, seed: int, epochs: int = 200, patience: int = 100, return_model: bool = False):

@@ -21,6 +21,7 @@ import sys
 from unittest import mock
 
 import hetgat.train as train
+import hetgat.train.fullbatch as fullbatch
 from benchmarks.accuracy_hetero import describe
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.datasets import load_graph
@@ -49,7 +50,7 @@ def run(data, seed: int, layers: int, feat_drop: float, attn_drop: float) -> dic
     model_config = ModelConfig.for_model(
         "han", num_layers=layers, feat_drop=feat_drop, attn_drop=attn_drop
     )
-    with mock.patch.object(train, "EarlyStopping", recording_stopper(data, epochs)):
+    with mock.patch.object(fullbatch, "EarlyStopping", recording_stopper(data, epochs)):
         result = train.fit(data, model_config, TrainConfig.for_model("han", seed=seed))
     bound = max(epochs, key=lambda e: e[1])
     lowest = min(epochs, key=lambda e: e[3])

@@ -29,9 +29,9 @@ from benchmarks.accuracy_han_stock import run as run_stock
 from benchmarks.accuracy_hetero import describe
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.datasets import load_graph
-from hetgat.diagnostics import embeddings
-from hetgat.metrics import f1_scores
+from hetgat.insight.diagnostics import embeddings
 from hetgat.train import fit
+from hetgat.train.metrics import f1_scores
 
 RATIOS = (0.2, 0.4, 0.6, 0.8)
 

@@ -9,13 +9,13 @@ skewed (a few hubs with many thousands of in-edges), one self-loop per node, ``-
 features and 5 classes that depend on the features. Each measurement runs in its own process:
 
 - ``minibatch``: ``--batches`` steps of GAT (2 layers, 8 heads x 8, as ``hetgat fit``) with
-  ``--batch-size`` seeds and ``--fanouts``, through :func:`hetgat.minibatch.node_loader` and
-  :func:`hetgat.minibatch.block_logits`, plus Adam;
+  ``--batch-size`` seeds and ``--fanouts``, through :func:`hetgat.train.minibatch.node_loader` and
+  :func:`hetgat.train.minibatch.block_logits`, plus Adam;
 - ``full``: ``--full-steps`` full-batch steps (``model(graph, features)`` over all nodes), only
   up to ``--full-max-edges`` edges;
 - ``chunked-inference`` / ``full-inference`` (with ``--modes``): one pass over all nodes in eval
   mode, layer by layer in chunks of ``--chunk-size`` nodes
-  (:func:`hetgat.inference.layerwise_forward`) or as one forward call.
+  (:func:`hetgat.train.inference.layerwise_forward`) or as one forward call.
 
 Reported per process: the resident memory once the graph, its sampling formats and the features
 exist (``data GiB``), the peak resident memory while training (``train peak GiB``: Linux's
@@ -82,8 +82,8 @@ def measure(mode: str, edges: int, args) -> dict:
 
     from hetgat.config import ModelConfig
     from hetgat.data import GraphData
-    from hetgat.minibatch import block_logits, make_sampler, node_loader
     from hetgat.models import build_model
+    from hetgat.train.minibatch import block_logits, make_sampler, node_loader
 
     torch.manual_seed(0)
     g, x, labels = generate(edges, args.degree, args.feats)
@@ -102,7 +102,7 @@ def measure(mode: str, edges: int, args) -> dict:
     model.train()
     times, block_edges = [], []
     if mode in ("full-inference", "chunked-inference"):
-        from hetgat.inference import layerwise_forward
+        from hetgat.train.inference import layerwise_forward
 
         model.eval()
         tick = time.perf_counter()

@@ -23,9 +23,9 @@ from benchmarks.speed_gat import pyg_status, train_block
 from hetgat._dgl import dgl
 from hetgat.config import ModelConfig
 from hetgat.datasets import load_graph
-from hetgat.models import build_model
+from hetgat.models import build_model, resolve_config
 from hetgat.nn.semantic import SemanticAttention
-from hetgat.train import model_inputs, resolve_config
+from hetgat.train import model_inputs
 
 
 class StockHAN(nn.Module):

@@ -1,4 +1,4 @@
-"""hetgat: graph attention networks on homogeneous and heterogeneous graphs, on DGL.
+"""hetgat: graph attention networks on homogeneous and heterogeneous graphs.
 
 The public names are imported lazily so that ``hetgat --help`` starts instantly.
 """
@@ -20,9 +20,9 @@ _LAZY = {
     "fit": "hetgat.train",
     "evaluate": "hetgat.train",
     "predict": "hetgat.train",
-    "save_run": "hetgat.run",
-    "load_run": "hetgat.run",
-    "attention_frames": "hetgat.attention",
+    "save_run": "hetgat.runs",
+    "load_run": "hetgat.runs",
+    "attention_frames": "hetgat.tables",
     "GAT": "hetgat.models",
     "GATv2": "hetgat.models",
     "HAN": "hetgat.models",
@@ -30,9 +30,10 @@ _LAZY = {
     "SimpleHGN": "hetgat.models",
     "MODELS": "hetgat.models",
     "build_model": "hetgat.models",
-    "Schema": "hetgat.schema",
+    "Schema": "hetgat.data",
     "Attention": "hetgat.records",
-    "semantic_frame": "hetgat.attention",
+    "DataSource": "hetgat.datasets.source",
+    "semantic_frame": "hetgat.tables",
 }
 
 __all__ = ["__version__", *_LAZY]

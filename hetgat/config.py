@@ -27,7 +27,7 @@ class ModelConfig:
     Parameters
     ----------
     name : str, default "gat"
-        A key of :data:`hetgat.models.MODELS`.
+        A key of the model registry :data:`MODEL_SPECS`.
     hidden : int, default 8
         Hidden size per head.
     heads : int, default 8
@@ -129,7 +129,8 @@ class ModelConfig:
     @classmethod
     def for_model(cls, name: str, **values) -> ModelConfig:
         """The configuration of model ``name`` with its own defaults, updated by ``values``."""
-        return cls(**{"name": name, **MODEL_DEFAULTS.get(name, {}), **values})
+        spec = MODEL_SPECS.get(name)
+        return cls(**{"name": name, **(spec.model_defaults if spec else {}), **values})
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class TrainConfig:
         A torch device string.
     batch_size : int, optional
         Mini-batch training: this many target nodes per step, on blocks sampled around them
-        (:func:`hetgat.minibatch.fit_minibatch`); inference then runs layer by layer in chunks
+        (:func:`hetgat.train.minibatch.fit_minibatch`); inference then runs layer by layer in chunks
         of this many nodes. None (default) trains full batch.
     fanouts : tuple of int, optional
         With ``batch_size``: neighbours sampled per node in each layer, input layer first
@@ -180,7 +181,8 @@ class TrainConfig:
     @classmethod
     def for_model(cls, name: str, **values) -> TrainConfig:
         """The training configuration with model ``name``'s defaults, updated by ``values``."""
-        return cls(**{**TRAIN_DEFAULTS.get(name, {}), **values})
+        spec = MODEL_SPECS.get(name)
+        return cls(**{**(spec.train_defaults if spec else {}), **values})
 
     def __post_init__(self) -> None:
         _check("lr", self.lr, lambda v: v > 0, "a number > 0", float)
@@ -197,31 +199,87 @@ class TrainConfig:
             object.__setattr__(self, "fanouts", tuple(self.fanouts))
 
 
-#: Each model's own defaults (the papers' or reference implementations' settings).
-MODEL_DEFAULTS = {
-    "han": {"num_layers": 1},  # DGL's HAN example: 1 layer, 8 heads x 8, dropout 0.6
-    "rgat": {"feat_drop": 0.5, "attn_drop": 0.5},
-    "simplehgn": {  # HGB's run_new.py
-        "hidden": 64,
-        "heads": 8,
-        "num_layers": 4,
-        "feat_drop": 0.5,
-        "attn_drop": 0.5,
-        "negative_slope": 0.05,
-        "edge_feats": 64,
-        "beta": 0.05,
-    },
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of the model registry :data:`MODEL_SPECS`.
+
+    Attributes
+    ----------
+    name : str
+        What ``ModelConfig.name`` and ``hetgat fit --model`` say.
+    path : str
+        ``module:Class`` of the network (a subclass of :class:`hetgat.models.base.AttentionNet`),
+        imported only when the model is built.
+    summary : str
+        One line for help texts.
+    model_defaults, train_defaults : dict
+        Where this model's defaults differ from :class:`ModelConfig`'s and
+        :class:`TrainConfig`'s (the papers' or reference implementations' settings).
+    """
+
+    name: str
+    path: str
+    summary: str
+    model_defaults: dict = dataclasses.field(default_factory=dict)
+    train_defaults: dict = dataclasses.field(default_factory=dict)
+
+
+#: The one registry of models: names, networks, and each model's own defaults.
+MODEL_SPECS = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("gat", "hetgat.models.gat:GAT", "GAT (Veličković et al. 2018), homogeneous"),
+        ModelSpec("gatv2", "hetgat.models.gatv2:GATv2", "GATv2 (Brody et al. 2022), homogeneous"),
+        ModelSpec(
+            "han",
+            "hetgat.models.han:HAN",
+            "HAN: meta-path attention (Wang et al. 2019), heterogeneous",
+            # DGL's HAN example: 1 layer, 8 heads x 8, dropout 0.6
+            model_defaults={"num_layers": 1},
+            train_defaults={"weight_decay": 1e-3},
+        ),
+        ModelSpec(
+            "rgat",
+            "hetgat.models.rgat:RGAT",
+            "relation-level attention, heterogeneous",
+            model_defaults={"feat_drop": 0.5, "attn_drop": 0.5},
+        ),
+        ModelSpec(
+            "simplehgn",
+            "hetgat.models.simplehgn:SimpleHGN",
+            "Simple-HGN (Lv et al. 2021), heterogeneous",
+            # HGB's run_new.py and its EarlyStopping (lowest validation loss)
+            model_defaults={
+                "hidden": 64,
+                "heads": 8,
+                "num_layers": 4,
+                "feat_drop": 0.5,
+                "attn_drop": 0.5,
+                "negative_slope": 0.05,
+                "edge_feats": 64,
+                "beta": 0.05,
+            },
+            train_defaults={
+                "lr": 5e-4,
+                "weight_decay": 1e-4,
+                "patience": 30,
+                "epochs": 300,
+                "early_stopping": "loss",
+            },
+        ),
+    )
 }
-TRAIN_DEFAULTS = {
-    "han": {"weight_decay": 1e-3},
-    "simplehgn": {  # HGB's run_new.py and its EarlyStopping (lowest validation loss)
-        "lr": 5e-4,
-        "weight_decay": 1e-4,
-        "patience": 30,
-        "epochs": 300,
-        "early_stopping": "loss",
-    },
-}
+MODEL_NAMES = tuple(MODEL_SPECS)
+
+
+def model_default(name: str, field_name: str):
+    """Model ``name``'s default of a :class:`ModelConfig` or :class:`TrainConfig` field."""
+    spec = MODEL_SPECS[name]
+    for overrides, cls in ((spec.model_defaults, ModelConfig), (spec.train_defaults, TrainConfig)):
+        names = {f.name: f.default for f in fields(cls)}
+        if field_name in names:
+            return overrides.get(field_name, names[field_name])
+    raise KeyError(field_name)
 
 
 def _check(name, value, ok, expected, kind) -> None:

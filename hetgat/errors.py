@@ -10,7 +10,23 @@ from pathlib import Path
 
 
 class HetgatError(Exception):
-    """Base class of the errors a user can fix (bad input, bad option, missing file)."""
+    """Base class of the errors a user can fix (bad input, bad option, missing file).
+
+    Messages speak in the library's parameter names. A parameter named inside a message is
+    written between backticks (`` `overwrite` ``) and listed in ``params``, so that the command
+    line can show the flag the user typed instead (:mod:`hetgat.cli.boundary`, one table).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and, where it helps, what to do.
+    params : tuple of str, optional
+        The parameter names written in ``message`` between backticks.
+    """
+
+    def __init__(self, *args, params: tuple[str, ...] = ()) -> None:
+        super().__init__(*args)
+        self.params = tuple(params)
 
 
 class DataNotFoundError(HetgatError):
@@ -23,16 +39,21 @@ class ConfigError(HetgatError):
     Parameters
     ----------
     name : str
-        The option or argument name, e.g. ``"--heads"`` or ``"num_heads"``.
+        The parameter name, e.g. ``"num_heads"`` (the CLI shows its flag, ``--heads``).
     value : object
         The value received.
     expected : str
-        What would have been accepted.
+        What would have been accepted; other parameters it names are written between
+        backticks and listed in ``params``.
+    params : tuple of str, optional
+        Those other parameters.
     """
 
-    def __init__(self, name: str, value: object, expected: str) -> None:
+    def __init__(
+        self, name: str, value: object, expected: str, params: tuple[str, ...] = ()
+    ) -> None:
         self.name, self.value, self.expected = name, value, expected
-        super().__init__(f"{name}: expected {expected}, got {value!r}")
+        super().__init__(f"{name}: expected {expected}, got {value!r}", params=(name, *params))
 
 
 class DataFormatError(HetgatError):
@@ -60,6 +81,7 @@ class DataFormatError(HetgatError):
         line: int | None = None,
         column: str | int | None = None,
         value: object = None,
+        params: tuple[str, ...] = (),
     ) -> None:
         self.path, self.line, self.column, self.value = str(path), line, column, value
         self.reason = message
@@ -71,4 +93,4 @@ class DataFormatError(HetgatError):
         text = f"{where}: {message}"
         if value is not None:
             text += f" (got {value!r})"
-        super().__init__(text)
+        super().__init__(text, params=params)

@@ -11,7 +11,7 @@ import torch
 from click.testing import CliRunner
 
 from hetgat.cli import main
-from hetgat.run import load_run
+from hetgat.runs.folder import load_run
 
 EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "planetoid")
 FAST = ["--epochs", "3", "--patience", "0", "--quiet"]
@@ -351,7 +351,7 @@ def test_damaged_model_file_is_one_error(tmp_path, cora_run):
 
 
 def test_default_threads_follow_omp_num_threads(monkeypatch):
-    from hetgat._dgl import default_threads
+    from hetgat.sparse.threads import default_threads
 
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     assert default_threads() == 3
@@ -368,21 +368,21 @@ def test_threads_apply_to_the_run_and_are_given_back(tmp_path):
 
     before = torch.get_num_threads(), dgl.utils.get_num_threads()
     seen = []
-    import hetgat.fitting
+    import hetgat.runs.fit
 
-    real = hetgat.fitting.fit_runs
+    real = hetgat.runs.fit.fit_runs
 
     def spy(*args, **kwargs):
         seen.append((torch.get_num_threads(), dgl.utils.get_num_threads()))
         return real(*args, **kwargs)
 
-    hetgat.fitting.fit_runs, out = spy, tmp_path / "run"
+    hetgat.runs.fit.fit_runs, out = spy, tmp_path / "run"
     threads = 2 if before == (1, 1) else 1  # other than the caller's
     args = ["--data-dir", EXAMPLE, "--out", str(out), "--threads", str(threads), *FAST]
     try:
         result = run_cli("fit", "planetoid:cora", *args)
     finally:
-        hetgat.fitting.fit_runs = real
+        hetgat.runs.fit.fit_runs = real
     assert result.exit_code == 0, result.output
     assert seen == [(threads, threads)]
     assert (torch.get_num_threads(), dgl.utils.get_num_threads()) == before

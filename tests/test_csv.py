@@ -256,7 +256,7 @@ def test_heterogeneous_graph_reverse_relations_and_target(tmp_path):
     authors = write(tmp_path / "a.csv", "id,label\na1,M\na2,N\n")
     with pytest.raises(ConfigError) as info:
         load_csv_graph(e, [("paper", papers), ("author", authors)])
-    assert str(info.value) == "--target: expected one of the labelled types author, paper, got None"
+    assert str(info.value) == "target: expected one of the labelled types author, paper, got None"
     data = load_csv_graph(e, [("paper", papers), ("author", authors)], target="author")
     assert data.target_type == "author" and data.class_names == ["M", "N"]
 
@@ -519,7 +519,7 @@ def test_type_errors(tmp_path):
     e = write(tmp_path / "e.csv", "src,dst,src_type,dst_type\na1,p1,author,paper\n")
     n = write(tmp_path / "n.csv", "id,label\np1,A\np2,B\n")
     assert format_error(load_csv_graph, e, [(None, n)]) == (
-        f"{n}, line 1: no 'type' column: give --nodes TYPE=PATH; the edges have node types author, "
+        f"{n}, line 1: no 'type' column: give `nodes` TYPE=PATH; the edges have node types author, "
         "paper"
     )
     assert format_error(load_csv_graph, e, [("venue", n)]) == (
@@ -553,7 +553,7 @@ def test_sparse_feature_errors(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_csv_graph(e, features=[(None, tmp_path / "f3.npz")])
     assert str(info.value) == (
-        f"--features: expected a node file of type 'node' too (the .npz rows follow its rows), "
+        f"features: expected a node file of type 'node' too (the .npz rows follow its rows), "
         f"got 'node={tmp_path / 'f3.npz'}'"
     )
 
@@ -561,29 +561,29 @@ def test_sparse_feature_errors(tmp_path):
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"target": "paper"}, "--target: expected one of node, got 'paper'"),
+        ({"target": "paper"}, "target: expected one of node, got 'paper'"),
         (
             {"split_ratio": (0.5, 0.5)},
-            "--split-ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
+            "split_ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
             "test), got (0.5, 0.5)",
         ),
         (
             {"split_ratio": (0.6, 0.5, -0.1)},
-            "--split-ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
+            "split_ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
             "test), got (0.6, 0.5, -0.1)",
         ),
         (
             {"split_ratio": (0, 0.5, 0.5)},
-            "--split-ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
+            "split_ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
             "test), got (0, 0.5, 0.5)",
         ),
         (
             {"split_ratio": "abc"},
-            "--split-ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
+            "split_ratio: expected 3 numbers >= 0 summing to 1, the first > 0 (train, val, "
             "test), got 'abc'",
         ),
-        ({"seed": -1}, "--split-seed: expected an integer >= 0, got -1"),
-        ({"seed": 1.5}, "--split-seed: expected an integer >= 0, got 1.5"),
+        ({"seed": -1}, "split_seed: expected an integer >= 0, got -1"),
+        ({"seed": 1.5}, "split_seed: expected an integer >= 0, got 1.5"),
         (
             {"class_names": ["A"]},
             "class_names: expected a list of 2 or more distinct, non-empty class names, got ['A']",
@@ -612,11 +612,11 @@ def test_label_and_target_errors(tmp_path):
         load_csv_graph(e)
     assert (
         str(info.value)
-        == "--nodes: expected a node file with a 'label' column of class names, got []"
+        == "nodes: expected a node file with a 'label' column of class names, got []"
     )
     with pytest.raises(ConfigError) as info:
         load_csv_graph(e, ["x", 3])
-    assert str(info.value) == "--nodes: expected PATH or (TYPE, PATH), got 3"
+    assert str(info.value) == "nodes: expected PATH or (TYPE, PATH), got 3"
 
 
 @pytest.mark.parametrize(

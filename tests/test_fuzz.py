@@ -27,12 +27,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from hetgat.cli import main
-from hetgat.data import GraphData
+from hetgat.data import GraphData, Schema
 from hetgat.datasets.csv import load_csv_graph
+from hetgat.datasets.metapaths import MetaPath, resolve_metapath
 from hetgat.datasets.planetoid import PLANETOID_FILES, load_planetoid
 from hetgat.errors import ConfigError, DataFormatError
-from hetgat.metapaths import MetaPath, resolve_metapath
-from hetgat.schema import Schema
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EDGES = "src,dst\na,b\nb,c\nc,d\n"
@@ -371,7 +370,7 @@ def test_metapath_strings(parts):
     try:
         path = resolve_metapath(text, SCHEMA)
     except ConfigError as exc:
-        assert exc.name == "--metapath" and exc.value == text.strip()
+        assert exc.name == "metapaths" and exc.value == text.strip()
         return
     assert isinstance(path, MetaPath) and path.etypes
     assert path.etypes[0][0] == "paper" and path.etypes[-1][2] == "paper"
@@ -483,7 +482,7 @@ def test_model_and_training_option_values(graphs, model, option, value):
         except ValueError:
             pass
     graph = graphs["homo" if model.startswith("gat") else "hetero"]
-    with mock.patch("hetgat.fitting.fit_runs", _build_only):
+    with mock.patch("hetgat.runs.fit.fit_runs", _build_only):
         check_cli(["fit", *graph, "--model", model, option, value, "-q"])
 
 

@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-import hetgat.metapaths as metapaths
+import hetgat.datasets.metapaths as metapaths
 from hetgat._dgl import dgl
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
-from hetgat.errors import ConfigError, HetgatError
-from hetgat.metapaths import (
+from hetgat.datasets.metapaths import (
     count_edges,
     estimate_edges,
     find_metapaths,
@@ -17,6 +16,7 @@ from hetgat.metapaths import (
     resolve_metapath,
     select_metapaths,
 )
+from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import build_model
 from hetgat.nn import GATConv
 from hetgat.nn.simplehgnconv import SimpleHGNConv
@@ -138,7 +138,7 @@ def test_select_refuses_large_metapath(data):
     schema = data.schema()
     with pytest.raises(
         HetgatError,
-        match="paper-venue-paper has 10 edges, more than --max-metapath-edges 9",
+        match="paper-venue-paper has 10 edges, more than `max_metapath_edges` 9",
     ):
         select_metapaths(data.graph, schema, ["paper-venue-paper"], max_edges=9)
     notes = []
@@ -303,7 +303,7 @@ def test_input_features_policy(data):
 
 
 def test_top_k_with_a_node_filter_that_misses_some_relations(data):
-    from hetgat.attention import attention_frames
+    from hetgat.tables import attention_frames
 
     model = build_model(ModelConfig.for_model("rgat", hidden=4, heads=2), data.schema())
     _, att = predict(model, data, get_attention=True)

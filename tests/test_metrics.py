@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from hetgat.metrics import classification_metrics, f1_scores, multilabel_f1_scores
+from hetgat.train.metrics import classification_metrics, f1_scores, multilabel_f1_scores
 
 
 def test_single_label_hand_computed():

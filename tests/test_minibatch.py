@@ -14,9 +14,10 @@ from hetgat.cli import main
 from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError
-from hetgat.minibatch import block_logits, check_minibatch, make_sampler, node_loader
-from hetgat.models import build_model
-from hetgat.train import fit, loss_fn, model_inputs, predict, resolve_config
+from hetgat.models import build_model, resolve_config
+from hetgat.train import fit, model_inputs, predict
+from hetgat.train.loop import loss_fn
+from hetgat.train.minibatch import block_logits, check_minibatch, make_sampler, node_loader
 from tests.test_hetero import tiny_hetero
 
 CORA = Path(__file__).resolve().parents[1] / "examples" / "cora"
@@ -194,7 +195,7 @@ def test_unsupported_model_and_fanout_count():
         ConfigError, match="one of gat, gatv2, han, simplehgn for mini-batch training, got 'rgat'"
     ):
         check_minibatch(ModelConfig.for_model("rgat"), TrainConfig(batch_size=8))
-    with pytest.raises(ConfigError, match="--fanouts: expected 2 value"):
+    with pytest.raises(ConfigError, match="fanouts: expected 2 value"):
         check_minibatch(ModelConfig(), TrainConfig(batch_size=8, fanouts=(5, 5, 5)))
     check_minibatch(ModelConfig(), TrainConfig(batch_size=8, fanouts=(5, 5)))
     with pytest.raises(ConfigError, match="rgat"):
@@ -297,7 +298,7 @@ def test_index_rows_of_sparse_csr_equals_dense():
 
 def test_minibatch_runs_repeat_with_several_threads():
     """DGL samples with per-thread generators; hetgat samples on one thread, so runs repeat."""
-    from hetgat._dgl import using_threads
+    from hetgat.sparse.threads import using_threads
 
     make, values = CASES["gat"]
     data = make()

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from hetgat._dgl import dgl
 from hetgat.cli import main
 from hetgat.datasets import load_graph
+from hetgat.distributed.partition import partition_data
 from hetgat.errors import ConfigError, HetgatError
-from hetgat.partition import partition_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CORA = [
@@ -263,7 +263,7 @@ def test_overwrite_replaces_only_a_partition_folder(tmp_path):
     with pytest.raises(HetgatError, match="notes.txt, which hetgat did not write"):
         partition_data(data, out, 2, method="random", overwrite=True)
     assert (out / "notes.txt").read_text() == "mine"
-    with pytest.raises(ConfigError, match="--parts"):
+    with pytest.raises(ConfigError, match="num_parts"):
         partition_data(data, tmp_path / "q", 0)
 
 

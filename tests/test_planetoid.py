@@ -195,7 +195,7 @@ def test_missing_file_message(tmp_path):
     assert "\n" not in message
     assert message.startswith(f"Missing ind.citeseer.allx, ind.citeseer.graph in {tmp_path} ")
     assert f"looked in: {tmp_path}, {tmp_path / 'planetoid'}" in message
-    assert "HETGAT_OFFLINE=1" in message and "--data-dir" in message
+    assert "HETGAT_OFFLINE=1" in message and "`data_dir`" in message
     assert "ind.citeseer.x," not in message  # only the missing files are named
     assert not list(tmp_path.glob("*.part"))
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from hetgat.diagnostics import (
+from hetgat.insight.diagnostics import (
     accuracy_by_degree,
     attention_entropy,
     degree_buckets,
@@ -17,7 +17,7 @@ from hetgat.diagnostics import (
     project_2d,
 )
 from hetgat.records import Attention
-from hetgat.run import load_run
+from hetgat.runs.folder import load_run
 from tests.conftest import tiny_graph
 from tests.plot_runs import fit_heterogeneous, fit_homogeneous, invoke, is_png
 
@@ -38,7 +38,7 @@ def han_run(tmp_path_factory):
 def gat_figures(gat_run):
     pytest.importorskip("matplotlib")
     pytest.importorskip("sklearn")
-    from hetgat.plots import run_figures
+    from hetgat.insight.plots import run_figures
 
     run = load_run(gat_run)
     return run, run.load_data(), run_figures(run)
@@ -149,7 +149,7 @@ def test_training_curves_picture(gat_figures):
 
 def test_semantic_picture_shows_the_semantic_table(han_run):
     pytest.importorskip("matplotlib")
-    from hetgat.plots import run_figures
+    from hetgat.insight.plots import run_figures
 
     figures = run_figures(load_run(han_run), embedding="pca")
     assert "embedding" in figures and figures["embedding"].axes[0].get_xlabel() == "PCA 1"
@@ -190,7 +190,7 @@ def test_initial_model_is_where_fit_started(tmp_path, model):
     other = initial_model(run).state_dict()
     assert any(not torch.equal(other[n], initial[n]) for n in other)
     data = run.load_data()
-    from hetgat.diagnostics import embeddings
+    from hetgat.insight.diagnostics import embeddings
 
     h = embeddings(run.model, data)
     assert h.shape[0] == data.graph.num_nodes(data.target_type) and np.isfinite(h).all()
@@ -233,7 +233,7 @@ def test_entropy_by_hand():
 
 
 def test_pca_projection_beyond_the_t_sne_limit(monkeypatch):
-    import hetgat.diagnostics as diagnostics
+    import hetgat.insight.diagnostics as diagnostics
 
     monkeypatch.setattr(diagnostics, "TSNE_MAX_POINTS", 10)
     h = np.random.default_rng(0).normal(size=(50, 6)) * np.array([5, 3, 1, 1, 1, 1])
@@ -258,7 +258,7 @@ def test_one_layer_model_has_no_embedding_picture(tmp_path):
 
 def test_multilabel_run_pictures(tmp_path):
     pytest.importorskip("matplotlib")
-    from hetgat.plots import run_figures
+    from hetgat.insight.plots import run_figures
     from tests.plot_runs import homogeneous_csv
 
     homogeneous_csv(tmp_path)

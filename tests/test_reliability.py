@@ -11,13 +11,13 @@ import torch
 from click.testing import CliRunner
 
 from hetgat._dgl import dgl
-from hetgat.checkpoint import Checkpoint, load_checkpoint
 from hetgat.cli import main
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import DataFormatError, HetgatError
-from hetgat.run import load_run
+from hetgat.runs.folder import load_run
 from hetgat.train import fit
+from hetgat.train.checkpoint import Checkpoint, load_checkpoint
 from tests.test_hetero import tiny_hetero
 
 EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "planetoid")
@@ -248,7 +248,7 @@ def test_a_class_absent_from_training():
 
 @pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
 def test_same_seed_same_bytes_heterogeneous(tmp_path, name):
-    from hetgat.run import save_run
+    from hetgat.runs.folder import save_run
 
     data = tiny_hetero()
     model = ModelConfig.for_model(name, hidden=4, heads=2)

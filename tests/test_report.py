@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hetgat.diagnostics import top_edges
-from hetgat.run import load_run
+from hetgat.insight.diagnostics import top_edges
+from hetgat.runs.folder import load_run
 from hetgat.train import predict
 from tests.plot_runs import fit_heterogeneous, fit_homogeneous, invoke, is_png
 

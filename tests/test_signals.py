@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hetgat.io import staged_dir
+from hetgat.outputs import staged_dir
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "planetoid"
 RUN_FILES = {

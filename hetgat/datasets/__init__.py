@@ -6,7 +6,6 @@ edge CSV file (with node files in ``nodes``), or a folder in DGL's CSVDataset la
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from hetgat.errors import ConfigError, HetgatError
@@ -81,13 +80,13 @@ def load_graph(
                 path, list(nodes), features=list(features), multilabel=multilabel, **common
             )
         if normalize_features:
-            from hetgat.transforms import row_normalize
+            from hetgat.datasets.transforms import row_normalize
 
             data.features = {t: row_normalize(f) for t, f in data.features.items()}
         return data
     source, sep, name = spec.partition(":")
     if not sep or not name:
-        raise ConfigError("GRAPH", spec, f"an edge CSV file, a CSVDataset folder or {NAMED}")
+        raise ConfigError("spec", spec, f"an edge CSV file, a CSVDataset folder or {NAMED}")
     if source == "planetoid":
         from hetgat.datasets.planetoid import load_planetoid
 
@@ -104,28 +103,13 @@ def load_graph(
         data = None
     if data is not None:
         if normalize_features and source != "planetoid":
-            from hetgat.transforms import row_normalize
+            from hetgat.datasets.transforms import row_normalize
 
             data.features = {t: row_normalize(f) for t, f in data.features.items()}
         if class_names is not None and list(class_names) != list(data.class_names):
             raise HetgatError(f"{spec}: classes {data.class_names} differ from the run's")
         return data
-    raise ConfigError("GRAPH", spec, f"a source among {', '.join(SOURCES)} (e.g. planetoid:cora)")
+    raise ConfigError("spec", spec, f"a source among {', '.join(SOURCES)} (e.g. planetoid:cora)")
 
 
 __all__ = ["load_graph"]
-
-
-def input_paths(source: dict) -> list[str]:
-    """The files and folders a data source (``load_graph``'s arguments) reads, where they exist;
-    outputs must never replace them."""
-    found = []
-    for value in (source.get("spec"), source.get("data_dir")):
-        if isinstance(value, str) and value and os.path.exists(value):
-            found.append(value)
-    for key in ("nodes", "features"):
-        for item in source.get(key) or ():
-            path = item[-1] if isinstance(item, (list, tuple)) else item
-            if isinstance(path, str) and path and os.path.exists(path):
-                found.append(path)
-    return found

@@ -203,10 +203,10 @@ def _has_labels(block: NodeBlock) -> bool:
 def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock:
     """The block of the node type to classify: ``target``, or the only type with labels."""
     if target is not None and target not in types:
-        raise ConfigError("--target", target, "one of " + ", ".join(types))
+        raise ConfigError("target", target, "one of " + ", ".join(types))
     labelled = sorted(t for t, b in blocks.items() if _has_labels(b))
     if target is None and len(labelled) > 1:
-        raise ConfigError("--target", None, "one of the labelled types " + ", ".join(labelled))
+        raise ConfigError("target", None, "one of the labelled types " + ", ".join(labelled))
     if target is None and not labelled:
         block = next((b for b in blocks.values() if b.labels is not None), None)
         if block is not None:
@@ -218,12 +218,12 @@ def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock
             raise DataFormatError(
                 paths[0], "no 'label' column: a node file needs class names to train on", line=1
             )
-        raise ConfigError("--nodes", paths, "a node file with a 'label' column of class names")
+        raise ConfigError("nodes", paths, "a node file with a 'label' column of class names")
     target = labelled[0] if target is None else target
     block = blocks.get(target)
     if block is None or block.labels is None:
         expected = "a node type with labels: " + (", ".join(labelled) or "none has")
-        raise ConfigError("--target", target, expected)
+        raise ConfigError("target", target, expected)
     return block
 
 

@@ -25,11 +25,11 @@ def check_options(split_ratio, seed, target, class_names, multilabel) -> dict:
         or ratio[0] == 0
     ):
         expected = "3 numbers >= 0 summing to 1, the first > 0 (train, val, test)"
-        raise ConfigError("--split-ratio", split_ratio, expected)
+        raise ConfigError("split_ratio", split_ratio, expected)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError("--split-seed", seed, "an integer >= 0")
+        raise ConfigError("split_seed", seed, "an integer >= 0")
     if target is not None and not isinstance(target, str):
-        raise ConfigError("--target", target, "a node type name")
+        raise ConfigError("target", target, "a node type name")
     if class_names is not None:
         names = list(class_names) if not isinstance(class_names, str) else None
         if (

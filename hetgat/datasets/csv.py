@@ -111,8 +111,8 @@ def load_csv_graph(
         An option is wrong (unknown ``target``, bad ``split_ratio``, ...).
     """
     options = check_options(split_ratio, seed, target, class_names, multilabel)
-    node_specs = _pairs(nodes, "--nodes")
-    feature_specs = _pairs(features, "--features")
+    node_specs = _pairs(nodes, "nodes")
+    feature_specs = _pairs(features, "features")
     path = Path(edges)
     if path.is_dir():
         message = "is a folder, expected an edge CSV file (or a DGL CSVDataset folder)"
@@ -129,8 +129,10 @@ def load_csv_graph(
     for b in blocks:
         if b.ntype is None:
             if len(types) > 1:
-                message = "no 'type' column: give --nodes TYPE=PATH; the edges have node types"
-                raise b.table.error(f"{message} {', '.join(types)}")
+                message = "no 'type' column: give `nodes` TYPE=PATH; the edges have node types"
+                error = b.table.error(f"{message} {', '.join(types)}")
+                error.params = ("nodes",)
+                raise error
             b.ntype = types[0]
     for ntype, p in feature_specs:
         _attach_npz(Path(p), ntype, types, blocks)
@@ -272,16 +274,14 @@ def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
 def _attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[NodeBlock]) -> None:
     """Load sparse features of ``ntype`` into its node block."""
     if ntype is None and len(types) > 1:
-        raise ConfigError(
-            "--features", str(path), "TYPE=PATH (node types: " + ", ".join(types) + ")"
-        )
+        raise ConfigError("features", str(path), "TYPE=PATH (node types: " + ", ".join(types) + ")")
     ntype = types[0] if ntype is None else ntype
     if ntype not in types:
-        raise ConfigError("--features", f"{ntype}={path}", "a node type among " + ", ".join(types))
+        raise ConfigError("features", f"{ntype}={path}", "a node type among " + ", ".join(types))
     block = next((b for b in blocks if b.ntype == ntype), None)
     if block is None:
         expected = f"a node file of type {ntype!r} too (the .npz rows follow its rows)"
-        raise ConfigError("--features", f"{ntype}={path}", expected)
+        raise ConfigError("features", f"{ntype}={path}", expected)
     if not path.exists():
         raise DataNotFoundError(f"{path}: no such file")
     if path.is_dir():

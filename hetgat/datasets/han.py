@@ -69,7 +69,8 @@ def find_han_file(name: str, data_dir: str | Path | None = None) -> Path:
         f"{filename} not found (looked in: {', '.join(str(f) for f in folders)}). It is not "
         f"downloaded automatically: get HAN's {filename} (linked from github.com/Jhy1993/HAN; "
         f"also in github.com/googlebaba/WWW2020-O2MAC, data/) and put it in {folders[0]}, pass "
-        f"--data-dir, or set HETGAT_DATA."
+        f"`data_dir`, or set HETGAT_DATA.",
+        params=("data_dir",),
     )
 
 

@@ -75,7 +75,8 @@ def find_hgb_zip(name: str, data_dir: str | Path | None = None) -> Path:
         f"{name.upper()}.zip not found (looked in: {', '.join(str(f) for f in folders)}). "
         f"HGB zips are not downloaded automatically (their download link is not stable): get "
         f"{name.upper()}.zip from the HGB benchmark (github.com/THUDM/HGB, node classification "
-        f"data) and put it unchanged in {folders[0]}, pass --data-dir, or set HETGAT_DATA."
+        f"data) and put it unchanged in {folders[0]}, pass `data_dir`, or set HETGAT_DATA.",
+        params=("data_dir",),
     )
 
 

@@ -111,17 +111,19 @@ def find_planetoid_dir(name: str, data_dir: str | Path | None = None) -> Path:
     target = next((c for c in candidates if len(_missing_files(c, name)) < 8), candidates[0])
     missing = _missing_files(target, name)
     looked = ", ".join(str(c) for c in candidates)
-    fix = "Put the Planetoid files there, pass --data-dir, or set HETGAT_DATA."
+    fix = "Put the Planetoid files there, pass `data_dir`, or set HETGAT_DATA."
     head = f"Missing {', '.join(missing)} in {target} (looked in: {looked})"
     if os.environ.get("HETGAT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
-        raise DataNotFoundError(f"{head}; downloads are off (HETGAT_OFFLINE=1). {fix}")
+        raise DataNotFoundError(
+            f"{head}; downloads are off (HETGAT_OFFLINE=1). {fix}", params=("data_dir",)
+        )
     for filename in missing:
         try:
             _download(filename, target)
         except (OSError, http.client.HTTPException, ValueError) as exc:
             reason = str(exc).replace("\n", " ") or type(exc).__name__
             raise DataNotFoundError(
-                f"{head}; download of {filename} failed: {reason}. {fix}"
+                f"{head}; download of {filename} failed: {reason}. {fix}", params=("data_dir",)
             ) from exc
     return target
 

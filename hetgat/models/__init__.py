@@ -1,10 +1,18 @@
-"""Node classifiers. :data:`MODELS` maps a ``--model`` name to its class."""
+"""Node classifiers: one model a module, one contract (:mod:`hetgat.models.base`), one registry.
+
+The registry is :data:`hetgat.config.MODEL_SPECS` (names, networks, per-model defaults; it
+imports no torch, so the command line lists it instantly); :data:`MODELS` maps each name to its
+network class.
+"""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 
+from hetgat.config import MODEL_SPECS
 from hetgat.errors import ConfigError
+from hetgat.models.base import AttentionNet
 from hetgat.models.gat import GAT
 from hetgat.models.gatv2 import GATv2
 from hetgat.models.han import HAN
@@ -12,22 +20,37 @@ from hetgat.models.inputs import NodeClassifier, NodeInputs
 from hetgat.models.rgat import RGAT
 from hetgat.models.simplehgn import SimpleHGN
 
-MODELS = {"gat": GAT, "gatv2": GATv2, "han": HAN, "rgat": RGAT, "simplehgn": SimpleHGN}
-HETEROGENEOUS = tuple(n for n, c in MODELS.items() if getattr(c, "heterogeneous", False))
+
+def _load(path: str) -> type[AttentionNet]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+#: ``--model`` name -> network class, from the registry.
+MODELS: dict[str, type[AttentionNet]] = {name: _load(s.path) for name, s in MODEL_SPECS.items()}
+HETEROGENEOUS = tuple(n for n, c in MODELS.items() if c.heterogeneous)
 
 
 def check_model(config, schema) -> None:
     """Raise :class:`ConfigError` unless model ``config.name`` can run on ``schema``."""
     if config.name not in MODELS:
-        raise ConfigError("--model", config.name, f"one of {', '.join(MODELS)}")
-    heterogeneous = getattr(MODELS[config.name], "heterogeneous", False)
-    if not heterogeneous and (len(schema.node_types) > 1 or len(schema.canonical_etypes) > 1):
+        raise ConfigError("model", config.name, f"one of {', '.join(MODELS)}")
+    if not MODELS[config.name].heterogeneous and (
+        len(schema.node_types) > 1 or len(schema.canonical_etypes) > 1
+    ):
         raise ConfigError(
-            "--model",
+            "model",
             config.name,
             f"a heterogeneous model for a graph with several node or edge types "
             f"({', '.join(HETEROGENEOUS)})",
         )
+
+
+def resolve_config(config, data):
+    """``config`` with what depends on ``data`` filled in and checked (the model's
+    :meth:`~hetgat.models.base.AttentionNet.resolve_config`: HAN's meta-paths)."""
+    check_model(config, data.schema())
+    return MODELS[config.name].resolve_config(config, data)
 
 
 def build_model(config, schema) -> NodeClassifier:
@@ -37,11 +60,10 @@ def build_model(config, schema) -> NodeClassifier:
     """
     check_model(config, schema)
     cls = MODELS[config.name]
-    heterogeneous = getattr(cls, "heterogeneous", False)
     inputs = NodeInputs(schema, config.embed_dim, config.input_features)
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in vars(config).items() if k in accepted and k != "name"}
-    if heterogeneous:
+    if cls.heterogeneous:
         net = cls(schema, inputs.out_feats, **kwargs)
     else:
         net = cls(inputs.out_feats[schema.target_type], schema.num_classes, **kwargs)
@@ -50,12 +72,15 @@ def build_model(config, schema) -> NodeClassifier:
 
 __all__ = [
     "GAT",
-    "GATv2",
     "HAN",
     "MODELS",
+    "RGAT",
+    "AttentionNet",
+    "GATv2",
     "NodeClassifier",
     "NodeInputs",
-    "RGAT",
     "SimpleHGN",
     "build_model",
+    "check_model",
+    "resolve_config",
 ]

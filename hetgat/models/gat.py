@@ -5,10 +5,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.models.base import AttentionNet
 from hetgat.nn import GATConv, attend
 
 
-class GAT(nn.Module):
+class GAT(AttentionNet):
     """A stack of attention layers for node classification.
 
     Hidden layers concatenate their heads and apply ELU; the output layer averages its heads
@@ -40,6 +41,7 @@ class GAT(nn.Module):
     """
 
     conv = GATConv
+    supports_blocks = True
 
     def __init__(
         self,
@@ -112,30 +114,13 @@ class GAT(nn.Module):
             h = layer(graph if not isinstance(graph, list) else graph[i], h).flatten(1)
         return h
 
-    # Layer-wise API on DGL blocks (mini-batch training, chunked inference; see hetgat.minibatch).
-
-    def block_graph(self, graph):
-        """The graph that blocks are sampled from: the graph itself."""
-        return graph
-
-    def block_seeds(self, graph, nodes: torch.Tensor) -> torch.Tensor:
-        """Ids in :meth:`block_graph` of the target nodes ``nodes``."""
-        return nodes
+    # Layer-wise API (see hetgat.models.base): blocks of the graph itself.
 
     def block_input(self, graph, rows, nodes: torch.Tensor) -> torch.Tensor:
-        """Input of the nodes ``nodes`` of :meth:`block_graph`; ``rows(ntype, ids)`` gives
-        a type's input rows."""
+        """Input of the nodes ``nodes``; ``rows(ntype, ids)`` gives a type's input rows."""
         return rows(graph.ntypes[0], nodes)
 
     def layer_forward(self, i: int, block, h, graph=None, prev=None):
         """Layer ``i`` on ``block``: ``(h_dst, (E_block, H) attention)``."""
         h, a = self.layers[i](block, h, get_attention=True)
         return (h.flatten(1) if i < len(self.layers) - 1 else h.mean(1)), a
-
-    def block_output(self, h: torch.Tensor) -> torch.Tensor:
-        """Logits from the last layer's output on the target nodes."""
-        return h
-
-    def block_attention(self, graph, edges: list, semantic: list):
-        """The attention record of a layer-wise pass (``edges`` in the graph's edge order)."""
-        return edges

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 import torch
 from torch import nn
 
-from hetgat.metapaths import find_metapaths, metapath_graph, resolve_metapath
+from hetgat.datasets.metapaths import (
+    find_metapaths,
+    metapath_graph,
+    resolve_metapath,
+    select_metapaths,
+)
+from hetgat.models.base import AttentionNet
 from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
 from hetgat.records import Attention, SemanticWeights
@@ -90,7 +99,7 @@ class HANLayer(nn.Module):
         return fused, SemanticWeights(self.etypes[0][0], names, beta, per_node)
 
 
-class HAN(nn.Module):
+class HAN(AttentionNet):
     """HAN node classifier over the meta-path graphs of the target type.
 
     The meta-paths are resolved against the schema when the model is built; their graphs are
@@ -122,6 +131,23 @@ class HAN(nn.Module):
 
     heterogeneous = True
     uses = "target"
+    supports_blocks = True
+    needs_all_destinations = True
+
+    @classmethod
+    def resolve_config(cls, config, data):
+        """The meta-paths, found (when not given) and checked for size against the data."""
+        paths = select_metapaths(
+            data.graph,
+            data.schema(),
+            config.metapaths,
+            length=config.metapath_length,
+            max_edges=config.max_metapath_edges,
+            log=logging.getLogger("hetgat").warning,
+        )
+        if config.metapaths is not None:
+            return config
+        return dataclasses.replace(config, metapaths=tuple(p.spec() for p in paths))
 
     def __init__(
         self,
@@ -182,15 +208,9 @@ class HAN(nn.Module):
             h = layer(graph, h, get_attention=False)[0]
         return h
 
-    # Layer-wise API on DGL blocks of the meta-path graph (see hetgat.minibatch). The semantic
+    # Layer-wise API (see hetgat.models.base) on blocks of the meta-path graph. The semantic
     # weights average over the nodes given to layer_finish: a mini-batch's destinations in
     # training (as in DGL's HAN sampling example), all nodes in chunked inference (exact).
-
-    def block_graph(self, graph):
-        return graph
-
-    def block_seeds(self, graph, nodes: torch.Tensor) -> torch.Tensor:
-        return nodes
 
     def block_input(self, graph, rows, nodes: torch.Tensor) -> torch.Tensor:
         return rows(self.target, nodes)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.data import Schema
+from hetgat.nn.functional import index_rows
 from hetgat.records import Attention
-from hetgat.schema import Schema
 
 
 class NodeInputs(nn.Module):
@@ -69,12 +70,23 @@ class NodeClassifier(nn.Module):
 
     def _inputs(self, features):
         h = self.inputs(features)
-        return h if getattr(self.net, "uses", "target") == "all" else h[self.target_type]
+        return h if self.net.uses == "all" else h[self.target_type]
 
     def prepare_graph(self, graph):
         """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run."""
-        prepare = getattr(self.net, "prepare_graph", None)
-        return graph if prepare is None else prepare(graph)
+        return self.net.prepare_graph(graph)
+
+    def input_rows(self, features: dict):
+        """``rows(ntype, ids)``: the input rows of nodes ``ids`` of type ``ntype`` (given
+        features, or the learned embedding of a featureless type), for the layer-wise API."""
+        embeddings = dict(zip(self.inputs.featureless, self.inputs.embeddings, strict=True))
+
+        def rows(ntype: str, ids: torch.Tensor) -> torch.Tensor:
+            if ntype in embeddings:
+                return embeddings[ntype](ids)
+            return index_rows(features[ntype], ids)
+
+        return rows
 
     def forward(self, graph, features: dict, get_attention: bool = False):
         """Logits of the target nodes; with ``get_attention`` also an :class:`Attention`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.models.base import AttentionNet
 from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
 from hetgat.nn.typed_linear import TypedLinear
@@ -99,7 +100,7 @@ class RelationAttentionLayer(nn.Module):
         return out, attention, semantic
 
 
-class RGAT(nn.Module):
+class RGAT(AttentionNet):
     """Relation-level attention network for node classification on heterogeneous graphs.
 
     Every node type's input is projected to ``hidden * heads`` (learned embeddings for types

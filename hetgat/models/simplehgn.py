@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from hetgat._dgl import dgl
+from hetgat.models.base import AttentionNet
 from hetgat.nn.simplehgnconv import SimpleHGNConv
 from hetgat.nn.typed_linear import TypedLinear
 from hetgat.records import Attention
@@ -39,7 +40,7 @@ def typed_graph(graph) -> TypedGraph:
     return TypedGraph(hetero, homo, homo.edata[dgl.ETYPE])
 
 
-class SimpleHGN(nn.Module):
+class SimpleHGN(AttentionNet):
     """Simple-HGN node classifier.
 
     Each node type is projected to ``hidden``; ``num_layers - 1`` :class:`SimpleHGNConv` layers
@@ -72,6 +73,9 @@ class SimpleHGN(nn.Module):
 
     heterogeneous = True
     uses = "all"
+    supports_blocks = True
+    #: Each layer's attention is needed by the next (attention residual).
+    previous_attention = True
 
     def __init__(
         self,
@@ -162,9 +166,7 @@ class SimpleHGN(nn.Module):
     def embed(self, graph: TypedGraph, h: dict) -> torch.Tensor:
         return self._run(graph, h)[2]
 
-    # Layer-wise API on DGL blocks of the homogeneous typed graph (see hetgat.minibatch).
-    #: Each layer's attention is needed by the next (attention residual).
-    previous_attention = True
+    # Layer-wise API (see hetgat.models.base) on blocks of the homogeneous typed graph.
 
     def block_graph(self, graph: TypedGraph):
         return graph.homo

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hetgat.io import atomic_path
+from hetgat.outputs import atomic_path
 from tests.hostile.conftest import (
     FAST,
     assert_one_error,
@@ -171,7 +171,7 @@ def hetgat_process_holding_lock(out: Path):
     import sys
 
     code = (
-        "import sys, time; from pathlib import Path; from hetgat.io import folder_lock\n"
+        "import sys, time; from pathlib import Path; from hetgat.outputs import folder_lock\n"
         "with folder_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n"
     )
     proc = subprocess.Popen(

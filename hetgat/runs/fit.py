@@ -7,13 +7,14 @@ import json
 import statistics
 from pathlib import Path
 
-from hetgat.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
-from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
+from hetgat.train.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
+from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData
-from hetgat.datasets import input_paths
+from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
-from hetgat.io import has_checkpoint, partial_dir, staged_dir, write_json
-from hetgat.run import write_run
+from hetgat.outputs import has_checkpoint, partial_dir, staged_dir, write_json
+from hetgat.runs.folder import write_run
+from hetgat.runs.settings import read_settings
 from hetgat.train import fit
 
 SUMMARY_KEYS = (
@@ -29,7 +30,7 @@ SUMMARY_KEYS = (
 )
 
 
-#: The job description kept in a ``.partial`` run folder until it is complete (for --resume).
+#: The job description kept in a ``.partial`` run folder until it is complete (for resuming).
 JOB = "job.json"
 
 
@@ -38,7 +39,7 @@ def fit_runs(
     model_config: ModelConfig,
     train_config: TrainConfig,
     *,
-    source: dict,
+    source: DataSource | dict,
     out: str | Path,
     runs: int = 1,
     attention: bool = True,
@@ -58,16 +59,16 @@ def fit_runs(
     seeds. ``resume`` continues there (see :func:`read_job`): finished seeds are kept, an
     interrupted one goes on from its checkpoint, and the result equals an uninterrupted run.
     """
-    out = Path(out)
+    out, source = Path(out), DataSource.of(source)
     staging = dict(
-        kind="run" if runs == 1 else "runs", replaces=("run", "runs"), keep=input_paths(source)
+        kind="run" if runs == 1 else "runs", replaces=("run", "runs"), keep=source.input_paths()
     )
     with staged_dir(out, overwrite=overwrite, resume=resume, **staging) as tmp:
         if not resume:
             write_json(
                 tmp / JOB,
                 {
-                    "source": source,
+                    "source": source.to_dict(),
                     "model": to_dict(model_config),
                     "train": to_dict(train_config),
                     "runs": runs,
@@ -152,9 +153,9 @@ def _fit_one(folder, data, model_config, train_config, checkpoint_every, progres
 def read_job(out: str | Path) -> dict:
     """What an interrupted ``fit_runs(out=...)`` was doing, from ``<out>.partial/job.json``.
 
-    Returns the keyword arguments that continue it: ``source`` (for
-    :func:`hetgat.datasets.load_graph`), ``model_config``, ``train_config``, ``runs`` and
-    ``attention``.
+    Returns the keyword arguments that continue it: ``out``, ``source`` (a
+    :class:`~hetgat.datasets.source.DataSource`), ``model_config``, ``train_config``, ``runs``
+    and ``attention``.
     """
     out = Path(out)
     if out.name.endswith(".partial"):
@@ -165,15 +166,20 @@ def read_job(out: str | Path) -> dict:
             raise HetgatError(f"{out} is complete: there is nothing to resume")
         missing = path.parent if not path.parent.is_dir() else path
         raise HetgatError(f"{out}: nothing to resume ({missing} not found)")
+    settings = read_settings(path, "job description")
     try:
-        job = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            "out": out,
-            "source": dict(job["source"]),
-            "model_config": from_dict(ModelConfig, job["model"]),
-            "train_config": from_dict(TrainConfig, job["train"]),
-            "runs": int(job["runs"]),
-            "attention": bool(job["attention"]),
-        }
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        runs, attention = settings.extra["runs"], settings.extra["attention"]
+        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+            raise ValueError(f"runs: {runs!r}")
+        if not isinstance(attention, bool):
+            raise ValueError(f"attention: {attention!r}")
+    except (KeyError, ValueError) as exc:
         raise DataFormatError(path, f"not a valid job description ({exc})") from None
+    return {
+        "out": out,
+        "source": settings.source,
+        "model_config": settings.model_config,
+        "train_config": settings.train_config,
+        "runs": runs,
+        "attention": attention,
+    }

@@ -1,4 +1,8 @@
-"""Option groups shared by the ``hetgat`` commands, as decorators (sqlite-utils style)."""
+"""Option groups shared by the ``hetgat`` commands, as decorators (sqlite-utils style).
+
+Model names and every model's own defaults come from the registry
+(:data:`hetgat.config.MODEL_SPECS`), help texts included; nothing here imports torch.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,14 @@ import os
 
 import click
 
-from hetgat.config import EARLY_STOPPING_RULES, FUSIONS, MAX_LAYERS
-
-MODEL_NAMES = ("gat", "gatv2", "han", "rgat", "simplehgn")
+from hetgat.config import (
+    EARLY_STOPPING_RULES,
+    FUSIONS,
+    MAX_LAYERS,
+    MODEL_NAMES,
+    MODEL_SPECS,
+    model_default,
+)
 
 positive = click.IntRange(min=1, max=2**31 - 1)  # larger counts and sizes overflow torch's ints
 probability = click.FloatRange(0.0, 1.0, max_open=True)
@@ -60,6 +69,18 @@ class Fanouts(click.ParamType):
         if not parts or min(parts) < 1:
             self.fail(f"{value!r} is not integers >= 1 separated by commas, like 10,10", param, ctx)
         return parts
+
+
+def defaults(field: str) -> str:
+    """``[value; model value; ...]``: the default of a configuration field and the models
+    whose own default differs, for help texts."""
+    base = model_default(MODEL_NAMES[0], field)
+    others = [
+        f"{name} {model_default(name, field)}"
+        for name in MODEL_NAMES
+        if model_default(name, field) != base
+    ]
+    return "[" + "; ".join([str(base), *others]) + "]"
 
 
 def _apply(func, options):
@@ -142,28 +163,25 @@ def graph_options(func):
     )
 
 
-def graph_source(graph: str, options: dict, absolute_paths: bool = True) -> dict:
-    """The arguments of ``load_graph``; paths made absolute (so a run folder can reload them)
-    or kept as the user wrote them (so messages name the files as the user knows them)."""
+def graph_source(graph: str, options: dict, absolute_paths: bool = True):
+    """The :class:`~hetgat.datasets.source.DataSource` GRAPH and its options name; paths made
+    absolute (so a run folder can reload them) or kept as the user wrote them (so messages
+    name the files as the user knows them)."""
+    from hetgat.datasets.source import DataSource
 
-    def absolute(path):
-        if path is None or not absolute_paths:
-            return path
-        return os.path.abspath(path)
-
-    is_path = os.path.exists(graph) or graph.endswith((".csv", ".tsv", ".gz"))
-    return {
-        "spec": absolute(graph) if is_path else graph,
-        "data_dir": absolute(options["data_dir"]),
-        "nodes": [[t, absolute(p)] for t, p in options["nodes"]],
-        "features": [[t, absolute(p)] for t, p in options["features"]],
-        "target": options["target"],
-        "reverse": not options["no_reverse"],
-        "directed": options["directed"],
-        "split_ratio": list(options["split_ratio"]),
-        "split_seed": options["split_seed"],
-        "normalize_features": options["normalize"],
-    }
+    source = DataSource.from_argument(
+        graph,
+        data_dir=options["data_dir"],
+        nodes=tuple(options["nodes"]),
+        features=tuple(options["features"]),
+        target=options["target"],
+        reverse=not options["no_reverse"],
+        directed=options["directed"],
+        split_ratio=tuple(options["split_ratio"]),
+        split_seed=options["split_seed"],
+        normalize_features=options["normalize"],
+    )
+    return source.absolute() if absolute_paths else source
 
 
 def model_options(func):
@@ -177,42 +195,52 @@ def model_options(func):
                 type=click.Choice(MODEL_NAMES),
                 default="gat",
                 show_default=True,
-                help="gat, gatv2 (homogeneous); han, rgat, simplehgn (heterogeneous).",
+                help="; ".join(f"{n}: {s.summary}" for n, s in MODEL_SPECS.items()) + ".",
             ),
-            click.option("--hidden", type=positive, help="Hidden size per head [8; simplehgn 64]."),
-            click.option("--heads", type=positive, help="Heads per hidden layer [8]."),
-            click.option("--out-heads", type=positive, help="GAT/GATv2: output-layer heads [1]."),
+            click.option(
+                "--hidden", type=positive, help=f"Hidden size per head {defaults('hidden')}."
+            ),
+            click.option(
+                "--heads", type=positive, help=f"Heads per hidden layer {defaults('heads')}."
+            ),
+            click.option(
+                "--out-heads",
+                type=positive,
+                help=f"GAT/GATv2: output-layer heads {defaults('out_heads')}.",
+            ),
             click.option(
                 "--layers",
                 "num_layers",
                 type=click.IntRange(1, MAX_LAYERS),
-                help="Layers [gat 2 (output included), han 1, rgat 2, simplehgn 4].",
+                help=f"Layers, the output layer included {defaults('num_layers')}.",
             ),
             click.option(
                 "--dropout",
                 type=probability,
-                help="Dropout on inputs and attention [0.6; rgat, simplehgn 0.5].",
+                help=f"Dropout on inputs and attention {defaults('feat_drop')}.",
             ),
             click.option(
                 "--residual/--no-residual",
                 default=None,
-                help="GAT/GATv2: residual connections in hidden layers [off].",
+                help=f"GAT/GATv2: residual connections in hidden layers {defaults('residual')}.",
             ),
             click.option(
                 "--slope",
                 "negative_slope",
                 type=click.FloatRange(min=0),
-                help="LeakyReLU slope of attention scores [0.2; simplehgn 0.05].",
+                help=f"LeakyReLU slope of attention scores {defaults('negative_slope')}.",
             ),
             click.option(
                 "--embed-dim",
                 type=positive,
-                help="Size of the learned input of node types without features [64].",
+                help="Size of the learned input of node types without features "
+                f"{defaults('embed_dim')}.",
             ),
             click.option(
                 "--input-features",
                 type=click.Choice(("all", "target", "none")),
-                help="Which node types use their features; others learn embeddings [all].",
+                help="Which node types use their features; others learn embeddings "
+                f"{defaults('input_features')}.",
             ),
             click.option(
                 "--metapath",
@@ -224,26 +252,31 @@ def model_options(func):
             click.option(
                 "--metapath-length",
                 type=click.Choice(("2", "4")),
-                help="HAN: length of the meta-paths found automatically [2].",
+                help=f"HAN: length of the meta-paths found automatically "
+                f"{defaults('metapath_length')}.",
             ),
             click.option(
                 "--max-metapath-edges",
                 type=positive,
-                help="HAN: refuse meta-path graphs larger than this [5000000].",
+                help=f"HAN: refuse meta-path graphs larger than this "
+                f"{defaults('max_metapath_edges')}.",
             ),
             click.option(
                 "--semantic-fusion",
                 type=click.Choice(FUSIONS),
                 help="HAN, rgat: semantic weights by softmax (the HAN paper's, summing to 1) "
-                "or one sigmoid gate per meta-path/relation (HGB's HAN code for IMDB) [softmax].",
+                "or one sigmoid gate per meta-path/relation (HGB's HAN code for IMDB) "
+                f"{defaults('semantic_fusion')}.",
             ),
             click.option(
-                "--edge-feats", type=positive, help="Simple-HGN: edge-type embedding [64]."
+                "--edge-feats",
+                type=positive,
+                help=f"Simple-HGN: edge-type embedding {defaults('edge_feats')}.",
             ),
             click.option(
                 "--beta",
                 type=click.FloatRange(0, 1),
-                help="Simple-HGN: attention residual weight [0.05].",
+                help=f"Simple-HGN: attention residual weight {defaults('beta')}.",
             ),
         ],
     )
@@ -294,25 +327,25 @@ def train_options(func):
             click.option(
                 "--lr",
                 type=click.FloatRange(min=0, min_open=True),
-                help="Adam learning rate [0.005; simplehgn 5e-4].",
+                help=f"Adam learning rate {defaults('lr')}.",
             ),
             click.option(
                 "--weight-decay",
                 type=click.FloatRange(min=0),
-                help="L2 penalty [5e-4; han 1e-3; simplehgn 1e-4].",
+                help=f"L2 penalty {defaults('weight_decay')}.",
             ),
-            click.option("--epochs", type=positive, help="Most epochs [1000; simplehgn 300]."),
+            click.option("--epochs", type=positive, help=f"Most epochs {defaults('epochs')}."),
             click.option(
                 "--patience",
                 type=click.IntRange(min=0),
-                help="Epochs without improvement before stopping; 0 = off [100; simplehgn 30].",
+                help=f"Epochs without improvement before stopping; 0 = off {defaults('patience')}.",
             ),
             click.option(
                 "--early-stopping",
                 type=click.Choice(EARLY_STOPPING_RULES),
                 help="What counts as improvement and which weights are kept: validation loss "
                 "or score (the GAT paper's rule), or validation loss only (HGB's) "
-                "[loss+score; simplehgn loss].",
+                f"{defaults('early_stopping')}.",
             ),
             click.option(
                 "--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True

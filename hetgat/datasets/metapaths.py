@@ -20,7 +20,7 @@ import torch
 from hetgat._dgl import dgl
 from hetgat.errors import ConfigError, HetgatError
 
-#: Default refusal threshold of ``--max-metapath-edges``.
+#: Default refusal threshold of ``max_metapath_edges``.
 MAX_METAPATH_EDGES = 5_000_000
 
 
@@ -59,7 +59,7 @@ def resolve_metapath(spec: str, schema) -> MetaPath:
             fits = [e for e in by_name[n] if e[0] == here]
             if not fits:
                 raise ConfigError(
-                    "--metapath",
+                    "metapaths",
                     spec,
                     f"relations that chain from {here!r}; "
                     f"relations from {here!r}: {_describe(_from(relations, here))}",
@@ -70,7 +70,7 @@ def resolve_metapath(spec: str, schema) -> MetaPath:
     types = [t.strip() for t in spec.split("-")]
     if len(types) < 2 or any(t not in schema.node_types for t in types):
         raise ConfigError(
-            "--metapath",
+            "metapaths",
             spec,
             "node types joined by '-' or relation names joined by ','; node types: "
             f"{', '.join(schema.node_types)}; relations: {_describe(relations)}",
@@ -81,7 +81,7 @@ def resolve_metapath(spec: str, schema) -> MetaPath:
         if len(fits) != 1:
             what = "no relation" if not fits else "several relations"
             raise ConfigError(
-                "--metapath",
+                "metapaths",
                 spec,
                 f"one relation from {a!r} to {b!r} ({what}; "
                 f"write relation names instead; relations from {a!r}: "
@@ -98,7 +98,7 @@ def _from(relations, ntype):
 def _finish(spec: str, path: tuple, target: str) -> MetaPath:
     if path[0][0] != target or path[-1][2] != target:
         raise ConfigError(
-            "--metapath", spec, f"a meta-path that starts and ends at the target type {target!r}"
+            "metapaths", spec, f"a meta-path that starts and ends at the target type {target!r}"
         )
     return MetaPath(name=metapath_name(path), etypes=path)
 
@@ -138,7 +138,7 @@ def find_metapaths(schema, length: int = 2) -> list[MetaPath]:
     of precomputed meta-path graphs, as ``han:acm``).
     """
     if length not in (2, 4):
-        raise ConfigError("--metapath-length", length, "2 or 4")
+        raise ConfigError("metapath_length", length, "2 or 4")
     target = schema.target_type
     rev = _reverse_of(schema)
     out = []
@@ -155,7 +155,8 @@ def find_metapaths(schema, length: int = 2) -> list[MetaPath]:
     if not out:
         raise HetgatError(
             f"no symmetric meta-path of length {length} through {target!r}; "
-            "give them with --metapath"
+            "give them with `metapaths`",
+            params=("metapaths",),
         )
     return _unique_names([tuple(p) for p in out])
 
@@ -252,7 +253,8 @@ def select_metapaths(
             if size is not None:
                 raise HetgatError(
                     f"meta-path {p.name} has {size} edges, more than "
-                    f"--max-metapath-edges {max_edges:,}; raise the limit or choose another"
+                    f"`max_metapath_edges` {max_edges:,}; raise the limit or choose another",
+                    params=("max_metapath_edges",),
                 )
         return paths
     kept, dropped = [], []
@@ -261,12 +263,13 @@ def select_metapaths(
         (kept if size is None else dropped).append((p, size))
     for p, size in dropped:
         if log is not None:
-            log(f"meta-path {p.name} left out: {size} edges > {max_edges:,} (--max-metapath-edges)")
+            log(f"meta-path {p.name} left out: {size} edges > {max_edges:,} (max_metapath_edges)")
     if not kept:
         p, size = dropped[0]
         raise HetgatError(
-            f"every meta-path found is larger than --max-metapath-edges "
-            f"{max_edges:,} (the first: {p.name}, {size} edges)"
+            f"every meta-path found is larger than `max_metapath_edges` "
+            f"{max_edges:,} (the first: {p.name}, {size} edges)",
+            params=("max_metapath_edges",),
         )
     return [p for p, _ in kept]
 

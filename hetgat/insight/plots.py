@@ -16,7 +16,19 @@ import numpy as np
 import pandas as pd
 
 from hetgat.errors import HetgatError
-from hetgat.io import atomic_path, check_output_file
+from hetgat.insight.diagnostics import (
+    TSNE_MAX_POINTS,
+    accuracy_by_degree,
+    attention_entropy,
+    embeddings,
+    initial_model,
+    labelled_nodes,
+    project_2d,
+    sample,
+)
+from hetgat.outputs import atomic_path, check_output_file
+from hetgat.runs import load_run, run_output
+from hetgat.tables import semantic_frame
 
 INSTALL = "pip install 'hetgat[plot]'"
 
@@ -160,7 +172,7 @@ def _key(group) -> tuple:
 
 def semantic_figure(frame: pd.DataFrame, what: str = "meta-path"):
     """Horizontal bars of the semantic attention per meta-path or relation, one panel per
-    layer and node type (the rows of :func:`hetgat.attention.semantic_frame`)."""
+    layer and node type (the rows of :func:`hetgat.tables.semantic_frame`)."""
     keys = list(dict.fromkeys(zip(frame["layer"], frame["target_type"], strict=True)))
     most = frame.groupby(["layer", "target_type"]).size().max()
     fig = _figure(4.2 * min(len(keys), 3), (0.35 * most + 1.2) * -(-len(keys) // 3))
@@ -213,7 +225,7 @@ def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | No
 
     Parameters
     ----------
-    run : hetgat.run.Run
+    run : hetgat.runs.folder.Run
         A loaded run folder.
     data : GraphData, optional
         The graph to draw from [default: the run's own data, loaded again].
@@ -222,19 +234,6 @@ def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | No
     max_points : int, optional
         Most nodes in the embedding picture, a seeded sample [default: 3000].
     """
-    from hetgat.attention import semantic_frame
-    from hetgat.diagnostics import (
-        TSNE_MAX_POINTS,
-        accuracy_by_degree,
-        attention_entropy,
-        embeddings,
-        initial_model,
-        labelled_nodes,
-        project_2d,
-        sample,
-    )
-    from hetgat.train import predict
-
     require_plotting(tsne=embedding != "pca")
     log = logging.getLogger("hetgat")
     figures = {}
@@ -243,7 +242,7 @@ def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | No
         history = pd.read_csv(history_path)
         figures["training_curves"] = training_curves_figure(history, run.metrics.get("best_epoch"))
     data = run.load_data() if data is None else data
-    probs, att = predict(run.model, data, get_attention=True)
+    probs, att = run_output(run, data, get_attention=True)
     nodes, classes = labelled_nodes(data)
     keep = np.isin(nodes, sample(nodes, max_points or TSNE_MAX_POINTS))
     try:
@@ -287,8 +286,6 @@ def write_plots(
     only with ``overwrite`` (in the default folder always), never a file of the run or an
     input. Returns the paths written.
     """
-    from hetgat.run import load_run
-
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
     run = load_run(run_dir)
     default = run.path / "plots"

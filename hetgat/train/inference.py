@@ -1,4 +1,6 @@
-"""Layer-wise inference over all nodes in chunks, for graphs too large for one forward pass.
+"""Inference: predictions, evaluation, attention; in one forward pass or layer by layer.
+
+Layer-wise inference over all nodes in chunks is for graphs too large for one forward pass.
 
 Layer ``l``'s output is computed for every node before layer ``l + 1`` starts, ``chunk_size``
 destination nodes at a time, each chunk on a one-layer block with all of its in-edges
@@ -16,9 +18,10 @@ import torch
 from hetgat._dgl import dgl
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError
-from hetgat.minibatch import input_rows, supports_blocks
 from hetgat.nn.functional import index_rows
 from hetgat.records import Attention
+from hetgat.train.loop import SPLITS, model_inputs, probabilities
+from hetgat.train.metrics import classification_metrics
 
 
 @torch.no_grad()
@@ -28,7 +31,7 @@ def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attenti
     Parameters
     ----------
     model : NodeClassifier
-        In eval mode; its network must have the layer-wise API (see :mod:`hetgat.minibatch`).
+        In eval mode; its network must have the layer-wise API (see :mod:`hetgat.train.minibatch`).
     graph : object
         The model's prepared graph (``model.prepare_graph(data.graph)``).
     features : dict[str, torch.Tensor]
@@ -44,25 +47,25 @@ def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attenti
         Logits ``(N_target, C)``, as ``model(graph, features)`` gives them.
     """
     net = model.net
-    if not supports_blocks(net):
+    if not net.supports_blocks:
         raise ConfigError("model", type(net).__name__, "a model with layer-wise inference")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ConfigError("chunk_size", chunk_size, "an integer >= 1")
     g = net.block_graph(graph)
     device = g.device
-    rows = input_rows(model, features)
+    rows = model.input_rows(features)
     typed = getattr(graph, "hetero", graph)  # Simple-HGN's TypedGraph keeps the typed graph
     targets = net.block_seeds(
         graph, torch.arange(typed.num_nodes(model.target_type), device=device)
     )
     everything = torch.arange(g.num_nodes(), device=device)
     sampler = dgl.dataloading.MultiLayerFullNeighborSampler(1)
-    keep = get_attention or getattr(net, "previous_attention", False)
-    finish = getattr(net, "layer_finish", None)
+    keep = get_attention or net.previous_attention
+    finish = net.needs_all_destinations
     h, prev, edges, semantic = None, None, [], []
     for i in range(len(net.layers)):
         # Without attention, the last layer needs only the targets (unless it fuses all nodes).
-        last_only = i == len(net.layers) - 1 and not get_attention and finish is None
+        last_only = i == len(net.layers) - 1 and not get_attention and not finish
         dst = targets if last_only else everything
         h_next, att = None, None
         for start in range(0, len(dst), chunk_size):
@@ -76,8 +79,8 @@ def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attenti
             if keep:
                 att = _store(att, g, block.edata[dgl.EID], a)
         h = h_next
-        if finish is not None:
-            h, records = finish(i, h)
+        if finish:
+            h, records = net.layer_finish(i, h)
             semantic.append(records)
         prev = (None, att)
         edges.append(att)
@@ -105,17 +108,46 @@ def _store(att, g, eids, a):
 
 
 @torch.no_grad()
-def predict_chunked(
-    model, data: GraphData, device: str, chunk_size: int, get_attention=False, graph=None
+def predict(
+    model,
+    data: GraphData,
+    device: str = "cpu",
+    get_attention: bool = False,
+    graph=None,
+    chunk_size: int | None = None,
 ):
-    """:func:`hetgat.train.predict` computed layer by layer in chunks of ``chunk_size`` nodes."""
-    from hetgat.train import model_inputs, probabilities
+    """Class probabilities ``(N, C)`` of the target type in eval mode (softmax, or sigmoid if
+    multi-label); with ``get_attention`` also the :class:`~hetgat.records.Attention`.
 
+    ``graph`` is the model's prepared graph when the caller has it already. With
+    ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
+    (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass.
+    """
     model.eval()
     g, features = model_inputs(data, device)
     if graph is None:
         graph = model.prepare_graph(g)
-    out = layerwise_forward(model, graph, features, chunk_size, get_attention=get_attention)
-    logits, attention = out if get_attention else (out, None)
+    if chunk_size:
+        out = layerwise_forward(model, graph, features, chunk_size, get_attention=get_attention)
+        logits, attention = out if get_attention else (out, None)
+    else:
+        logits, attention = model(graph, features, get_attention=True)
     probs = probabilities(logits, data.multilabel).cpu()
-    return (probs, attention.to("cpu")) if get_attention else probs
+    if get_attention:
+        return probs, attention.to("cpu")
+    return probs
+
+
+@torch.no_grad()
+def evaluate(model, data: GraphData, device: str = "cpu", graph=None, chunk_size=None) -> dict:
+    """Accuracy, macro-F1 and micro-F1 on each split, keyed ``<split>_<metric>``
+    (``chunk_size``: see :func:`predict`)."""
+    probs = predict(model, data, device, graph=graph, chunk_size=chunk_size)
+    out = {}
+    for split in SPLITS:
+        mask = getattr(data, f"{split}_mask")
+        scores = classification_metrics(
+            probs[mask], data.labels[mask], data.num_classes, data.multilabel
+        )
+        out.update({f"{split}_{k}": v for k, v in scores.items()})
+    return out

@@ -1,29 +1,15 @@
 """``hetgat partition``: write DGL partitions of GRAPH for distributed training (DistDGL).
 
-Registered on :data:`hetgat.cli.main` at the end of ``hetgat/cli.py``; the library call is
-:func:`hetgat.partition.partition_data`. See ``docs/distributed.md``.
+The library call is :func:`hetgat.distributed.partition.partition_data`. See
+``docs/distributed.md``.
 """
 
 from __future__ import annotations
 
-import functools
-
 import click
 
-from hetgat.cli_options import GRAPH_KEYS, graph_options, positive
-
-
-def _user_errors(func):
-    """``hetgat.cli._user_errors``, looked up when the command runs (``hetgat.cli`` imports
-    this module at its end, so it cannot be imported here at the top)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from hetgat.cli import _user_errors
-
-        return _user_errors(func)(*args, **kwargs)
-
-    return wrapper
+from hetgat.cli.boundary import info, messages, user_errors
+from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
 
 
 @click.command()
@@ -53,7 +39,7 @@ def _user_errors(func):
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing OUT folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
-@_user_errors
+@user_errors
 def partition(graph, out, parts, method, graph_name, no_balance, overwrite, quiet, **options):
     """Partition GRAPH into K parts in the folder OUT for DGL's distributed training.
 
@@ -62,16 +48,14 @@ def partition(graph, out, parts, method, graph_name, no_balance, overwrite, quie
     graph's ids) and hetgat.json (the model schema). GRAPH and its options are read as by
     `hetgat fit`. See docs/distributed.md.
     """
-    from hetgat.cli import _info, _load, _messages
-    from hetgat.cli_options import graph_source
-    from hetgat.partition import check_out, partition_data
+    from hetgat.distributed.partition import check_out, partition_data
 
-    # Before reading a possibly large GRAPH.
-    check_out(out, overwrite, graph_source(graph, {k: options[k] for k in GRAPH_KEYS}))
-    _messages(quiet)
-    source, data = _load(graph, {k: options[k] for k in GRAPH_KEYS})
-    _info(data.summary(), quiet)
-    info = partition_data(
+    source = graph_source(graph, {k: options[k] for k in GRAPH_KEYS})
+    check_out(out, overwrite, source)  # before reading a possibly large GRAPH
+    messages(quiet)
+    data = graph_source(graph, {k: options[k] for k in GRAPH_KEYS}, absolute_paths=False).load()
+    info(data.summary(), quiet)
+    result = partition_data(
         data,
         out,
         parts,
@@ -81,8 +65,8 @@ def partition(graph, out, parts, method, graph_name, no_balance, overwrite, quie
         overwrite=overwrite,
         source=source,
     )
-    _info(
-        f"{info['num_parts']} parts ({info['part_method']}) -> {out}; "
-        f"DistGraph({info['graph_name']!r}, part_config='{out}/{info['part_config']}')",
+    info(
+        f"{result['num_parts']} parts ({result['part_method']}) -> {out}; "
+        f"DistGraph({result['graph_name']!r}, part_config='{out}/{result['part_config']}')",
         quiet,
     )

@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hetgat.io import atomic_path, check_output_file
+from hetgat.insight.diagnostics import top_edges
+from hetgat.insight.plots import figure_bytes, require_plotting, run_figures
+from hetgat.outputs import atomic_path, check_output_file
+from hetgat.runs import load_run, run_output
+from hetgat.tables import semantic_frame
 
 CAPTIONS = {
     "training_curves": "Loss and validation scores per epoch; the dotted line marks the epoch "
@@ -82,9 +86,9 @@ def render_report(
     metrics, config : dict
         Shown as a table and as JSON.
     pictures : dict[str, bytes]
-        PNG bytes per picture name (see :data:`hetgat.plots.PICTURES`).
+        PNG bytes per picture name (see :data:`hetgat.insight.plots.PICTURES`).
     edges : pandas.DataFrame
-        The most attended edges (:func:`hetgat.diagnostics.top_edges`).
+        The most attended edges (:func:`hetgat.insight.diagnostics.top_edges`).
     semantic : pandas.DataFrame, optional
         The semantic attention table (HAN, RGAT).
     """
@@ -126,16 +130,10 @@ def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, *
     """Write the report of run folder ``run_dir`` to ``out`` [default: ``run_dir/report.html``].
 
     ``top`` edges are listed per layer; ``options`` are those of
-    :func:`hetgat.plots.run_figures`. An existing ``out`` is replaced only with ``overwrite``
-    (the default ``report.html`` always), never a file of the run or an input. Returns the path
-    written.
+    :func:`hetgat.insight.plots.run_figures`. An existing ``out`` is replaced only with
+    ``overwrite`` (the default ``report.html`` always), never a file of the run or an input.
+    Returns the path written.
     """
-    from hetgat.attention import semantic_frame
-    from hetgat.diagnostics import top_edges
-    from hetgat.plots import figure_bytes, require_plotting, run_figures
-    from hetgat.run import load_run
-    from hetgat.train import predict
-
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
     run = load_run(run_dir)
     default = run.path / "report.html"
@@ -143,7 +141,7 @@ def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, *
     check_output_file(out, overwrite, protected=run.protected_paths(), replaceable=(default,))
     data = run.load_data()
     figures = run_figures(run, data, **options)
-    _, att = predict(run.model, data, get_attention=True)
+    _, att = run_output(run, data, get_attention=True)
     config = json.loads((run.path / "config.json").read_text(encoding="utf-8"))
     metrics = dict(run.metrics)
     timing = run.path / "timing.json"

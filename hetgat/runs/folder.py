@@ -9,6 +9,7 @@ model index order) and, unless turned off, ``attention.csv``. It is assembled as
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import platform
@@ -20,59 +21,34 @@ import pandas as pd
 import torch
 
 from hetgat import __version__
-from hetgat.attention import attention_frames, semantic_frame, write_table
 from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
-from hetgat.data import GraphData
-from hetgat.datasets import input_paths
+from hetgat.data import GraphData, Schema
+from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
-from hetgat.io import atomic_path, staged_dir, write_json
-from hetgat.metrics import THRESHOLD
 from hetgat.models import build_model
-from hetgat.schema import Schema
+from hetgat.outputs import atomic_path, staged_dir, write_json, write_table
+from hetgat.tables import (
+    COLUMNS,
+    attention_frames,
+    node_ids_frame,
+    predictions_frame,
+    semantic_frame,
+)
 from hetgat.train import FitResult, predict
 
 
 def versions() -> dict:
-    import dgl
-
+    """The versions a run was made with (DGL's when installed, without importing it)."""
+    try:
+        dgl_version = importlib.metadata.version("dgl")
+    except importlib.metadata.PackageNotFoundError:
+        dgl_version = None
     return {
         "hetgat": __version__,
         "torch": torch.__version__,
-        "dgl": dgl.__version__,
+        "dgl": dgl_version,
         "python": platform.python_version(),
     }
-
-
-def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
-    """``id, predicted, label, split`` and one ``prob_<class>`` column per class.
-
-    Multi-label: ``predicted`` and ``label`` list class names joined by ``|`` (predicted: the
-    classes with probability above 0.5).
-    """
-    names = np.array(data.class_names, dtype=object)
-    if data.multilabel:
-        predicted = _join_classes(names, probs.numpy() > THRESHOLD)
-        label_names = _join_classes(names, data.labels.numpy() > 0)
-    else:
-        labels = data.labels.numpy()
-        label_names = np.where(labels >= 0, names[np.clip(labels, 0, None)], "")
-        predicted = names[probs.argmax(1).numpy()]
-    frame = pd.DataFrame(
-        {
-            "id": data.node_ids[data.target_type],
-            "predicted": predicted,
-            "label": label_names,
-            "split": data.split_names(),
-        }
-    )
-    probs_np = probs.numpy()
-    for i, name in enumerate(data.class_names):
-        frame[f"prob_{name}"] = probs_np[:, i]
-    return frame
-
-
-def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.array(["|".join(names[row]) for row in mask], dtype=object)
 
 
 #: Run figures that depend on the machine (in ``timing.json``, not ``metrics.json``).
@@ -92,15 +68,6 @@ def attention_rows(edges: list) -> int:
     return total
 
 
-def node_ids_frame(data: GraphData) -> pd.DataFrame:
-    """``type, index, id`` of every node: the mapping between model indices and user ids."""
-    parts = [
-        pd.DataFrame({"type": t, "index": np.arange(len(ids)), "id": ids})
-        for t, ids in data.node_ids.items()
-    ]
-    return pd.concat(parts, ignore_index=True)
-
-
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.7g")
@@ -113,17 +80,17 @@ def save_run(
     model_config: ModelConfig,
     train_config: TrainConfig,
     *,
-    source: dict,
+    source: DataSource | dict,
     attention: bool = True,
     overwrite: bool = False,
 ) -> Path:
     """Write a complete run folder for ``result`` into ``out`` and return its path.
 
-    ``source`` holds the arguments of :func:`hetgat.datasets.load_graph` that loaded ``data``
-    (paths absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
+    ``source`` is the :class:`~hetgat.datasets.source.DataSource` that loaded ``data`` (paths
+    absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
     """
-    out = Path(out)
-    with staged_dir(out, overwrite=overwrite, kind="run", keep=input_paths(source)) as tmp:
+    out, source = Path(out), DataSource.of(source)
+    with staged_dir(out, overwrite=overwrite, kind="run", keep=source.input_paths()) as tmp:
         write_run(tmp, data, result, model_config, train_config, source=source, attention=attention)
     return out
 
@@ -135,7 +102,7 @@ def write_run(
     model_config: ModelConfig,
     train_config: TrainConfig,
     *,
-    source: dict,
+    source: DataSource | dict,
     attention: bool = True,
     name: str | Path | None = None,
 ) -> None:
@@ -144,11 +111,11 @@ def write_run(
     ``metrics.json`` holds the figures, which the same seed reproduces byte for byte on CPU;
     the time taken goes to ``timing.json``. ``name`` is the folder's final name, for messages.
     """
-    tmp, out = folder, name or folder
+    tmp, out, source = folder, name or folder, DataSource.of(source)
     with atomic_path(tmp / "model.pt") as path:
         torch.save(result.model.state_dict(), path)
     config = {
-        "source": source,
+        "source": source.to_dict(),
         "model": to_dict(model_config),
         "train": to_dict(train_config),
         "data": {"name": data.name},
@@ -179,7 +146,7 @@ def write_run(
                 "writes them all"
             )
         frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
-        write_table(frames, tmp / "attention.csv")
+        write_table(frames, tmp / "attention.csv", COLUMNS)
         if att.semantic:
             write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
 
@@ -194,8 +161,8 @@ class Run:
         In eval mode, on the CPU.
     node_ids : dict[str, numpy.ndarray]
         The user's id of every node, per type, in model index order.
-    source : dict
-        How the training data was loaded (the arguments of ``load_graph``).
+    source : DataSource
+        How the training data was loaded.
     """
 
     path: Path
@@ -203,7 +170,7 @@ class Run:
     model_config: ModelConfig
     train_config: TrainConfig
     schema: Schema
-    source: dict
+    source: DataSource
     node_ids: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
 
@@ -218,16 +185,14 @@ class Run:
             for p in self.path.rglob("*")
             if p.relative_to(self.path).parts[0] not in self.OWN_OUTPUTS
         ]
-        return own + [Path(p) for p in input_paths(self.source)]
+        return own + [Path(p) for p in self.source.input_paths()]
 
-    def load_data(self, **overrides) -> GraphData:
-        """Load the run's data again (or, with ``overrides``, another graph of its schema)."""
-        from hetgat.datasets import load_graph
-
-        args = {**self.source, **overrides}
-        if self.schema.multilabel:
-            args["multilabel"] = True
-        data = load_graph(args.pop("spec"), class_names=list(self.schema.class_names), **args)
+    def load_data(self, source: DataSource | None = None) -> GraphData:
+        """Load the run's data again (or, with ``source``, another graph of its schema), with
+        the run's classes in the run's order."""
+        source = self.source if source is None else source
+        extra = {"multilabel": True} if self.schema.multilabel else {}
+        data = source.load(class_names=list(self.schema.class_names), **extra)
         check_compatible(self.schema, data.schema())
         return data
 
@@ -272,7 +237,7 @@ def load_run(path: str | Path) -> Run:
         model_config = from_dict(ModelConfig, config["model"])
         train_config = from_dict(TrainConfig, config["train"])
         schema = Schema.from_dict(config["schema"])
-        source = dict(config["source"])
+        source = DataSource.from_dict(config["source"])
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise DataFormatError(config_path, f"not a valid run configuration ({exc})") from None
     model = build_model(model_config, schema)
@@ -293,44 +258,3 @@ def load_run(path: str | Path) -> Run:
     metrics_path = path / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return Run(path, model, model_config, train_config, schema, source, node_ids, metrics)
-
-
-def _chunk(run: Run) -> int | None:
-    """Runs trained on mini-batches infer layer by layer in chunks of their batch size."""
-    return run.train_config.batch_size
-
-
-def run_predictions(run: Run, data: GraphData) -> pd.DataFrame:
-    """The predictions table of ``run``'s model on ``data``."""
-    return predictions_frame(data, predict(run.model, data, chunk_size=_chunk(run)))
-
-
-def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
-    """Attention of ``run``'s model on ``data`` (eval mode) as table chunks.
-
-    ``nodes`` (ids of the user) keeps only edges into those nodes; other ``filters`` are those
-    of :func:`hetgat.attention.attention_frames`.
-    """
-    _, att = predict(run.model, data, get_attention=True, chunk_size=_chunk(run))
-    dst_nodes = None
-    if nodes:
-        dst_nodes = {}
-        for t, ids in data.node_ids.items():
-            hits = np.flatnonzero(np.isin(ids, list(nodes)))
-            if len(hits):
-                dst_nodes[t] = hits
-        if not dst_nodes:
-            raise HetgatError(f"no node with id {', '.join(map(repr, nodes))} in the graph")
-    return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
-
-
-def run_semantic(run: Run, data: GraphData, *, per_node: bool = False):
-    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks."""
-    from hetgat.attention import semantic_node_frames
-
-    _, att = predict(run.model, data, get_attention=True, chunk_size=_chunk(run))
-    if not att.semantic:
-        raise HetgatError(f"model {run.model_config.name!r} has no semantic attention")
-    if per_node:
-        return semantic_node_frames(att.semantic, data.node_ids)
-    return [semantic_frame(att.semantic)]

@@ -1,16 +1,15 @@
 """``hetgat plot``, ``hetgat explain`` and ``hetgat report``: seeing what a run's model learned.
 
-The commands register themselves on :data:`hetgat.cli.main` when this module is imported (at
-the end of ``hetgat/cli.py``). Heavy imports (torch, matplotlib) happen inside the commands so
-``hetgat --help`` stays instant.
+Heavy imports (torch, matplotlib) happen inside the commands so ``hetgat --help`` stays
+instant.
 """
 
 from __future__ import annotations
 
 import click
 
-from hetgat.cli import _info, _messages, _model_threads, _user_errors, main
-from hetgat.cli_options import positive
+from hetgat.cli.boundary import info, messages, model_threads, user_errors
+from hetgat.cli.options import positive
 
 EMBEDDING = click.Choice(("auto", "tsne", "pca"))
 
@@ -33,7 +32,7 @@ def picture_options(func):
     )(func)
 
 
-@main.command()
+@click.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.option(
     "--out",
@@ -45,7 +44,7 @@ def picture_options(func):
 @picture_options
 @click.option("--overwrite", is_flag=True, help="Replace existing pictures in --out.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
-@_user_errors
+@user_errors
 def plot(run_dir, out, svg, embedding, max_points, overwrite, quiet):
     """Draw pictures of what a saved run's model learned (PNG).
 
@@ -54,18 +53,18 @@ def plot(run_dir, out, svg, embedding, max_points, overwrite, quiet):
     attention, per layer and head; HAN/RGAT: semantic attention per meta-path or relation.
     Needs the plot extra: pip install 'hetgat[plot]'.
     """
-    from hetgat.plots import write_plots
+    from hetgat.insight.plots import write_plots
 
-    _messages(quiet)
-    _model_threads()
+    messages(quiet)
+    model_threads()
     paths = write_plots(
         run_dir, out, svg=svg, embedding=embedding, max_points=max_points, overwrite=overwrite
     )
     for path in paths:
-        _info(str(path), quiet)
+        info(str(path), quiet)
 
 
-@main.command()
+@click.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.argument("node_id")
 @click.option(
@@ -77,7 +76,7 @@ def plot(run_dir, out, svg, embedding, max_points, overwrite, quiet):
 )
 @click.option("--mean-heads", is_flag=True, help="Average the heads.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-@_user_errors
+@user_errors
 def explain(run_dir, node_id, top_k, mean_heads, as_json):
     """Show why a saved run's model predicted what it did for node NODE_ID.
 
@@ -86,16 +85,16 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json):
     """
     import json
 
-    from hetgat.explain import explain_node, format_explanation
-    from hetgat.run import load_run
+    from hetgat.insight.explain import explain_node, format_explanation
+    from hetgat.runs import load_run
 
-    _messages(False)
-    _model_threads()
-    info = explain_node(load_run(run_dir), node_id, top_k=top_k, mean_heads=mean_heads)
-    click.echo(json.dumps(info, indent=2) if as_json else format_explanation(info))
+    messages(False)
+    model_threads()
+    found = explain_node(load_run(run_dir), node_id, top_k=top_k, mean_heads=mean_heads)
+    click.echo(json.dumps(found, indent=2) if as_json else format_explanation(found))
 
 
-@main.command()
+@click.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.option(
     "--out",
@@ -113,17 +112,17 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json):
 @picture_options
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
-@_user_errors
+@user_errors
 def report(run_dir, out, top_edges, embedding, max_points, overwrite, quiet):
     """Write one self-contained HTML page about a saved run.
 
     Configuration, metrics, the pictures of `hetgat plot` (inline) and the most attended
     edges; it opens offline in any browser. Needs the plot extra: pip install 'hetgat[plot]'.
     """
-    from hetgat.report import write_report
+    from hetgat.insight.report import write_report
 
-    _messages(quiet)
-    _model_threads()
+    messages(quiet)
+    model_threads()
     path = write_report(
         run_dir,
         out,
@@ -132,4 +131,4 @@ def report(run_dir, out, top_edges, embedding, max_points, overwrite, quiet):
         max_points=max_points,
         overwrite=overwrite,
     )
-    _info(str(path), quiet)
+    info(str(path), quiet)

@@ -1,16 +1,11 @@
-"""Safe outputs: atomic files, staged folders, one writer at a time, nothing of the user's lost.
+"""Folders built whole: staged as ``<out>.partial``, locked, and never replacing what hetgat did
+not write.
 
-The rules, in one place:
-
-- A file appears complete under its name or not at all (:func:`atomic_path`); temporaries that
-  a killed process left beside it are removed by the next write of the same file.
 - A folder is built as ``<out>.partial`` and renamed when complete (:func:`staged_dir`), under an
   advisory lock (:func:`folder_lock`) so that two processes never build the same folder.
 - ``overwrite`` replaces only a folder that hetgat wrote and that holds nothing else
   (:func:`check_replaceable`); a ``.partial`` folder is removed only when it is hetgat's own,
   stale and not resumable. A folder that holds the current folder or an input is never replaced.
-- An output file never replaces a file that exists unless asked, and never one that is
-  protected (a run folder's own files, the inputs): :func:`check_output_file`.
 """
 
 from __future__ import annotations
@@ -61,52 +56,6 @@ _CONTENTS = {
     "plots": (("*.png", "*.svg"), {}),
     "any": (("*",), {}),
 }
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_temporaries(path: Path) -> None:
-    """Remove ``.<name>.tmp-<pid>`` files beside ``path`` whose process is gone."""
-    prefix = f".{path.name}.tmp-"
-    try:
-        siblings = list(path.parent.iterdir())
-    except OSError:
-        return
-    for sibling in siblings:
-        pid = sibling.name[len(prefix) :]
-        if sibling.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
-            with contextlib.suppress(OSError):
-                sibling.unlink()
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
-
-    On an exception the temporary file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    remove_stale_temporaries(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def write_json(path: str | Path, obj) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, allow_nan=True) + "\n")
 
 
 def check_folder_path(path: str | Path) -> Path:
@@ -257,8 +206,9 @@ def _clear_partial(partial: Path, overwrite: bool, final: Path) -> None:
         raise HetgatError(f"{partial} exists and was not made by hetgat; move it away")
     if has_checkpoint(partial) and not overwrite:
         raise HetgatError(
-            f"{partial} holds an interrupted run: continue it with --resume {final}, "
-            "or pass --overwrite to start again"
+            f"{partial} holds an interrupted run: continue it with `resume` {final}, "
+            "or pass `overwrite` to start again",
+            params=("resume", "overwrite"),
         )
     foreign = foreign_entry(partial, _partial_kind(partial))
     if foreign is not None:
@@ -334,7 +284,7 @@ def staged_dir(
         os.replace(partial, path)
 
 
-def check_out_folder(path: Path, overwrite: bool, replaces, keep=(), option="--out") -> None:
+def check_out_folder(path: Path, overwrite: bool, replaces, keep=()) -> None:
     """Refuse an existing output folder unless ``overwrite`` may replace it (see
     :func:`staged_dir`); called again by it, and early by commands before reading large data."""
     path = check_folder_path(path)
@@ -344,37 +294,11 @@ def check_out_folder(path: Path, overwrite: bool, replaces, keep=(), option="--o
         raise HetgatError(f"{path} exists and is not a folder")
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
-            raise HetgatError(f"{path} already exists; choose another {option} or pass --overwrite")
+            raise HetgatError(
+                f"{path} already exists; choose another `out` or pass `overwrite`",
+                params=("out", "overwrite"),
+            )
         check_replaceable(path, replaces, keep)
-
-
-def check_output_file(
-    path: str | Path, overwrite: bool = False, protected: tuple = (), replaceable: tuple = ()
-) -> None:
-    """Raise :class:`HetgatError` unless writing the file ``path`` loses nothing.
-
-    An existing file is replaced only with ``overwrite``, and never when it is one of the
-    ``protected`` paths (a run folder's own files, the inputs); ``replaceable`` paths (hetgat's
-    own default outputs, e.g. a run's ``report.html``) are replaced without asking.
-    """
-    if os.fspath(path) == "-":
-        return
-    path = Path(path)
-    if not os.fspath(path).strip():
-        raise HetgatError("the output file name is empty ('')")
-    if path.is_dir():
-        raise HetgatError(f"{path} is a folder; give a file name")
-    if path.is_symlink() and not path.exists():
-        raise HetgatError(f"{path} is a link to a missing file")
-    if not path.exists():
-        return
-    resolved = path.resolve()
-    if any(resolved == Path(p).resolve() for p in protected):
-        raise HetgatError(f"{path} is a file of the run or an input; it is never overwritten")
-    if any(resolved == Path(p).resolve() for p in replaceable):
-        return
-    if not overwrite:
-        raise HetgatError(f"{path} already exists; pass --overwrite to replace it")
 
 
 def partial_dir(path: str | Path) -> Path:

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 
 from hetgat.errors import HetgatError
+from hetgat.runs.apply import run_output
+from hetgat.tables import attention_frames, predictions_frame
 
 
 def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: bool = False):
@@ -15,7 +17,7 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
 
     Parameters
     ----------
-    run : hetgat.run.Run
+    run : hetgat.runs.folder.Run
         A loaded run folder.
     node_id : str
         The node's id in the user's data (a node of the target type).
@@ -33,10 +35,6 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
         layer, head and edge type with ``in_edges`` (before ``top_k``) and ``neighbours``, each
         ``id, type, attention, label, predicted``, in descending attention.
     """
-    from hetgat.attention import attention_frames
-    from hetgat.run import predictions_frame
-    from hetgat.train import predict
-
     data = run.load_data() if data is None else data
     target = data.target_type
     hits = np.flatnonzero(data.node_ids[target] == str(node_id))
@@ -44,7 +42,7 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
         kind = "node" if target == "node" else f"{target} node"
         raise HetgatError(f"no {kind} with id {str(node_id)!r} in the run's graph")
     index = int(hits[0])
-    probs, att = predict(run.model, data, get_attention=True)
+    probs, att = run_output(run, data, get_attention=True)
     table = predictions_frame(data, probs)
     row = table.iloc[index]
     known = table.set_index("id")[["label", "predicted"]]

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from hetgat.errors import DataFormatError
-from hetgat.io import CHECKPOINT, atomic_path
+from hetgat.outputs import CHECKPOINT, atomic_path
 
 __all__ = ["CHECKPOINT", "Checkpoint", "TrainingInterrupted", "load_checkpoint"]
 

@@ -1,6 +1,6 @@
 """What a trained model learned, as numbers: embeddings, accuracy by degree, attention entropy.
 
-The pictures of :mod:`hetgat.plots`, the tables of ``hetgat explain`` and ``hetgat report``
+The pictures of :mod:`hetgat.insight.plots`, the tables of ``hetgat explain`` and ``hetgat report``
 are drawn from these functions; none of them needs matplotlib.
 """
 
@@ -14,9 +14,9 @@ import torch
 
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
-from hetgat.metrics import THRESHOLD
 from hetgat.models import build_model
 from hetgat.train import model_inputs
+from hetgat.train.metrics import THRESHOLD
 
 #: Above this many points ``method="auto"`` projects with PCA instead of t-SNE.
 TSNE_MAX_POINTS = 3000
@@ -72,7 +72,7 @@ def project_2d(h: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.n
         t-SNE's random state.
     """
     if method not in ("auto", "tsne", "pca"):
-        raise ConfigError("--embedding", method, "auto, tsne or pca")
+        raise ConfigError("embedding", method, "auto, tsne or pca")
     if method == "auto":
         method = "tsne" if len(h) <= TSNE_MAX_POINTS else "pca"
     if method == "pca" or len(h) < 5:
@@ -85,7 +85,8 @@ def project_2d(h: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.n
         from sklearn.manifold import TSNE
     except ImportError as exc:
         raise HetgatError(
-            "t-SNE needs scikit-learn: pip install 'hetgat[plot]' (or --embedding pca)"
+            "t-SNE needs scikit-learn: pip install 'hetgat[plot]' (or `embedding` pca)",
+            params=("embedding",),
         ) from exc
     perplexity = min(30.0, (len(h) - 1) / 3)
     tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
@@ -126,7 +127,7 @@ def degree_buckets(degree: np.ndarray) -> tuple[np.ndarray, list[str]]:
 def accuracy_by_degree(data: GraphData, probs: torch.Tensor, split: str = "test") -> pd.DataFrame:
     """``bucket, nodes, correct, accuracy`` of the ``split`` nodes, per in-degree bucket.
 
-    Accuracy is that of :func:`hetgat.metrics.classification_metrics` (multi-label: the whole
+    Accuracy is that of :func:`hetgat.train.metrics.classification_metrics` (multi-label: the whole
     label set right). Buckets without a node are left out.
     """
     mask = getattr(data, f"{split}_mask").numpy()

@@ -4,25 +4,9 @@ Each step takes ``batch_size`` labelled target nodes, samples ``fanouts[l]`` in-
 node for layer ``l`` (all neighbours without fanouts) with DGL's ``NeighborSampler``, and runs
 the model on the resulting blocks, so memory grows with the batch and the fanouts, not with the
 graph. Final metrics, predictions and attention come from exact layer-wise inference over all
-nodes in chunks (:mod:`hetgat.inference`).
+nodes in chunks (:mod:`hetgat.train.inference`).
 
-The layer-wise API
-------------------
-A network supports blocks when it has these methods (GAT, GATv2, HAN and Simple-HGN do):
-
-``block_graph(graph)``
-    The DGL graph blocks are sampled from, given the model's prepared graph.
-``block_seeds(graph, nodes)``
-    Ids in that graph of the target-type nodes ``nodes``.
-``block_input(graph, rows, nodes)``
-    The first layer's input of those nodes; ``rows(ntype, ids)`` gives a type's input rows.
-``layer_forward(i, block, h, graph, prev)``
-    Layer ``i`` on a block: ``(h_dst, attention of the block's edges)``; ``prev`` is the previous
-    layer's ``(edge ids, attention)``.
-``layer_finish(i, h)`` (optional)
-    What needs all destinations at once (HAN's semantic attention): ``(h, semantic records)``.
-``block_output(h)``, ``block_attention(graph, edges, semantic)``
-    Logits from the last layer's output, and the attention record of a layer-wise pass.
+The model's layer-wise API is :mod:`hetgat.models.base`'s (``supports_blocks``).
 
 Distributed training
 --------------------
@@ -45,31 +29,24 @@ from hetgat._dgl import dgl
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
-from hetgat.metrics import classification_metrics
-from hetgat.models import MODELS, build_model
-from hetgat.nn.functional import index_rows
-from hetgat.train import (
+from hetgat.models import MODELS, build_model, resolve_config
+from hetgat.train.inference import evaluate
+from hetgat.train.loop import (
     EarlyStopping,
     FitResult,
-    _progress_bar,
     check_loss,
-    evaluate,
     history_row,
     loss_fn,
     model_inputs,
     probabilities,
-    resolve_config,
+    progress_bar,
     seed_everything,
 )
+from hetgat.train.metrics import classification_metrics
 
 # DGL suggests CPU affinity on every loader pass; it needs worker processes, which hetgat
 # does not start (sampling is cheap next to the attention layers on 2-16 cores).
 warnings.filterwarnings("ignore", message="Dataloader CPU affinity opt is not enabled")
-
-
-def supports_blocks(net) -> bool:
-    """Whether a network (class or instance) has the layer-wise API above."""
-    return hasattr(net, "layer_forward")
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -78,15 +55,13 @@ def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> Non
     if train_config.batch_size is None:
         return
     cls = MODELS.get(model_config.name)
-    if cls is not None and not supports_blocks(cls):
-        supported = ", ".join(n for n, c in MODELS.items() if supports_blocks(c))
-        raise ConfigError(
-            "--model", model_config.name, f"one of {supported} for mini-batch training"
-        )
+    if cls is not None and not cls.supports_blocks:
+        supported = ", ".join(n for n, c in MODELS.items() if c.supports_blocks)
+        raise ConfigError("model", model_config.name, f"one of {supported} for mini-batch training")
     fanouts = train_config.fanouts
     if fanouts is not None and len(fanouts) != model_config.num_layers:
         raise ConfigError(
-            "--fanouts",
+            "fanouts",
             ",".join(map(str, fanouts)),
             f"{model_config.num_layers} value(s), one per layer of {model_config.name}",
         )
@@ -141,31 +116,17 @@ class SerialSampling:
             yield batch
 
 
-def input_rows(model, features: dict) -> Callable:
-    """``rows(ntype, ids)``: the model's input rows of nodes ``ids`` of type ``ntype`` (given
-    features, or the learned embedding of a featureless type)."""
-    embeddings = dict(zip(model.inputs.featureless, model.inputs.embeddings, strict=True))
-
-    def rows(ntype: str, ids: torch.Tensor) -> torch.Tensor:
-        if ntype in embeddings:
-            return embeddings[ntype](ids)
-        return index_rows(features[ntype], ids)
-
-    return rows
-
-
 def block_logits(model, graph, blocks: list, input_nodes: torch.Tensor, features: dict):
     """Logits of a mini-batch's output nodes: the model's layers on ``blocks`` in turn.
 
     ``graph`` is the model's prepared graph, ``input_nodes`` the first block's source nodes.
     """
     net = model.net
-    h = net.block_input(graph, input_rows(model, features), input_nodes)
+    h = net.block_input(graph, model.input_rows(features), input_nodes)
     prev = None
     for i, block in enumerate(blocks):
         h, a = net.layer_forward(i, block, h, graph, prev)
-        if hasattr(net, "layer_finish"):
-            h, _ = net.layer_finish(i, h)
+        h, _ = net.layer_finish(i, h)
         prev = (block.edata[dgl.EID], a)
     return net.block_output(h)
 
@@ -187,7 +148,7 @@ def fit_minibatch(
     by the same sampler around the validation nodes, so it stays within the batch's memory;
     early stopping, history rows and the returned :class:`FitResult` are those of ``fit``.
     The final metrics come from exact layer-wise inference over all nodes
-    (:func:`hetgat.inference.layerwise_forward`, chunks of ``batch_size`` nodes).
+    (:func:`hetgat.train.inference.layerwise_forward`, chunks of ``batch_size`` nodes).
 
     Parameters
     ----------
@@ -201,9 +162,9 @@ def fit_minibatch(
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
     if resume is not None:
-        raise ConfigError("--resume", "a mini-batch run", "a full-batch run (no --batch-size)")
+        raise ConfigError("resume", "a mini-batch run", "a full-batch run (no batch_size)")
     if checkpoint is not None and checkpoint.every:
-        raise ConfigError("--checkpoint-every", checkpoint.every, "0 with --batch-size")
+        raise ConfigError("checkpoint_every", checkpoint.every, "0 with a batch_size")
     check_minibatch(model_config, train_config)
     seed_everything(train_config.seed)
     device, multilabel = train_config.device, data.multilabel
@@ -238,7 +199,7 @@ def fit_minibatch(
     )
     stopper = EarlyStopping(train_config.patience, train_config.early_stopping)
     history = []
-    bar = _progress_bar(train_config.epochs, progress)
+    bar = progress_bar(train_config.epochs, progress)
     start = time.perf_counter()
     for epoch in range(train_config.epochs):
         tick = time.perf_counter()

@@ -6,6 +6,13 @@ import numpy as np
 import torch
 
 from hetgat.data import GraphData
+from hetgat.datasets.metapaths import (
+    MAX_METAPATH_EDGES,
+    count_edges,
+    estimate_edges,
+    find_metapaths,
+)
+from hetgat.errors import HetgatError
 
 
 def describe(data: GraphData, metapath_length: int = 2) -> dict:
@@ -60,9 +67,6 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
 
 
 def _metapaths(data: GraphData, length: int) -> list[dict]:
-    from hetgat.errors import HetgatError
-    from hetgat.metapaths import MAX_METAPATH_EDGES, count_edges, estimate_edges, find_metapaths
-
     try:
         found = find_metapaths(data.schema(), length)
     except HetgatError:

@@ -1,4 +1,4 @@
-"""Attention records as tables keyed by the dataset's own node ids.
+"""Tables keyed by the dataset's own node ids: attention, semantic attention, predictions, ids.
 
 A model returns, per layer, a ``(E, H)`` tensor aligned with the graph's edge ids (or, for
 heterogeneous models, a dict of them keyed by canonical edge type). These functions turn them
@@ -10,13 +10,14 @@ sits in memory at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
+from hetgat.data import GraphData
 from hetgat.errors import ConfigError
-from hetgat.io import atomic_path
+from hetgat.train.metrics import THRESHOLD
 
 COLUMNS = ["layer", "head", "edge_type", "src_type", "src", "dst_type", "dst", "attention"]
 CHUNK_ROWS = 1 << 20
@@ -65,7 +66,7 @@ def attention_frames(
     layers = range(len(attention)) if layers is None else list(layers)
     for layer in layers:
         if not 0 <= layer < len(attention):
-            raise ConfigError("--layer", layer, f"a layer from 0 to {len(attention) - 1}")
+            raise ConfigError("layers", layer, f"a layer from 0 to {len(attention) - 1}")
     for layer in layers:
         for etype, att in _per_etype(graph, attention[layer]).items():
             src_type, edge_type, dst_type = etype
@@ -109,7 +110,7 @@ def _heads(wanted, names) -> list[int]:
     wanted = list(wanted)
     for h in wanted:
         if not 0 <= h < len(names):
-            raise ConfigError("--head", h, f"a head from 0 to {len(names) - 1} in every layer")
+            raise ConfigError("heads", h, f"a head from 0 to {len(names) - 1} in every layer")
     return wanted
 
 
@@ -122,76 +123,6 @@ def _top_k(eids: np.ndarray, dst: np.ndarray, values: np.ndarray, k: int) -> np.
     first = np.r_[True, groups[1:] != groups[:-1]]
     start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
     return order[np.arange(len(order)) - start < k]
-
-
-def write_table(frames: Iterable[pd.DataFrame], path: str | Path) -> int:
-    """Write frames to ``path`` atomically; CSV, gzip CSV (``.gz``) or Parquet (``.parquet``).
-
-    Returns the number of rows written.
-    """
-    if str(path) == "-":
-        return _write_stdout(frames)
-    path = Path(path)
-    rows = 0
-    with atomic_path(path) as tmp:
-        if path.suffix == ".parquet":
-            rows = _write_parquet(frames, tmp)
-        else:
-            compression = "gzip" if path.suffix == ".gz" else None
-            opened = _open_text(tmp, compression)
-            with opened as fh:
-                header = True
-                for frame in frames:
-                    frame.to_csv(fh, header=header, index=False, float_format="%.7g")
-                    header = False
-                    rows += len(frame)
-                if header:
-                    fh.write(",".join(COLUMNS) + "\n")
-    return rows
-
-
-def _write_stdout(frames: Iterable[pd.DataFrame]) -> int:
-    import sys
-
-    rows, header = 0, True
-    for frame in frames:
-        frame.to_csv(sys.stdout, header=header, index=False, float_format="%.7g")
-        header = False
-        rows += len(frame)
-    return rows
-
-
-def _open_text(path: Path, compression: str | None):
-    if compression == "gzip":
-        import gzip
-        import io
-
-        # mtime=0 keeps the bytes identical from run to run.
-        raw = gzip.GzipFile(path, "wb", mtime=0)
-        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    return open(path, "w", newline="", encoding="utf-8")
-
-
-def _write_parquet(frames: Iterable[pd.DataFrame], path: Path) -> int:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        from hetgat.errors import HetgatError
-
-        raise HetgatError("writing Parquet needs pyarrow: pip install pyarrow") from exc
-    writer, rows = None, 0
-    try:
-        for frame in frames:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-            rows += len(frame)
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows
 
 
 SEMANTIC_COLUMNS = ["layer", "target_type", "edge_type", "attention"]
@@ -229,3 +160,44 @@ def semantic_node_frames(semantic: list, node_ids: dict) -> Iterator[pd.DataFram
                         "attention": per_node[:, k],
                     }
                 )
+
+
+def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
+    """``id, predicted, label, split`` and one ``prob_<class>`` column per class.
+
+    Multi-label: ``predicted`` and ``label`` list class names joined by ``|`` (predicted: the
+    classes with probability above 0.5).
+    """
+    names = np.array(data.class_names, dtype=object)
+    if data.multilabel:
+        predicted = _join_classes(names, probs.numpy() > THRESHOLD)
+        label_names = _join_classes(names, data.labels.numpy() > 0)
+    else:
+        labels = data.labels.numpy()
+        label_names = np.where(labels >= 0, names[np.clip(labels, 0, None)], "")
+        predicted = names[probs.argmax(1).numpy()]
+    frame = pd.DataFrame(
+        {
+            "id": data.node_ids[data.target_type],
+            "predicted": predicted,
+            "label": label_names,
+            "split": data.split_names(),
+        }
+    )
+    probs_np = probs.numpy()
+    for i, name in enumerate(data.class_names):
+        frame[f"prob_{name}"] = probs_np[:, i]
+    return frame
+
+
+def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.array(["|".join(names[row]) for row in mask], dtype=object)
+
+
+def node_ids_frame(data: GraphData) -> pd.DataFrame:
+    """``type, index, id`` of every node: the mapping between model indices and user ids."""
+    parts = [
+        pd.DataFrame({"type": t, "index": np.arange(len(ids)), "id": ids})
+        for t, ids in data.node_ids.items()
+    ]
+    return pd.concat(parts, ignore_index=True)

@@ -9,7 +9,7 @@ hands it to :func:`dgl.distributed.partition_graph`. The folder it writes is wha
     per node type; DGL renumbers the nodes so that each part holds a contiguous range), the
     part that owns it, its row in the loaded data (``index``) and the user's own id.
 ``hetgat.json``
-    The model :class:`~hetgat.schema.Schema` (so a training script can build a hetgat model
+    The model :class:`~hetgat.data.Schema` (so a training script can build a hetgat model
     without reading the original files), the node-data names and where the data came from.
 
 Node data, per node type: ``feat`` (float32, dense), and on the target type ``label``,
@@ -25,9 +25,9 @@ import re
 from pathlib import Path
 
 from hetgat.data import GraphData
-from hetgat.datasets import input_paths
+from hetgat.datasets.source import DataSource
 from hetgat.errors import ConfigError, HetgatError
-from hetgat.io import check_out_folder, staged_dir, write_json
+from hetgat.outputs import check_out_folder, staged_dir, write_json
 
 METHODS = ("metis", "random")
 FEATURE, LABEL, MASKS = "feat", "label", ("train_mask", "val_mask", "test_mask")
@@ -45,7 +45,7 @@ def partition_data(
     method: str = "metis",
     balance: bool = True,
     overwrite: bool = False,
-    source: dict | None = None,
+    source: DataSource | dict | None = None,
 ) -> dict:
     """Partition ``data`` into ``num_parts`` parts and write them to the folder ``out``.
 
@@ -67,8 +67,8 @@ def partition_data(
         METIS: balance training nodes and edges across the parts as well as nodes.
     overwrite : bool, default False
         Replace an existing ``out`` folder.
-    source : dict, optional
-        How the data was read (``load_graph``'s arguments), recorded in ``hetgat.json``.
+    source : DataSource, optional
+        How the data was read, recorded in ``hetgat.json``.
 
     Returns
     -------
@@ -76,19 +76,20 @@ def partition_data(
         The content of ``hetgat.json`` (``part_config`` names the file to load).
     """
     if not isinstance(num_parts, int) or num_parts < 1:
-        raise ConfigError("--parts", num_parts, "an integer >= 1")
+        raise ConfigError("num_parts", num_parts, "an integer >= 1")
     if method not in METHODS:
-        raise ConfigError("--method", method, " or ".join(METHODS))
+        raise ConfigError("method", method, " or ".join(METHODS))
     graph_name = graph_name or data.name
     if not _NAME.match(graph_name):
-        raise ConfigError("--name", graph_name, "letters, digits, '_', '.' and '-' only")
+        raise ConfigError("graph_name", graph_name, "letters, digits, '_', '.' and '-' only")
+    source = None if source is None else DataSource.of(source)
     check_out(out, overwrite, source)
     _check_names(data)
     g = data.graph
     if num_parts > g.num_nodes():
-        raise ConfigError("--parts", num_parts, f"at most the number of nodes ({g.num_nodes()})")
+        raise ConfigError("num_parts", num_parts, f"at most the number of nodes ({g.num_nodes()})")
     g = _with_node_data(data)
-    keep = input_paths(source or {})
+    keep = source.input_paths() if source else ()
     with staged_dir(out, overwrite=overwrite, kind="partition", keep=keep) as partial:
         used, mapping = _partition(g, graph_name, num_parts, partial, method, balance, data)
         _write_node_ids(partial / "node_ids.csv", data, mapping, partial / f"{graph_name}.json")
@@ -101,16 +102,16 @@ def partition_data(
                 t: [k for k in g.nodes[t].data.keys()] for t in g.ntypes if g.nodes[t].data
             },
             "schema": data.schema().to_dict(),
-            "source": source,
+            "source": source.to_dict() if source else None,
         }
         write_json(partial / "hetgat.json", info)
     return info
 
 
-def check_out(out: str | Path, overwrite: bool = False, source: dict | None = None) -> None:
+def check_out(out: str | Path, overwrite: bool = False, source: DataSource | None = None) -> None:
     """Refuse an existing non-empty ``out`` before any work, unless ``overwrite`` and it is a
-    partition folder hetgat wrote (see :func:`hetgat.io.check_out_folder`)."""
-    check_out_folder(Path(out), overwrite, ("partition",), input_paths(source or {}), "OUT")
+    partition folder hetgat wrote (see :func:`hetgat.outputs.check_out_folder`)."""
+    check_out_folder(Path(out), overwrite, ("partition",), source.input_paths() if source else ())
 
 
 def _check_names(data: GraphData) -> None:

@@ -1,0 +1,33 @@
+"""``hetgat inspect``: a graph's summary before training
+(:func:`hetgat.insight.summary.describe`)."""
+
+from __future__ import annotations
+
+import click
+
+from hetgat.cli.boundary import messages, user_errors
+from hetgat.cli.options import graph_options, graph_source
+
+
+@click.command()
+@click.argument("graph")
+@graph_options
+@click.option(
+    "--metapath-length",
+    type=click.Choice(("2", "4")),
+    default="2",
+    show_default=True,
+    help="Length of the meta-paths listed for heterogeneous graphs.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@user_errors
+def inspect(graph, metapath_length, as_json, **options):
+    """Summarise GRAPH before training: types, counts, features, labels, degrees, meta-paths."""
+    import json
+
+    from hetgat.insight.summary import describe, format_summary
+
+    messages(False)
+    data = graph_source(graph, options, absolute_paths=False).load()
+    info = describe(data, metapath_length=int(metapath_length))
+    click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))

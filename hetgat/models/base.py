@@ -1,0 +1,91 @@
+"""The contract every network in :mod:`hetgat.models` fulfils, written down once.
+
+Training, inference, run folders and insight call networks only through this class; a new
+model subclasses it, overrides what it needs and is added to the registry
+(:data:`hetgat.config.MODEL_SPECS`).
+
+Full-graph API (every model)
+----------------------------
+``prepare_graph(graph)``
+    The graph the network runs on, built once per run from the data's graph (HAN: its
+    meta-path graphs; Simple-HGN: the typed homogeneous graph). Default: the graph itself.
+``forward(graph, h, get_attention=False)``
+    Logits ``(N_target, C)`` of the target nodes; with ``get_attention`` also the attention: a
+    list of ``(E, H)`` per layer (homogeneous models) or an :class:`~hetgat.records.Attention`.
+    ``h`` is the target type's input (``uses = "target"``) or a dict of every type's
+    (``uses = "all"``).
+``embed(graph, h)``
+    The last hidden representation of the target nodes (None without a hidden layer).
+
+Layer-wise API (``supports_blocks``: mini-batch training and chunked inference)
+-----------------------------------------------------------------------------
+``block_graph(graph)``
+    The single-edge-type graph blocks are sampled from, given the prepared graph.
+``block_seeds(graph, nodes)``
+    Ids in that graph of the target-type nodes ``nodes``.
+``block_input(graph, rows, nodes)``
+    The first layer's input of those nodes; ``rows(ntype, ids)`` gives a type's input rows.
+``layer_forward(i, block, h, graph, prev)``
+    Layer ``i`` on a block: ``(h_dst, attention of the block's edges)``; ``prev`` is the previous
+    layer's ``(edge ids, attention)`` (``previous_attention``: Simple-HGN's attention residual).
+``layer_finish(i, h)``
+    What needs all of a layer's destinations at once (``needs_all_destinations``: HAN's semantic
+    attention): ``(h, semantic records)``. Default: nothing to do.
+``block_output(h)``, ``block_attention(graph, edges, semantic)``
+    Logits from the last layer's output, and the attention record of a layer-wise pass.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+class AttentionNet(nn.Module):
+    """Base class of hetgat's node classifiers (see the module notes for the contract)."""
+
+    #: Runs on several node or edge types (``heterogeneous``).
+    heterogeneous: ClassVar[bool] = False
+    #: The input it takes: the target type's tensor (``"target"``) or every type's (``"all"``).
+    uses: ClassVar[str] = "target"
+    #: Has the layer-wise API: mini-batch training and chunked inference.
+    supports_blocks: ClassVar[bool] = False
+    #: Each layer needs the previous layer's attention (``layer_forward``'s ``prev``).
+    previous_attention: ClassVar[bool] = False
+    #: ``layer_finish`` needs all destinations of a layer at once.
+    needs_all_destinations: ClassVar[bool] = False
+
+    @classmethod
+    def resolve_config(cls, config, data):
+        """The model configuration with what depends on the data filled in (HAN: the
+        meta-paths), checked before anything is written. Default: unchanged."""
+        return config
+
+    def prepare_graph(self, graph):
+        return graph
+
+    def embed(self, graph, h) -> torch.Tensor | None:
+        raise NotImplementedError
+
+    def block_graph(self, graph):
+        return graph
+
+    def block_seeds(self, graph, nodes: torch.Tensor) -> torch.Tensor:
+        return nodes
+
+    def block_input(self, graph, rows, nodes: torch.Tensor):
+        raise NotImplementedError(f"{type(self).__name__} has no layer-wise API")
+
+    def layer_forward(self, i: int, block, h, graph=None, prev=None):
+        raise NotImplementedError(f"{type(self).__name__} has no layer-wise API")
+
+    def layer_finish(self, i: int, h):
+        return h, []
+
+    def block_output(self, h: torch.Tensor) -> torch.Tensor:
+        return h
+
+    def block_attention(self, graph, edges: list, semantic: list):
+        return edges

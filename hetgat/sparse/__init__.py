@@ -1,0 +1,1 @@
+"""Message-passing primitives and the CPU thread pools they run on."""

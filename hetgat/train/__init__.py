@@ -1,0 +1,55 @@
+"""Training, evaluation and inference of a node classifier.
+
+:func:`fit` is the one entry point; it alone chooses between full-batch training
+(:mod:`hetgat.train.fullbatch`) and mini-batches of sampled blocks
+(:mod:`hetgat.train.minibatch`). Both share :mod:`hetgat.train.loop`; predictions, metrics and
+attention come from :mod:`hetgat.train.inference`.
+"""
+
+from __future__ import annotations
+
+from hetgat.config import ModelConfig, TrainConfig
+from hetgat.data import GraphData
+from hetgat.train.checkpoint import Checkpoint, TrainingInterrupted
+from hetgat.train.fullbatch import fit_fullbatch
+from hetgat.train.inference import evaluate, layerwise_forward, predict
+from hetgat.train.loop import EarlyStopping, FitResult, model_inputs, seed_everything
+from hetgat.train.minibatch import fit_minibatch
+
+
+def fit(
+    data: GraphData,
+    model_config: ModelConfig = ModelConfig(),
+    train_config: TrainConfig = TrainConfig(),
+    *,
+    progress: bool = False,
+    checkpoint: Checkpoint | None = None,
+    resume: dict | None = None,
+) -> FitResult:
+    """Train a node classifier on ``data`` and evaluate it on every split.
+
+    Full batch (:func:`~hetgat.train.fullbatch.fit_fullbatch`), or with
+    ``train_config.batch_size`` on mini-batches of sampled blocks
+    (:func:`~hetgat.train.minibatch.fit_minibatch`). ``checkpoint`` and ``resume``: see
+    :func:`~hetgat.train.fullbatch.fit_fullbatch`.
+    """
+    train = fit_minibatch if train_config.batch_size else fit_fullbatch
+    return train(
+        data, model_config, train_config, progress=progress, checkpoint=checkpoint, resume=resume
+    )
+
+
+__all__ = [
+    "Checkpoint",
+    "EarlyStopping",
+    "FitResult",
+    "TrainingInterrupted",
+    "evaluate",
+    "fit",
+    "fit_fullbatch",
+    "fit_minibatch",
+    "layerwise_forward",
+    "model_inputs",
+    "predict",
+    "seed_everything",
+]

@@ -1,0 +1,143 @@
+"""Full-batch training: every epoch one step on the whole graph, then validation."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import torch
+
+from hetgat.config import ModelConfig, TrainConfig
+from hetgat.data import GraphData
+from hetgat.errors import HetgatError
+from hetgat.models import build_model, resolve_config
+from hetgat.train.checkpoint import (
+    Checkpoint,
+    StopRequests,
+    TrainingInterrupted,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from hetgat.train.inference import evaluate
+from hetgat.train.loop import (
+    EarlyStopping,
+    FitResult,
+    check_loss,
+    history_row,
+    loss_fn,
+    model_inputs,
+    probabilities,
+    progress_bar,
+    seed_everything,
+)
+from hetgat.train.metrics import classification_metrics
+
+
+def fit_fullbatch(
+    data: GraphData,
+    model_config: ModelConfig = ModelConfig(),
+    train_config: TrainConfig = TrainConfig(),
+    *,
+    progress: bool = False,
+    checkpoint: Checkpoint | None = None,
+    resume: dict | None = None,
+) -> FitResult:
+    """Train a node classifier on ``data`` (full batch, Adam) and evaluate it on every split.
+
+    Early stopping: see :class:`EarlyStopping`; ``patience=0`` runs exactly ``epochs`` epochs
+    and keeps the weights the same rule chooses. Without validation nodes the training nodes
+    stand in for them.
+
+    With ``checkpoint``, the state is saved every ``checkpoint.every`` epochs, and SIGINT or
+    SIGTERM stop training at the end of the current epoch: the state is saved and
+    :class:`~hetgat.train.checkpoint.TrainingInterrupted` raised. ``resume`` (a state read with
+    :func:`~hetgat.train.checkpoint.load_checkpoint`) continues from its epoch; the result is the
+    one an uninterrupted run gives.
+    """
+    if not bool(data.train_mask.any()):
+        raise HetgatError("no labelled training node: nothing to learn from")
+    seed_everything(train_config.seed)
+    device, multilabel = train_config.device, data.multilabel
+    model_config = resolve_config(model_config, data)
+    model = build_model(model_config, data.schema()).to(device)
+    graph, features = model_inputs(data, device)
+    graph = model.prepare_graph(graph)
+    labels = data.labels.to(device)
+    train_idx = data.train_mask.nonzero().squeeze(1).to(device)
+    val_idx = data.val_mask.nonzero().squeeze(1).to(device)
+    if len(val_idx) == 0:
+        val_idx = train_idx
+    opt = torch.optim.Adam(
+        model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
+    )
+    stopper = EarlyStopping(train_config.patience, train_config.early_stopping)
+    history, first = [], 0
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        opt.load_state_dict(resume["optimizer"])
+        stopper.load_state_dict(resume["stopper"])
+        history, first = list(resume["history"]), resume["epoch"] + 1
+        set_rng_state(resume["rng"])
+
+    def state(epoch: int) -> dict:
+        return {
+            "epoch": epoch,
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "stopper": stopper.state_dict(),
+            "history": history,
+            "rng": rng_state(),
+        }
+
+    def step(epoch: int) -> bool:
+        """One full-batch step and its validation; True when early stopping says stop."""
+        tick = time.perf_counter()
+        model.train()
+        opt.zero_grad(set_to_none=True)
+        logits = model(graph, features)
+        loss = loss_fn(logits[train_idx], labels[train_idx], multilabel)
+        check_loss(loss, epoch)
+        loss.backward()
+        opt.step()
+        model.eval()
+        with torch.no_grad():
+            logits = model(graph, features)[val_idx]
+            val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
+            val = classification_metrics(
+                probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel
+            )
+        history.append(history_row(epoch, loss.item(), val_loss, val, time.perf_counter() - tick))
+        score = val["micro_f1"] if multilabel else val["accuracy"]
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{score:.3f}")
+        return stopper.step(epoch, score, val_loss, model)
+
+    requests = StopRequests()
+    bar = progress_bar(train_config.epochs, progress, initial=first)
+    try:
+        with contextlib.ExitStack() as stack:
+            if checkpoint is not None:
+                stack.enter_context(requests.installed())
+            for epoch in range(first, train_config.epochs):
+                if step(epoch):
+                    break
+                if checkpoint is not None and (checkpoint.due(epoch) or requests.signum):
+                    save_checkpoint(checkpoint.path, state(epoch))
+                if requests.signum:
+                    raise TrainingInterrupted(
+                        requests.signum, epoch, stopper.best_epoch, checkpoint.path
+                    )
+    finally:
+        if bar is not None:
+            bar.close()
+    model.load_state_dict(stopper.best_state)
+    model.eval()
+    metrics = evaluate(model, data, device, graph=graph)
+    metrics.update(
+        best_epoch=stopper.best_epoch,
+        epochs_run=len(history),
+        seconds_per_epoch=sum(h["seconds"] for h in history) / len(history),
+    )
+    return FitResult(model=model, metrics=metrics, history=history, model_config=model_config)

@@ -1,0 +1,150 @@
+"""What every training loop shares: the result record, early stopping, seeding, the loss and
+its checks, history rows, the progress bar."""
+
+from __future__ import annotations
+
+import copy
+import random
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from hetgat._dgl import dgl
+from hetgat.config import EARLY_STOPPING_RULES, ModelConfig
+from hetgat.data import GraphData
+from hetgat.errors import HetgatError
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class FitResult:
+    """What :func:`hetgat.train.fit` returns.
+
+    Attributes
+    ----------
+    model : NodeClassifier
+        The model with the best validation weights restored, in eval mode.
+    metrics : dict
+        ``<split>_accuracy``, ``<split>_macro_f1``, ``<split>_micro_f1`` for each split, plus
+        ``best_epoch``, ``epochs_run`` and ``seconds_per_epoch``.
+    history : list of dict
+        One row per epoch: ``epoch, train_loss, val_loss, val_accuracy, val_macro_f1,
+        val_micro_f1, seconds``.
+    model_config : ModelConfig
+        The configuration the model was built from (HAN: with its meta-paths resolved).
+    """
+
+    model: torch.nn.Module
+    metrics: dict
+    history: list = field(default_factory=list)
+    model_config: ModelConfig | None = None
+
+
+class EarlyStopping:
+    """Early stopping on validation, by one of two rules (``rule``).
+
+    ``"loss+score"`` (the GAT paper's, the default): the patience counter restarts whenever the
+    loss or the score (accuracy; micro-F1 if multi-label) improves; the weights kept are those
+    of the last epoch at which both were at least as good as ever before.
+
+    ``"loss"`` (HGB's, Simple-HGN's default): the counter restarts whenever the loss is at least
+    as low as ever; the weights kept are those of the last epoch with the lowest loss.
+    """
+
+    def __init__(self, patience: int, rule: str = "loss+score") -> None:
+        if rule not in EARLY_STOPPING_RULES:
+            raise ValueError(f"rule must be one of {EARLY_STOPPING_RULES}, not {rule!r}")
+        self.patience, self.rule = patience, rule
+        self.best_score, self.best_loss = -float("inf"), float("inf")
+        self.best_state, self.best_epoch, self.waited = None, 0, 0
+
+    def step(self, epoch: int, score: float, loss: float, model: torch.nn.Module) -> bool:
+        """Record one epoch; True when training should stop."""
+        if self.rule == "loss":
+            improved = keep = loss <= self.best_loss or self.best_state is None
+        else:
+            improved = score >= self.best_score or loss <= self.best_loss
+            keep = score >= self.best_score and loss <= self.best_loss
+        if improved:
+            if keep:
+                self.best_state = copy.deepcopy(model.state_dict())
+                self.best_epoch = epoch
+            self.best_score = max(self.best_score, score)
+            self.best_loss = min(self.best_loss, loss)
+            self.waited = 0
+        else:
+            self.waited += 1
+        return bool(self.patience) and self.waited >= self.patience
+
+    def state_dict(self) -> dict:
+        return {
+            "best_score": self.best_score,
+            "best_loss": self.best_loss,
+            "best_state": self.best_state,
+            "best_epoch": self.best_epoch,
+            "waited": self.waited,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best_score, self.best_loss = state["best_score"], state["best_loss"]
+        self.best_state, self.best_epoch = state["best_state"], state["best_epoch"]
+        self.waited = state["waited"]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy, torch and DGL (DGL's samplers draw from their own generator)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    dgl.seed(seed)
+
+
+def model_inputs(data: GraphData, device: str = "cpu"):
+    """The graph and the features of every node type, on ``device``."""
+    return data.graph.to(device), {t: f.to(device) for t, f in data.features.items()}
+
+
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor, multilabel: bool) -> torch.Tensor:
+    """Cross-entropy, or binary cross-entropy per class for multi-label targets."""
+    if multilabel:
+        return F.binary_cross_entropy_with_logits(logits, labels)
+    return F.cross_entropy(logits, labels)
+
+
+def check_loss(loss: torch.Tensor, epoch: int) -> None:
+    """Stop with a message naming the epoch when the training loss is NaN or infinite."""
+    if not torch.isfinite(loss):
+        raise HetgatError(
+            f"the training loss became {loss.item()} at epoch {epoch}: features with huge "
+            "values (try `normalize_features`) or too high a learning rate (`lr`)",
+            params=("normalize_features", "lr"),
+        )
+
+
+def history_row(epoch: int, train_loss: float, val_loss: float, val: dict, seconds: float) -> dict:
+    """One row of ``history.csv``."""
+    return {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+        "val_accuracy": val["accuracy"],
+        "val_macro_f1": val["macro_f1"],
+        "val_micro_f1": val["micro_f1"],
+        "seconds": seconds,
+    }
+
+
+def probabilities(logits: torch.Tensor, multilabel: bool) -> torch.Tensor:
+    return torch.sigmoid(logits) if multilabel else torch.softmax(logits, 1)
+
+
+def progress_bar(total: int, enabled: bool, initial: int = 0):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, file=sys.stderr, unit="epoch", leave=False)
