@@ -9,18 +9,15 @@ import sys
 import click
 
 from hetgat.cli.boundary import given_options, info, messages, model_threads, user_errors
-from hetgat.cli.options import (
-    GRAPH_KEYS,
-    graph_options,
-    graph_source,
+from hetgat.cli.model_options import (
     model_config,
     model_options,
     model_values,
-    positive,
     train_config,
     train_options,
     train_values,
 )
+from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
 
 
 @click.command()

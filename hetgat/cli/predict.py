@@ -9,6 +9,13 @@ from hetgat.cli.boundary import info, messages, model_threads, user_errors
 from hetgat.cli.options import graph_options, graph_source, positive
 
 
+def run_and_graph(func):
+    """RUN_DIR, an optional GRAPH of the run's schema, and how to read it."""
+    func = graph_options(func)
+    func = click.argument("graph", required=False)(func)
+    return click.argument("run_dir", type=click.Path(file_okay=False))(func)
+
+
 def _check_output(run, graph, options, output, overwrite) -> None:
     """Refuse an output file that exists (unless --overwrite), or is the run's or an input."""
     from hetgat.outputs import check_output_file
@@ -23,9 +30,7 @@ def _run_data(run, graph, options):
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
-@click.argument("graph", required=False)
-@graph_options
+@run_and_graph
 @click.option(
     "-o",
     "--output",
@@ -52,9 +57,7 @@ def predict(run_dir, graph, output, overwrite, **options):
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
-@click.argument("graph", required=False)
-@graph_options
+@run_and_graph
 @click.option(
     "-o",
     "--output",

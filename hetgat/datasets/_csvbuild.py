@@ -18,9 +18,9 @@ import torch
 from hetgat._dgl import dgl
 from hetgat.data import EDGE_TYPE, GraphData
 from hetgat.datasets._csvlabels import parse_labels, split_masks
-from hetgat.datasets._csvread import Table
+from hetgat.datasets.readers.csv import Table
 from hetgat.errors import ConfigError, DataFormatError
-from hetgat.nn.functional import sparse_csr
+from hetgat.sparse.csr import sparse_csr
 
 logger = logging.getLogger("hetgat")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from hetgat.datasets._csvread import Table
+from hetgat.datasets.readers.csv import Table
 from hetgat.errors import ConfigError, DataFormatError
 
 SPLITS = ("train", "val", "test")

@@ -28,8 +28,8 @@ import scipy.sparse as sp
 from hetgat.data import NODE_TYPE, GraphData
 from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data
 from hetgat.datasets._csvlabels import check_options
-from hetgat.datasets._csvread import Table
 from hetgat.datasets.csvdataset import load_csv_folder
+from hetgat.datasets.readers.csv import Table
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
 
 __all__ = ["load_csv_graph", "load_csv_folder"]

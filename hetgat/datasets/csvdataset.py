@@ -32,7 +32,7 @@ import yaml
 from hetgat.data import EDGE_TYPE, NODE_TYPE, GraphData
 from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data
 from hetgat.datasets._csvlabels import check_options
-from hetgat.datasets._csvread import Table, check_text, read_bytes
+from hetgat.datasets.readers.csv import Table, check_text, read_bytes
 from hetgat.errors import DataFormatError, DataNotFoundError
 
 logger = logging.getLogger("hetgat")

@@ -27,7 +27,7 @@ from hetgat._dgl import dgl
 from hetgat.data import GraphData
 from hetgat.datasets._paths import data_folders
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
-from hetgat.nn.functional import sparse_csr
+from hetgat.sparse.csr import sparse_csr
 
 HAN_NAMES = ("acm",)
 HAN_FILES = {"acm": "ACM3025.mat"}

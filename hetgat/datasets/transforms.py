@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from hetgat.nn.functional import sparse_csr
+from hetgat.sparse.csr import sparse_csr
 
 
 def row_normalize(x: torch.Tensor) -> torch.Tensor:

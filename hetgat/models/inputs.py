@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from hetgat.data import Schema
-from hetgat.nn.functional import index_rows
 from hetgat.records import Attention
+from hetgat.sparse.csr import index_rows
 
 
 class NodeInputs(nn.Module):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 
 from hetgat._dgl import dgl
-from hetgat.nn.functional import sparse_csr
+from hetgat.sparse.csr import sparse_csr
 
 gspmm, gsddmm = dgl.backend.gspmm, dgl.backend.gsddmm
 

@@ -18,8 +18,8 @@ import torch
 from hetgat._dgl import dgl
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError
-from hetgat.nn.functional import index_rows
 from hetgat.records import Attention
+from hetgat.sparse.csr import index_rows
 from hetgat.train.loop import SPLITS, model_inputs, probabilities
 from hetgat.train.metrics import classification_metrics
 

@@ -14,7 +14,7 @@ from hetgat.datasets import load_graph
 from hetgat.errors import ConfigError
 from hetgat.train import EarlyStopping, fit
 
-EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "planetoid")
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "planetoid")
 
 
 class Marker(torch.nn.Module):

@@ -20,7 +20,7 @@ from hetgat.datasets import load_graph
 from hetgat.distributed.partition import partition_data
 from hetgat.errors import ConfigError, HetgatError
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CORA = [
     str(EXAMPLES / "cora" / "cites.csv"),
     "--nodes",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.plot_runs import fit_heterogeneous, fit_homogeneous, invoke
+from tests.insight.plot_runs import fit_heterogeneous, fit_homogeneous, invoke
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from hetgat.errors import DataFormatError, HetgatError
 from hetgat.runs.folder import load_run
 from hetgat.train import fit
 from hetgat.train.checkpoint import Checkpoint, load_checkpoint
-from tests.test_hetero import tiny_hetero
+from tests.models.test_hetero import tiny_hetero
 
-EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "planetoid")
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "planetoid")
 
 
 def homogeneous(src, dst, n, labels, train, features=None) -> GraphData:

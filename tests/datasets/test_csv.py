@@ -15,7 +15,7 @@ from hetgat.datasets.csvdataset import load_csv_folder
 from hetgat.datasets.planetoid import load_planetoid
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError, HetgatError
 
-CORA_DIR = Path(__file__).resolve().parents[1] / "examples" / "planetoid"
+CORA_DIR = Path(__file__).resolve().parents[2] / "examples" / "planetoid"
 EDGES = "src,dst\na,b\nb,c\nc,d\n"
 NODES = "id,label\na,A\nb,B\nc,A\nd,B\n"
 

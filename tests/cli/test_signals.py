@@ -12,7 +12,7 @@ import pytest
 
 from hetgat.outputs import staged_dir
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "planetoid"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "planetoid"
 RUN_FILES = {
     "attention.csv",
     "config.json",

@@ -19,7 +19,7 @@ from hetgat.insight.diagnostics import (
 from hetgat.records import Attention
 from hetgat.runs.folder import load_run
 from tests.conftest import tiny_graph
-from tests.plot_runs import fit_heterogeneous, fit_homogeneous, invoke, is_png
+from tests.insight.plot_runs import fit_heterogeneous, fit_homogeneous, invoke, is_png
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +259,7 @@ def test_one_layer_model_has_no_embedding_picture(tmp_path):
 def test_multilabel_run_pictures(tmp_path):
     pytest.importorskip("matplotlib")
     from hetgat.insight.plots import run_figures
-    from tests.plot_runs import homogeneous_csv
+    from tests.insight.plot_runs import homogeneous_csv
 
     homogeneous_csv(tmp_path)
     nodes = pd.read_csv(tmp_path / "nodes.csv", dtype=str, keep_default_na=False)

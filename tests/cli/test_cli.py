@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hetgat.cli import main
 from hetgat.runs.folder import load_run
 
-EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "planetoid")
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "planetoid")
 FAST = ["--epochs", "3", "--patience", "0", "--quiet"]
 
 

@@ -8,6 +8,9 @@ times faster than converting strings). pandas does not know editor lines (it cou
 quoted field may span lines), does not report rows with too few fields, and on the first data row
 silently drops extra fields; the standard :mod:`csv` module, which reports physical lines, is used
 for those checks and to find the line of a bad row, only when needed.
+
+Longer than ~300 lines because :class:`Table` is one object over one file's bytes: its line map,
+field-count checks and typed column reads share that state.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from hetgat.insight.diagnostics import top_edges
 from hetgat.runs.folder import load_run
 from hetgat.train import predict
-from tests.plot_runs import fit_heterogeneous, fit_homogeneous, invoke, is_png
+from tests.insight.plot_runs import fit_heterogeneous, fit_homogeneous, invoke, is_png
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")

@@ -18,9 +18,9 @@ from hetgat.models import build_model, resolve_config
 from hetgat.train import fit, model_inputs, predict
 from hetgat.train.loop import loss_fn
 from hetgat.train.minibatch import block_logits, check_minibatch, make_sampler, node_loader
-from tests.test_hetero import tiny_hetero
+from tests.models.test_hetero import tiny_hetero
 
-CORA = Path(__file__).resolve().parents[1] / "examples" / "cora"
+CORA = Path(__file__).resolve().parents[2] / "examples" / "cora"
 NO_DROP = {"feat_drop": 0.0, "attn_drop": 0.0, "msg_drop": 0.0}
 
 
