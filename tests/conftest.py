@@ -8,15 +8,28 @@ import torch
 os.environ["HETGAT_OFFLINE"] = "1"
 os.environ.setdefault("DGLBACKEND", "pytorch")
 
-from hetgat._dgl import dgl  # noqa: E402
+from hetgat.sparse.dgl_interop import dgl_available, to_dgl  # noqa: E402
+from hetgat.sparse.hetero import HeteroGraph  # noqa: E402
+
+#: Tests that compare with DGL (its layers, kernels, partitions) skip where it is not installed.
+needs_dgl = pytest.mark.skipif(not dgl_available(), reason="needs DGL (pip install 'dgl<2')")
 
 
-def tiny_graph(self_loop: bool = True):
-    """5 nodes, a few directed edges; every node has an in-edge once self-loops are added."""
+def add_self_loop(src, dst, n: int):
+    """``(src, dst)`` with one self-loop per node appended (as ``dgl.add_self_loop`` does)."""
+    src, dst = torch.as_tensor(src), torch.as_tensor(dst)
+    return torch.cat([src, torch.arange(n)]), torch.cat([dst, torch.arange(n)])
+
+
+def tiny_graph(self_loop: bool = True, dgl: bool = False):
+    """5 nodes, a few directed edges; every node has an in-edge once self-loops are added
+    (appended, as ``dgl.add_self_loop`` does). ``dgl``: as a DGLGraph."""
     src = torch.tensor([0, 1, 2, 3, 4, 0, 2])
     dst = torch.tensor([1, 2, 0, 1, 1, 3, 4])
-    g = dgl.heterograph({("node", "edge", "node"): (src, dst)}, num_nodes_dict={"node": 5})
-    return dgl.add_self_loop(g) if self_loop else g
+    if self_loop:
+        src, dst = add_self_loop(src, dst, 5)
+    g = HeteroGraph({("node", "edge", "node"): (src, dst)}, num_nodes_dict={"node": 5})
+    return to_dgl(g) if dgl else g
 
 
 @pytest.fixture

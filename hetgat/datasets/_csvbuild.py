@@ -15,12 +15,12 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.data import EDGE_TYPE, GraphData
 from hetgat.datasets._csvlabels import parse_labels, split_masks
 from hetgat.datasets.readers.csv import Table
 from hetgat.errors import ConfigError, DataFormatError
 from hetgat.sparse.csr import sparse_csr
+from hetgat.sparse.hetero import HeteroGraph
 
 logger = logging.getLogger("hetgat")
 
@@ -249,7 +249,7 @@ def build_graph_data(
     relations = _relations(edges, pairs, hetero=len(types) > 1)
     hetero = len(types) > 1 or len(relations) > 1
     data_dict = _build_edges(relations, counts, hetero, reverse, directed, self_loop)
-    graph = dgl.heterograph(
+    graph = HeteroGraph(
         {k: (torch.from_numpy(s), torch.from_numpy(d)) for k, (s, d) in data_dict.items()},
         num_nodes_dict=counts,
     )

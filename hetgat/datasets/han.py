@@ -23,11 +23,11 @@ import scipy.io
 import scipy.sparse as sp
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.data import GraphData
 from hetgat.datasets._paths import data_folders
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
 from hetgat.sparse.csr import sparse_csr
+from hetgat.sparse.hetero import HeteroGraph
 
 HAN_NAMES = ("acm",)
 HAN_FILES = {"acm": "ACM3025.mat"}
@@ -113,7 +113,7 @@ def load_han(name: str, data_dir: str | Path | None = None) -> GraphData:
         src, dst = adj.nonzero()
         order = np.lexsort((src, dst))
         edges[etype] = tuple(torch.from_numpy(a[order].astype(np.int64)) for a in (src, dst))
-    graph = dgl.heterograph(edges, num_nodes_dict={PAPER: n})
+    graph = HeteroGraph(edges, num_nodes_dict={PAPER: n})
 
     masks, taken = [], np.zeros(n, dtype=bool)
     for key in ("train_idx", "val_idx", "test_idx"):

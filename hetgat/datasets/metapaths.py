@@ -17,8 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.errors import ConfigError, HetgatError
+from hetgat.sparse.hetero import HeteroGraph
 
 #: Default refusal threshold of ``max_metapath_edges``.
 MAX_METAPATH_EDGES = 5_000_000
@@ -288,4 +288,4 @@ def metapath_graph(graph, metapaths: list[MetaPath]):
     """One heterograph over the target type with one relation per meta-path (named by it)."""
     target = metapaths[0].etypes[0][0]
     data = {(target, p.name, target): metapath_edges(graph, p) for p in metapaths}
-    return dgl.heterograph(data, num_nodes_dict={target: graph.num_nodes(target)})
+    return HeteroGraph(data, num_nodes_dict={target: graph.num_nodes(target)})

@@ -26,7 +26,6 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.data import EDGE_TYPE, NODE_TYPE, GraphData
 from hetgat.datasets._paths import data_folders
 from hetgat.datasets.readers.planetoid import (
@@ -37,6 +36,7 @@ from hetgat.datasets.readers.planetoid import (
     read_test_index,
 )
 from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
+from hetgat.sparse.hetero import HeteroGraph
 
 logger = logging.getLogger(__name__)
 _Array = np.ndarray | sp.spmatrix
@@ -201,7 +201,7 @@ def load_planetoid(
         feats = _row_normalize(feats)
 
     src, dst = read_edges(load_pickle(path["graph"]), n, path["graph"], self_loop)
-    graph = dgl.heterograph(
+    graph = HeteroGraph(
         {(NODE_TYPE, EDGE_TYPE, NODE_TYPE): (torch.from_numpy(src), torch.from_numpy(dst))},
         num_nodes_dict={NODE_TYPE: n},
     )

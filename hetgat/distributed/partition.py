@@ -28,6 +28,7 @@ from hetgat.data import GraphData
 from hetgat.datasets.source import DataSource
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.outputs import check_out_folder, staged_dir, write_json
+from hetgat.sparse.dgl_interop import require_dgl
 
 METHODS = ("metis", "random")
 FEATURE, LABEL, MASKS = "feat", "label", ("train_mask", "val_mask", "test_mask")
@@ -132,7 +133,12 @@ def _with_node_data(data: GraphData):
     """A view of ``data.graph`` carrying features, labels and masks as node data."""
     import torch
 
-    g = data.graph.local_var()  # the caller's graph keeps its (empty) node data
+    dgl = require_dgl("partitioning (hetgat partition)")
+    graph = data.graph
+    g = dgl.heterograph(  # a DGLGraph of its own: node data is added to it
+        {e: graph.edges(etype=e) for e in graph.canonical_etypes},
+        {t: graph.num_nodes(t) for t in graph.ntypes},
+    )
     for ntype, feat in data.features.items():
         if feat.layout != torch.strided:
             feat = feat.to_dense()  # DGL's partition files hold dense tensors only
@@ -153,7 +159,7 @@ def _balance(g, data: GraphData):
 
 
 def _partition(g, graph_name, num_parts, out, method, balance, data):
-    from hetgat._dgl import dgl
+    dgl = require_dgl("partitioning (hetgat partition)")
 
     def run(part_method):
         # DGL reports its progress with print(); keep stdout for data and log it instead.

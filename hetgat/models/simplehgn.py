@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from hetgat._dgl import dgl
 from hetgat.models.base import AttentionNet
 from hetgat.nn.simplehgnconv import SimpleHGNConv
 from hetgat.nn.typed_linear import TypedLinear
 from hetgat.records import Attention
+from hetgat.sparse.graph import Graph
+from hetgat.sparse.hetero import HeteroGraph
 
 SELF_LOOP = "self-loop"
 
@@ -19,25 +20,32 @@ SELF_LOOP = "self-loop"
 @dataclass
 class TypedGraph:
     """A heterogeneous graph with one ``self-loop`` relation per node type, and the same graph
-    as one homogeneous graph with each edge's type id (what Simple-HGN runs on)."""
+    as one homogeneous graph (what Simple-HGN runs on): per edge its type index and its id
+    within that type, per node its type index and its id within that type."""
 
-    hetero: object
-    homo: object
+    hetero: HeteroGraph
+    homo: Graph
     etype: torch.Tensor
+    eid: torch.Tensor
+    ntype: torch.Tensor
+    nid: torch.Tensor
 
     def to(self, device):
-        return TypedGraph(self.hetero.to(device), self.homo.to(device), self.etype.to(device))
+        return TypedGraph(
+            self.hetero.to(device),
+            self.homo.to(device),
+            *(t.to(device) for t in (self.etype, self.eid, self.ntype, self.nid)),
+        )
 
 
-def typed_graph(graph) -> TypedGraph:
+def typed_graph(graph: HeteroGraph) -> TypedGraph:
     """Add a self-loop relation to every node type and flatten the graph (types kept as ids)."""
     data = {e: graph.edges(etype=e) for e in graph.canonical_etypes}
     for t in graph.ntypes:
         nodes = torch.arange(graph.num_nodes(t), device=graph.device)
         data[(t, SELF_LOOP, t)] = (nodes, nodes)
-    hetero = dgl.heterograph(data, {t: graph.num_nodes(t) for t in graph.ntypes})
-    homo = dgl.to_homogeneous(hetero)
-    return TypedGraph(hetero, homo, homo.edata[dgl.ETYPE])
+    hetero = HeteroGraph(data, {t: graph.num_nodes(t) for t in graph.ntypes}, check=False)
+    return TypedGraph(hetero, *hetero.to_homogeneous())
 
 
 class SimpleHGN(AttentionNet):
@@ -178,8 +186,8 @@ class SimpleHGN(AttentionNet):
 
     def block_input(self, graph: TypedGraph, rows, nodes: torch.Tensor) -> torch.Tensor:
         """Projected inputs of the homogeneous graph's nodes ``nodes`` (of mixed types)."""
-        ntype = graph.homo.ndata[dgl.NTYPE][nodes]
-        local = graph.homo.ndata[dgl.NID][nodes]
+        ntype = graph.ntype[nodes]
+        local = graph.nid[nodes]
         masks = {t: ntype == k for k, t in enumerate(graph.hetero.ntypes)}
         x = self.project({t: rows(t, local[m]) for t, m in masks.items()})
         out = next(iter(x.values())).new_empty(len(nodes), self.project.fcs[0].out_features)
@@ -191,7 +199,7 @@ class SimpleHGN(AttentionNet):
         """Layer ``i`` on ``block``. ``prev`` is the previous layer's ``(edge ids, attention)``
         (edge ids None: indexed by edge id); an edge that the previous block lacks (sampled
         neighbourhoods differ per layer) gets no attention residual."""
-        eids = block.edata[dgl.EID]
+        eids = block.eid
         last = i == len(self.layers) - 1
         res = None if last or prev is None else _previous(prev, eids)
         x, a = self.layers[i](block, h, graph.etype[eids], res)
@@ -221,8 +229,7 @@ def _previous(prev, eids: torch.Tensor) -> torch.Tensor:
 
 def _split(graph: TypedGraph, a: torch.Tensor) -> dict:
     """Homogeneous edge attention back to ``{canonical etype: (E_r, H)}`` in edge-id order."""
-    homo, out = graph.homo, {}
-    eids = homo.edata[dgl.EID]
+    out, eids = {}, graph.eid
     for k, etype in enumerate(graph.hetero.canonical_etypes):
         mask = graph.etype == k
         part = torch.empty(

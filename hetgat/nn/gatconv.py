@@ -1,15 +1,13 @@
-"""Graph attention layer (GAT), edge-wise on DGL message passing."""
+"""Graph attention layer (GAT), edge-wise: on hetgat's graphs or DGL's, any device."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from hetgat._dgl import dgl
 from hetgat.nn.functional import CSRTranspose, dropout, linear, take_rows
-from hetgat.nn.softmax import softmax_aggregate
-
-fn = dgl.function
+from hetgat.sparse import Graph, softmax_aggregate, u_add_v
+from hetgat.sparse.dgl_interop import one_relation
 
 
 class GATConv(nn.Module):
@@ -21,10 +19,13 @@ class GATConv(nn.Module):
         \alpha_{ij}^{k} = \operatorname{softmax}_{j \in \mathcal{N}(i)}
             \mathrm{LeakyReLU}\big(a^{k\top} [W^{k} h_i \,\Vert\, W^{k} h_j]\big)
 
-    Attention is computed per edge (``apply_edges``, then the softmax over each node's in-edges
-    folded into the aggregation: :func:`hetgat.nn.softmax.softmax_aggregate`) and never as an
-    ``N x N`` matrix. Parameter names and shapes are those of :class:`dgl.nn.GATConv`, so a state
-    dict moves between the two.
+    Attention is computed per edge (node terms added on the edges, then the softmax over each
+    node's in-edges folded into the aggregation: :func:`hetgat.sparse.softmax_aggregate`) and
+    never as an ``N x N`` matrix; the kernels are plain torch or DGL's, chosen per device
+    (:mod:`hetgat.sparse`). A drop-in for :class:`dgl.nn.GATConv`: the same parameter names and
+    shapes (a state dict moves between the two), ``edge_weight`` and
+    ``set_allow_zero_in_degree``, a ``DGLGraph`` or block as input. One difference: the
+    attention is returned as ``(E, H)``, where DGL returns ``(E, H, 1)``.
 
     Parameters
     ----------
@@ -57,7 +58,8 @@ class GATConv(nn.Module):
     Shapes
     ------
     - input: ``(N, in)`` dense or sparse CSR, or a pair ``((N_src, in_src), (N_dst, in_dst))``
-    - output: ``(N_dst, H, D)``; attention ``(E, H)`` in the graph's edge-id order.
+    - output: ``(N_dst, H, D)``; attention ``(E, H)`` in the graph's edge-id order (a block with
+      no source or destination nodes gives empty outputs).
     """
 
     def __init__(
@@ -141,47 +143,63 @@ class GATConv(nn.Module):
             return take_rows(h_src, n_dst), ft_src, ft_src[:n_dst]
         return h_src, ft_src, ft_src
 
-    def forward(self, graph, feat, get_attention: bool = False):
-        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention."""
-        if not self._allow_zero_in_degree and (graph.in_degrees() == 0).any():
-            raise ValueError(
-                "the graph has nodes with no in-edges; add self-loops or pass "
-                "allow_zero_in_degree=True"
-            )
-        with graph.local_scope():
-            h_dst, ft_src, ft_dst = self._project(graph, feat)
-            # a^T [W h_i || W h_j] = a_r^T W h_i + a_l^T W h_j: per node, then added per edge.
-            el = (ft_src * self.attn_l).sum(-1, keepdim=True)
-            er = (ft_dst * self.attn_r).sum(-1, keepdim=True)
-            if self.msg_drop and self.training:
-                ft_src = dropout(ft_src, self.msg_drop, True)
-            graph.srcdata["el"] = el
-            graph.dstdata["er"] = er
-            graph.apply_edges(fn.u_add_v("el", "er", "e"))
-            drop = self.attn_drop.p if self.training else 0.0
+    def set_allow_zero_in_degree(self, set_value: bool) -> None:
+        """Allow nodes without in-edges (DGL's API; ``dgl.nn.HeteroGraphConv`` calls it)."""
+        self._allow_zero_in_degree = set_value
+
+    def forward(self, graph, feat, get_attention: bool = False, edge_weight=None):
+        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention.
+
+        ``graph`` is hetgat's :class:`~hetgat.sparse.Graph` or a ``DGLGraph``/block with one
+        edge type. ``edge_weight`` ``(E,)`` multiplies the normalised attention, as in DGL.
+        """
+        g = check_graph(graph, self._allow_zero_in_degree)
+        heads, out = self._num_heads, self._out_feats
+        h_dst, ft_src, ft_dst = self._project(g, feat)
+        # a^T [W h_i || W h_j] = a_r^T W h_i + a_l^T W h_j: per node, then added per edge.
+        el = (ft_src * self.attn_l).sum(-1, keepdim=True)
+        er = (ft_dst * self.attn_r).sum(-1, keepdim=True)
+        if self.msg_drop and self.training:
+            ft_src = dropout(ft_src, self.msg_drop, True)
+        drop = self.attn_drop.p if self.training else 0.0
+        if g.num_edges() == 0:  # nothing to attend to: zeros, then residual and bias
+            rst, a = ft_src.new_zeros(g.num_dst_nodes(), heads, out), ft_src.new_zeros(0, heads, 1)
+        else:
             # leaky_relu is increasing: no score exceeds leaky_relu(max e_l + max e_r).
             bound = nn.functional.leaky_relu(
                 el.detach().max() + er.detach().max(), self.negative_slope
             )
             # The leaky ReLU is fused with the softmax's exp (the scores are not kept).
             rst, a = softmax_aggregate(
-                graph,
-                graph.edata.pop("e"),
+                g,
+                u_add_v(g, el, er),
                 ft_src,
                 drop,
                 get_attention,
                 bound=bound,
                 negative_slope=self.negative_slope,
+                edge_weight=None if edge_weight is None else edge_weight.view(-1, 1, 1),
             )
-            if self.res_fc is not None:
-                rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
-            if self.bias is not None:
-                rst = rst + self.bias.view(1, self._num_heads, self._out_feats)
-            if self.activation is not None:
-                rst = self.activation(rst)
+        if self.res_fc is not None:
+            rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
+        if self.bias is not None:
+            rst = rst + self.bias.view(1, heads, out)
+        if self.activation is not None:
+            rst = self.activation(rst)
         if get_attention:
             return rst, a.squeeze(-1)
         return rst
+
+
+def check_graph(graph, allow_zero_in_degree: bool) -> Graph:
+    """hetgat's form of a one-edge-type ``graph``; a node without in-edges is refused unless
+    ``allow_zero_in_degree`` (its output would be only bias and residual)."""
+    g = one_relation(graph)
+    if not allow_zero_in_degree and bool((g.in_degrees() == 0).any()):
+        raise ValueError(
+            "the graph has nodes with no in-edges; add self-loops or pass allow_zero_in_degree=True"
+        )
+    return g
 
 
 def attend(conv: nn.Module, graph, feat, get_attention: bool):

@@ -1,16 +1,13 @@
-"""GATv2 attention layer, edge-wise on DGL message passing."""
+"""GATv2 attention layer, edge-wise: on hetgat's graphs or DGL's, any device."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from hetgat._dgl import dgl
 from hetgat.nn.functional import CSRTranspose, dropout, linear, take_rows
-from hetgat.nn.gatconv import _residual
-from hetgat.nn.softmax import softmax_aggregate
-
-fn = dgl.function
+from hetgat.nn.gatconv import _residual, check_graph
+from hetgat.sparse import pair_scores, softmax_aggregate
 
 
 class GATv2Conv(nn.Module):
@@ -25,8 +22,10 @@ class GATv2Conv(nn.Module):
 
     The nonlinearity sits between the projection and ``a``, so the ranking of neighbours can
     depend on the query node ("dynamic" attention). The score needs the ``(E, H, D)`` sum per
-    edge, so unlike GAT it cannot be split into per-node halves. Parameter names and shapes are
-    those of :class:`dgl.nn.GATv2Conv`.
+    edge, so unlike GAT it cannot be split into per-node halves (on large graphs it is made in
+    chunks of edges: :func:`hetgat.sparse.pair_scores`). A drop-in for
+    :class:`dgl.nn.GATv2Conv` (parameter names and shapes, ``edge_weight``,
+    ``set_allow_zero_in_degree``), except that the attention is ``(E, H)``, not ``(E, H, 1)``.
 
     Parameters
     ----------
@@ -112,44 +111,44 @@ class GATv2Conv(nn.Module):
             if self.res_fc.bias is not None:
                 nn.init.zeros_(self.res_fc.bias)
 
-    def forward(self, graph, feat, get_attention: bool = False):
-        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention."""
-        if not self._allow_zero_in_degree and (graph.in_degrees() == 0).any():
-            raise ValueError(
-                "the graph has nodes with no in-edges; add self-loops or pass "
-                "allow_zero_in_degree=True"
-            )
+    def set_allow_zero_in_degree(self, set_value: bool) -> None:
+        """Allow nodes without in-edges (DGL's API; ``dgl.nn.HeteroGraphConv`` calls it)."""
+        self._allow_zero_in_degree = set_value
+
+    def forward(self, graph, feat, get_attention: bool = False, edge_weight=None):
+        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention
+        (``graph`` and ``edge_weight`` as in :class:`~hetgat.nn.GATConv`)."""
+        g = check_graph(graph, self._allow_zero_in_degree)
         heads, out = self._num_heads, self._out_feats
-        with graph.local_scope():
-            if isinstance(feat, tuple):
-                h_src = dropout(feat[0], self.feat_drop, self.training)
-                h_dst = dropout(feat[1], self.feat_drop, self.training)
-            else:
-                h_src = h_dst = dropout(feat, self.feat_drop, self.training)
-                if graph.is_block:
-                    h_dst = take_rows(h_src, graph.num_dst_nodes())
-            ft_src = linear(h_src, self.fc_src.weight, self.fc_src.bias, self._transpose)
-            ft_src = ft_src.view(-1, heads, out)
-            if self.share_weights and h_dst is h_src:
-                ft_dst = ft_src
-            else:
-                ft_dst = linear(h_dst, self.fc_dst.weight, self.fc_dst.bias, self._transpose)
-                ft_dst = ft_dst.view(-1, heads, out)
-            ft_dst = ft_dst[: graph.num_dst_nodes()]
-            graph.srcdata["el"] = ft_src
-            graph.dstdata["er"] = ft_dst
-            graph.apply_edges(fn.u_add_v("el", "er", "e"))
-            e = nn.functional.leaky_relu(graph.edata.pop("e"), self.negative_slope)
-            e = (e * self.attn).sum(-1, keepdim=True)  # (E, H, 1)
-            z = ft_src
-            if self.msg_drop and self.training:
-                z = dropout(ft_src, self.msg_drop, True)
-            drop = self.attn_drop.p if self.training else 0.0
-            rst, a = softmax_aggregate(graph, e, z, drop, get_attention)
-            if self.res_fc is not None:
-                rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
-            if self.activation is not None:
-                rst = self.activation(rst)
+        if isinstance(feat, tuple):
+            h_src = dropout(feat[0], self.feat_drop, self.training)
+            h_dst = dropout(feat[1], self.feat_drop, self.training)
+        else:
+            h_src = h_dst = dropout(feat, self.feat_drop, self.training)
+            if g.is_block:
+                h_dst = take_rows(h_src, g.num_dst_nodes())
+        ft_src = linear(h_src, self.fc_src.weight, self.fc_src.bias, self._transpose)
+        ft_src = ft_src.view(-1, heads, out)
+        if self.share_weights and h_dst is h_src:
+            ft_dst = ft_src
+        else:
+            ft_dst = linear(h_dst, self.fc_dst.weight, self.fc_dst.bias, self._transpose)
+            ft_dst = ft_dst.view(-1, heads, out)
+        ft_dst = ft_dst[: g.num_dst_nodes()]
+        z = ft_src
+        if self.msg_drop and self.training:
+            z = dropout(ft_src, self.msg_drop, True)
+        drop = self.attn_drop.p if self.training else 0.0
+        if g.num_edges() == 0:
+            rst, a = z.new_zeros(g.num_dst_nodes(), heads, out), z.new_zeros(0, heads, 1)
+        else:
+            e = pair_scores(g, ft_src, ft_dst, self.attn, self.negative_slope)  # (E, H, 1)
+            weight = None if edge_weight is None else edge_weight.view(-1, 1, 1)
+            rst, a = softmax_aggregate(g, e, z, drop, get_attention, edge_weight=weight)
+        if self.res_fc is not None:
+            rst = rst + _residual(self.res_fc, h_dst).view(rst.shape)
+        if self.activation is not None:
+            rst = self.activation(rst)
         if get_attention:
             return rst, a.squeeze(-1)
         return rst

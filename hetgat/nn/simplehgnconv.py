@@ -5,12 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat._dgl import dgl
-from hetgat.nn.aggregate import weighted_sum
 from hetgat.nn.functional import dropout
-
-fn = dgl.function
-edge_softmax = dgl.nn.functional.edge_softmax
+from hetgat.sparse import edge_softmax, u_add_v, weighted_sum
+from hetgat.sparse.dgl_interop import one_relation
 
 
 class SimpleHGNConv(nn.Module):
@@ -49,8 +46,9 @@ class SimpleHGNConv(nn.Module):
 
     Shapes
     ------
-    input ``(N, in)``, edge types ``(E,)``; output ``(N, H, D)``, attention ``(E, H)``. On a DGL
+    input ``(N, in)``, edge types ``(E,)``; output ``(N, H, D)``, attention ``(E, H)``. On a
     block the input covers the source nodes (destinations first) and the output the destinations.
+    ``graph``: hetgat's :class:`~hetgat.sparse.Graph` or a ``DGLGraph`` with one edge type.
     """
 
     def __init__(
@@ -97,27 +95,24 @@ class SimpleHGNConv(nn.Module):
         self, graph, feat: torch.Tensor, etype: torch.Tensor, res_attn: torch.Tensor | None = None
     ):
         """Output ``(N, H, D)`` and the attention used ``(E, H)``."""
+        graph = one_relation(graph)
         heads, out = self._num_heads, self._out_feats
-        with graph.local_scope():
-            h = dropout(feat, self.feat_drop, self.training)
-            ft = self.fc(h).view(-1, heads, out)
-            el = (ft * self.attn_l).sum(-1, keepdim=True)
-            n_dst = graph.num_dst_nodes()  # all nodes, except on a block
-            er = (ft[:n_dst] * self.attn_r).sum(-1, keepdim=True)
-            # One score per edge type and head, then gathered: (R, H, 1) -> (E, H, 1).
-            emb = self.fc_e(self.edge_emb.weight).view(-1, heads, self._edge_feats)
-            ee = (emb * self.attn_e).sum(-1, keepdim=True)[etype]
-            graph.srcdata.update({"ft": ft, "el": el})
-            graph.dstdata["er"] = er
-            graph.apply_edges(fn.u_add_v("el", "er", "e"))
-            e = nn.functional.leaky_relu(graph.edata.pop("e") + ee, self.negative_slope)
-            a = dropout(edge_softmax(graph, e), self.attn_drop.p, self.training)
-            if res_attn is not None:  # NaN rows: no previous attention, keep this layer's
-                res = res_attn.unsqueeze(-1)
-                a = torch.where(res.isnan(), a, a * (1 - self.beta) + res * self.beta)
-            rst = weighted_sum(graph, a, ft)
-            if self.res_fc is not None:
-                rst = rst + self.res_fc(h[:n_dst]).view(rst.shape)
-            if self.activation is not None:
-                rst = self.activation(rst)
+        h = dropout(feat, self.feat_drop, self.training)
+        ft = self.fc(h).view(-1, heads, out)
+        el = (ft * self.attn_l).sum(-1, keepdim=True)
+        n_dst = graph.num_dst_nodes()  # all nodes, except on a block
+        er = (ft[:n_dst] * self.attn_r).sum(-1, keepdim=True)
+        # One score per edge type and head, then gathered: (R, H, 1) -> (E, H, 1).
+        emb = self.fc_e(self.edge_emb.weight).view(-1, heads, self._edge_feats)
+        ee = (emb * self.attn_e).sum(-1, keepdim=True)[etype]
+        e = nn.functional.leaky_relu(u_add_v(graph, el, er) + ee, self.negative_slope)
+        a = dropout(edge_softmax(graph, e), self.attn_drop.p, self.training)
+        if res_attn is not None:  # NaN rows: no previous attention, keep this layer's
+            res = res_attn.unsqueeze(-1)
+            a = torch.where(res.isnan(), a, a * (1 - self.beta) + res * self.beta)
+        rst = weighted_sum(graph, a, ft)
+        if self.res_fc is not None:
+            rst = rst + self.res_fc(h[:n_dst]).view(rst.shape)
+        if self.activation is not None:
+            rst = self.activation(rst)
         return rst, a.squeeze(-1)

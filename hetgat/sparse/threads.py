@@ -1,4 +1,4 @@
-"""The CPU threads torch's (and, where DGL is loaded, DGL's) kernels run on.
+"""The CPU threads torch's (and, where DGL is installed, DGL's) kernels run on.
 
 Both libraries keep their own OpenMP pool; every command that runs a model sets both the same
 way, so that ``hetgat attention`` and ``hetgat predict`` sum in the order ``hetgat fit`` did
@@ -12,23 +12,19 @@ import os
 
 import torch
 
+from hetgat.sparse.dgl_interop import dgl_threads
+
+#: The most threads a command may ask for: more is a typo, and OpenMP would try to start them.
+MAX_THREADS = 1024
+
 
 def default_threads() -> int:
     """``OMP_NUM_THREADS`` when it is set to a positive integer, else the usable cores."""
     value = os.environ.get("OMP_NUM_THREADS", "").strip()
     if value.isdigit() and int(value) > 0:
-        return int(value)
+        return min(int(value), MAX_THREADS)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return cores or os.cpu_count() or 1
-
-
-def _dgl_utils():
-    """DGL's thread functions where DGL is installed, else None."""
-    try:
-        from hetgat._dgl import dgl
-    except ImportError:
-        return None
-    return dgl.utils
 
 
 def set_threads(threads: int | None = None) -> int:
@@ -37,20 +33,20 @@ def set_threads(threads: int | None = None) -> int:
     if threads is None:
         threads = default_threads()
     torch.set_num_threads(threads)
-    utils = _dgl_utils()
-    if utils is not None:
-        utils.set_num_threads(threads)
+    functions = dgl_threads()
+    if functions is not None:
+        functions[1](threads)
     return threads
 
 
 @contextlib.contextmanager
 def using_threads(threads: int | None = None):
     """:func:`set_threads` for the ``with`` block; the pools get their previous sizes back."""
-    utils = _dgl_utils()
-    before = torch.get_num_threads(), (utils.get_num_threads() if utils else None)
+    functions = dgl_threads()
+    before = torch.get_num_threads(), (functions[0]() if functions else None)
     try:
         yield set_threads(threads)
     finally:
         torch.set_num_threads(before[0])
-        if utils is not None:
-            utils.set_num_threads(before[1])
+        if functions is not None:
+            functions[1](before[1])

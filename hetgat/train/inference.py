@@ -4,10 +4,10 @@ Layer-wise inference over all nodes in chunks is for graphs too large for one fo
 
 Layer ``l``'s output is computed for every node before layer ``l + 1`` starts, ``chunk_size``
 destination nodes at a time, each chunk on a one-layer block with all of its in-edges
-(``MultiLayerFullNeighborSampler(1)``). A node's output is therefore the same as in a
+(``NeighborSampler([None])``). A node's output is therefore the same as in a
 full-graph forward pass; memory holds one layer's outputs for all nodes plus one chunk's edges
 (and, with ``get_attention`` or for Simple-HGN's attention residual, one ``(E, H)`` tensor per
-layer). Attention is written back by the blocks' original edge ids (``dgl.EID``), so the
+layer). Attention is written back by the blocks' original edge ids (``eid``), so the
 :class:`~hetgat.records.Attention` record is identical to the full pass's.
 """
 
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError
 from hetgat.records import Attention
 from hetgat.sparse.csr import index_rows
+from hetgat.sparse.sampling import NeighborSampler, block_eids
 from hetgat.train.loop import SPLITS, model_inputs, probabilities
 from hetgat.train.metrics import classification_metrics
 
@@ -59,7 +59,7 @@ def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attenti
         graph, torch.arange(typed.num_nodes(model.target_type), device=device)
     )
     everything = torch.arange(g.num_nodes(), device=device)
-    sampler = dgl.dataloading.MultiLayerFullNeighborSampler(1)
+    sampler = NeighborSampler([None])
     keep = get_attention or net.previous_attention
     finish = net.needs_all_destinations
     h, prev, edges, semantic = None, None, [], []
@@ -69,15 +69,14 @@ def layerwise_forward(model, graph, features: dict, chunk_size: int, get_attenti
         dst = targets if last_only else everything
         h_next, att = None, None
         for start in range(0, len(dst), chunk_size):
-            _, _, (block,) = sampler.sample(g, dst[start : start + chunk_size])
-            src = block.srcdata[dgl.NID]
+            src, _, (block,) = sampler.sample(g, dst[start : start + chunk_size])
             h_src = net.block_input(graph, rows, src) if i == 0 else index_rows(h, src)
             out, a = net.layer_forward(i, block, h_src, graph, prev)
             if h_next is None:  # filled in place: one copy of the layer's output, not two
                 h_next = out.new_empty(len(dst), *out.shape[1:])
             h_next[start : start + len(out)] = out
             if keep:
-                att = _store(att, g, block.edata[dgl.EID], a)
+                att = _store(att, g, block_eids(block), a)
         h = h_next
         if finish:
             h, records = net.layer_finish(i, h)
@@ -101,6 +100,8 @@ def _store(att, g, eids, a):
                 att[etype] = values.new_empty(g.num_edges(etype), values.shape[1])
             att[etype][eids[etype]] = values
         return att
+    if isinstance(eids, dict):  # a one-relation graph's block
+        (eids,) = eids.values()
     if att is None:
         att = a.new_empty(g.num_edges(), a.shape[1])
     att[eids] = a

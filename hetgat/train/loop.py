@@ -12,10 +12,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from hetgat._dgl import dgl
 from hetgat.config import EARLY_STOPPING_RULES, ModelConfig
 from hetgat.data import GraphData
 from hetgat.errors import HetgatError
+from hetgat.sparse.dgl_interop import seed_dgl
 
 SPLITS = ("train", "val", "test")
 
@@ -96,11 +96,12 @@ class EarlyStopping:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy, torch and DGL (DGL's samplers draw from their own generator)."""
+    """Seed Python, NumPy, torch and, where installed, DGL (its samplers draw from their own
+    generator; DistDGL's loaders use them)."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    dgl.seed(seed)
+    seed_dgl(seed)
 
 
 def model_inputs(data: GraphData, device: str = "cpu"):

@@ -1,7 +1,7 @@
-"""Mini-batch training on sampled neighbourhoods (DGL blocks).
+"""Mini-batch training on sampled neighbourhoods (blocks).
 
 Each step takes ``batch_size`` labelled target nodes, samples ``fanouts[l]`` in-neighbours per
-node for layer ``l`` (all neighbours without fanouts) with DGL's ``NeighborSampler``, and runs
+node for layer ``l`` (all neighbours without fanouts; :mod:`hetgat.sparse.sampling`), and runs
 the model on the resulting blocks, so memory grows with the batch and the fanouts, not with the
 graph. Final metrics, predictions and attention come from exact layer-wise inference over all
 nodes in chunks (:mod:`hetgat.train.inference`).
@@ -20,16 +20,15 @@ taken with ``features[t][ids]``, which ``DistTensor`` supports).
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import MODELS, build_model, resolve_config
+from hetgat.sparse.sampling import BlockLoader, NeighborSampler, block_eids
 from hetgat.train.inference import evaluate
 from hetgat.train.loop import (
     EarlyStopping,
@@ -43,10 +42,6 @@ from hetgat.train.loop import (
     seed_everything,
 )
 from hetgat.train.metrics import classification_metrics
-
-# DGL suggests CPU affinity on every loader pass; it needs worker processes, which hetgat
-# does not start (sampling is cheap next to the attention layers on 2-16 cores).
-warnings.filterwarnings("ignore", message="Dataloader CPU affinity opt is not enabled")
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -67,53 +62,19 @@ def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> Non
         )
 
 
-def make_sampler(fanouts: tuple | None, num_layers: int):
+def make_sampler(fanouts: tuple | None, num_layers: int) -> NeighborSampler:
     """``NeighborSampler(fanouts)``, or all neighbours in every layer without fanouts."""
-    if fanouts is None:
-        return dgl.dataloading.MultiLayerFullNeighborSampler(num_layers)
-    return dgl.dataloading.NeighborSampler(list(fanouts))
+    return NeighborSampler(fanouts if fanouts is not None else [None] * num_layers)
 
 
 def node_loader(graph, seeds: torch.Tensor, sampler, *, batch_size: int, shuffle: bool, device):
     """The iterable of ``(input_nodes, output_nodes, blocks)`` that training draws from.
 
     This is the one place hetgat builds a data loader; replace it (``fit_minibatch(loader=...)``)
-    to sample elsewhere, e.g. with DistDGL's ``DistNodeDataLoader`` on a ``DistGraph``.
+    to sample elsewhere, e.g. with DistDGL's ``DistNodeDataLoader`` on a ``DistGraph`` (its DGL
+    blocks are converted with :func:`hetgat.sparse.dgl_interop.from_dgl`).
     """
-    loader = dgl.dataloading.DataLoader(
-        graph, seeds, sampler, batch_size=batch_size, shuffle=shuffle, drop_last=False,
-        device=device,
-    )  # fmt: skip
-    return SerialSampling(loader)
-
-
-class SerialSampling:
-    """A loader whose batches are sampled on one DGL thread (message passing keeps them all).
-
-    DGL's CPU samplers draw from one random generator per OpenMP thread and share the work out
-    dynamically, so with several threads the same seed gives different neighbourhoods from run to
-    run. Sampling on one thread makes mini-batch training repeatable (it is a small part of a
-    step); the threads are restored for the model's kernels.
-    """
-
-    def __init__(self, loader) -> None:
-        self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self.loader)
-
-    def __iter__(self):
-        batches = iter(self.loader)
-        while True:
-            threads = dgl.utils.get_num_threads()
-            dgl.utils.set_num_threads(1)
-            try:
-                batch = next(batches)
-            except StopIteration:
-                return
-            finally:
-                dgl.utils.set_num_threads(threads)
-            yield batch
+    return BlockLoader(graph, seeds, sampler, batch_size=batch_size, shuffle=shuffle, device=device)
 
 
 def block_logits(model, graph, blocks: list, input_nodes: torch.Tensor, features: dict):
@@ -127,7 +88,7 @@ def block_logits(model, graph, blocks: list, input_nodes: torch.Tensor, features
     for i, block in enumerate(blocks):
         h, a = net.layer_forward(i, block, h, graph, prev)
         h, _ = net.layer_finish(i, h)
-        prev = (block.edata[dgl.EID], a)
+        prev = (block_eids(block), a)
     return net.block_output(h)
 
 
@@ -175,7 +136,7 @@ def fit_minibatch(
     net = model.net
     sample_graph = net.block_graph(graph)
     targets = net.block_seeds(graph, torch.arange(len(data.train_mask), device=device))
-    position = torch.full((sample_graph.num_nodes(),), -1, dtype=torch.long, device=device)
+    position = torch.full((_num_nodes(sample_graph),), -1, dtype=torch.long, device=device)
     position[targets] = torch.arange(len(targets), device=device)
     labels = data.labels.to(device)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
@@ -248,3 +209,8 @@ def _validate(model, graph, batches, features, labels, position, data):
     loss = loss_fn(logits, targets, data.multilabel).item()
     probs = probabilities(logits, data.multilabel)
     return loss, classification_metrics(probs, targets, data.num_classes, data.multilabel)
+
+
+def _num_nodes(graph) -> int:
+    """Nodes of a one-node-type graph (a :class:`Graph` or such a :class:`HeteroGraph`)."""
+    return graph.num_nodes()

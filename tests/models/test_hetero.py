@@ -5,7 +5,6 @@ import pytest
 import torch
 
 import hetgat.datasets.metapaths as metapaths
-from hetgat._dgl import dgl
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.datasets.metapaths import (
@@ -20,7 +19,10 @@ from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import build_model
 from hetgat.nn import GATConv
 from hetgat.nn.simplehgnconv import SimpleHGNConv
+from hetgat.sparse.graph import Graph
+from hetgat.sparse.hetero import HeteroGraph
 from hetgat.train import fit, predict
+from tests.conftest import add_self_loop
 
 # papers 0-3, authors 0-2, venue 0-1: p0,p1 by a0; p1,p2 by a1; p3 by a2; p0,p1,p2 at v0, p3 at v1
 WRITES = ([0, 0, 1, 1, 2], [0, 1, 1, 2, 3])  # author -> paper
@@ -30,7 +32,7 @@ AT = ([0, 1, 2, 3], [0, 0, 0, 1])  # paper -> venue
 def tiny_hetero() -> GraphData:
     a, p = torch.tensor(WRITES[0]), torch.tensor(WRITES[1])
     pv, v = torch.tensor(AT[0]), torch.tensor(AT[1])
-    g = dgl.heterograph(
+    g = HeteroGraph(
         {
             ("author", "writes", "paper"): (a, p),
             ("paper", "written_by", "author"): (p, a),
@@ -246,7 +248,7 @@ def test_simplehgn_attention_covers_self_loops(data):
 
 
 def test_simplehgn_conv_without_edge_term_is_gat():
-    g = dgl.add_self_loop(dgl.graph(([0, 1, 2, 3], [1, 2, 3, 0]), num_nodes=4))
+    g = Graph(*add_self_loop([0, 1, 2, 3], [1, 2, 3, 0], 4), 4)
     torch.manual_seed(0)
     conv = SimpleHGNConv(3, 2, 6, 4, 2, beta=0.0)
     with torch.no_grad():
@@ -264,7 +266,7 @@ def test_simplehgn_conv_without_edge_term_is_gat():
 
 
 def test_simplehgn_conv_gradcheck():
-    g = dgl.add_self_loop(dgl.graph(([0, 1, 2], [1, 2, 0]), num_nodes=3))
+    g = Graph(*add_self_loop([0, 1, 2], [1, 2, 0], 3), 3)
     torch.manual_seed(0)
     conv = SimpleHGNConv(2, 2, 3, 2, 2, residual=True, beta=0.3).double()
     x = torch.randn(3, 3, dtype=torch.float64, requires_grad=True)

@@ -10,7 +10,6 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from hetgat._dgl import dgl
 from hetgat.cli import main
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
@@ -18,14 +17,15 @@ from hetgat.errors import DataFormatError, HetgatError
 from hetgat.runs.folder import load_run
 from hetgat.train import fit
 from hetgat.train.checkpoint import Checkpoint, load_checkpoint
+from hetgat.sparse.hetero import HeteroGraph
+from tests.conftest import add_self_loop
 from tests.models.test_hetero import tiny_hetero
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "planetoid")
 
 
 def homogeneous(src, dst, n, labels, train, features=None) -> GraphData:
-    g = dgl.add_self_loop(dgl.graph((torch.tensor(src), torch.tensor(dst)), num_nodes=n))
-    g = dgl.heterograph({("node", "edge", "node"): g.edges()}, num_nodes_dict={"node": n})
+    g = HeteroGraph({("node", "edge", "node"): add_self_loop(src, dst, n)}, {"node": n})
     labels = torch.tensor(labels)
     train = torch.tensor(train)
     torch.manual_seed(1)
@@ -229,7 +229,7 @@ def test_a_relation_without_edges(name):
     edges = {e: data.graph.edges(etype=e) for e in data.graph.canonical_etypes}
     empty = torch.tensor([], dtype=torch.int64)
     edges[("paper", "cites", "paper")] = (empty, empty)
-    data.graph = dgl.heterograph(edges, {t: data.graph.num_nodes(t) for t in data.graph.ntypes})
+    data.graph = HeteroGraph(edges, {t: data.graph.num_nodes(t) for t in data.graph.ntypes})
     model = ModelConfig.for_model(name, hidden=4, heads=2)
     if name == "han":
         model = dataclasses.replace(model, metapaths=("paper-author-paper", "cites"))

@@ -9,15 +9,17 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from hetgat._dgl import dgl
 from hetgat.cli import main
 from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError
 from hetgat.models import build_model, resolve_config
+from hetgat.sparse.graph import Graph
+from hetgat.sparse.hetero import HeteroGraph
 from hetgat.train import fit, model_inputs, predict
 from hetgat.train.loop import loss_fn
 from hetgat.train.minibatch import block_logits, check_minibatch, make_sampler, node_loader
+from tests.conftest import add_self_loop
 from tests.models.test_hetero import tiny_hetero
 
 CORA = Path(__file__).resolve().parents[2] / "examples" / "cora"
@@ -31,8 +33,7 @@ def tiny_homo() -> GraphData:
         torch.randint(0, 12, (30,), generator=gen),
         torch.randint(0, 12, (30,), generator=gen),
     )
-    g = dgl.heterograph({("node", "edge", "node"): (src, dst)}, num_nodes_dict={"node": 12})
-    g = dgl.add_self_loop(g)
+    g = HeteroGraph({("node", "edge", "node"): add_self_loop(src, dst, 12)}, {"node": 12})
     split = torch.arange(12)
     return GraphData(
         name="tiny",
@@ -155,7 +156,7 @@ def test_attention_residual_without_previous_edge_keeps_own_attention():
     no attention residual (NaN marks it), so each destination's attention still sums to 1."""
     from hetgat.nn.simplehgnconv import SimpleHGNConv
 
-    g = dgl.graph((torch.tensor([0, 1, 2, 0]), torch.tensor([1, 1, 1, 2])), num_nodes=3)
+    g = Graph(torch.tensor([0, 1, 2, 0]), torch.tensor([1, 1, 1, 2]), 3)
     layer = SimpleHGNConv(2, 1, 3, 2, 1, beta=0.5).eval()
     x, etype = torch.randn(3, 3), torch.zeros(4, dtype=torch.long)
     _, own = layer(g, x, etype)

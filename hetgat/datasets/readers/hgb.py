@@ -23,9 +23,9 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from hetgat._dgl import dgl
 from hetgat.errors import DataFormatError
 from hetgat.sparse.csr import sparse_csr
+from hetgat.sparse.hetero import HeteroGraph
 
 logger = logging.getLogger("hetgat.datasets.hgb")
 
@@ -289,7 +289,7 @@ def _raise_bad_value(values: np.ndarray, lines: np.ndarray, where: str, message:
 
 
 def read_links(archive: Archive, info: Info, nodes: Nodes):
-    """``link.dat`` → a DGL heterograph, one relation per link type, edges sorted by (dst, src)."""
+    """``link.dat`` → a graph of one relation per link type, edges sorted by (dst, src)."""
     where = archive.where("link.dat")
     table = archive.read_table("link.dat", ["src", "dst", "type", "weight"])
     lines = table.index.to_numpy()
@@ -329,7 +329,7 @@ def read_links(archive: Archive, info: Info, nodes: Nodes):
             )
         edges[info.canonical(k)] = (torch.from_numpy(code % n_src), torch.from_numpy(code // n_src))
     counts = {info.type_names[t]: n for t, n in nodes.count.items()}
-    return dgl.heterograph(edges, num_nodes_dict=counts)
+    return HeteroGraph(edges, num_nodes_dict=counts)
 
 
 def read_labels(archive: Archive, info: Info, nodes: Nodes):

@@ -1,22 +1,25 @@
-"""weighted_sum: both kernels (DGL's SpMM, per-head CSR products) against a dense oracle and
-DGL's own u_mul_e, in float64, values and gradients, on graphs, blocks and edge cases."""
+"""weighted_sum: every kernel (plain torch's block-diagonal CSR product; DGL's SpMM and its
+per-head CSR products) against a dense oracle and DGL's own u_mul_e, in float64, values and
+gradients, on graphs, blocks and edge cases."""
 
 import pytest
 import torch
 
-import hetgat.nn.aggregate as aggregate
-from hetgat._dgl import dgl
-from hetgat.nn.aggregate import weighted_sum
-from hetgat.nn.functional import dropout_mask
+import hetgat.sparse.dgl_ops as aggregate
+from hetgat.sparse import use_kernels, weighted_sum
+from hetgat.sparse.masks import dropout_mask
+
+dgl = pytest.importorskip("dgl", reason="the DGL kernels and oracle need DGL")
 
 fn = dgl.function
 
 
-@pytest.fixture(params=["dgl", "csr"])
+@pytest.fixture(params=["dgl", "csr", "torch"])
 def kernel(request, monkeypatch):
-    """Run the test with DGL's kernels, then with the per-head CSR products."""
+    """Run the test with DGL's kernels, with its per-head CSR products, then in plain torch."""
     monkeypatch.setattr(aggregate, "MIN_FEATS", 10**9 if request.param == "dgl" else 1)
-    return request.param
+    with use_kernels("torch" if request.param == "torch" else "dgl"):
+        yield request.param
 
 
 def shuffled_graph(n=12, m=60, seed=0, isolated=2, idtype=torch.int64):

@@ -3,10 +3,19 @@
 import pytest
 import torch
 
-from hetgat._dgl import dgl
-from hetgat.nn.softmax import dropout_mask, softmax_aggregate
+from hetgat.sparse import softmax_aggregate, use_kernels
+from hetgat.sparse.masks import dropout_mask
+
+dgl = pytest.importorskip("dgl", reason="the oracle is DGL's edge_softmax")
 
 fn = dgl.function
+
+
+@pytest.fixture(autouse=True, params=["dgl", "torch"])
+def kernels(request):
+    """Every test with DGL's kernels, then with plain torch's."""
+    with use_kernels(request.param):
+        yield request.param
 
 
 def reference(graph, e, z, weights=None):
@@ -159,10 +168,13 @@ def test_kept_transpose_is_reused_across_dropout_draws_and_replaced_for_new_inpu
     assert copy.deepcopy(keep)._structure is None
 
 
-def test_scores_too_far_apart_for_one_shift_get_one_per_destination(monkeypatch):
+def test_scores_too_far_apart_for_one_shift_get_one_per_destination(monkeypatch, kernels):
+    import hetgat.sparse.torch_ops as torch_ops
+
     calls = []
-    copy_e_max = dgl.ops.copy_e_max
-    monkeypatch.setattr(dgl.ops, "copy_e_max", lambda *a: calls.append(1) or copy_e_max(*a))
+    owner, name = (dgl.ops, "copy_e_max") if kernels == "dgl" else (torch_ops, "segment_max")
+    original = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a: calls.append(1) or original(*a))
     graph = random_graph()
     z = torch.randn(graph.num_nodes(), 2, 3)
     near = torch.randn(graph.num_edges(), 2, 1)

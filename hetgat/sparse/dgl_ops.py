@@ -1,5 +1,34 @@
-"""Weighted sums over in-edges, ``h_i = sum_j w_ij z_j`` per head, and their gradients.
+"""Message passing on DGL's compiled CPU kernels: the fast path where DGL is installed.
 
+Functions take a ``DGLGraph`` (:func:`hetgat.sparse.dgl_interop.to_dgl` of hetgat's graph);
+:mod:`hetgat.sparse` chooses them or :mod:`hetgat.sparse.torch_ops` per device.
+
+The softmax folded into the aggregation
+---------------------------------------
+GAT layers compute, for every destination ``i`` and head ``k``,
+
+.. math::
+    h_i^k = \\sum_j \\operatorname{drop}(\\alpha_{ij}^k)\\, z_j^k, \\qquad
+    \\alpha_{ij}^k = \\frac{\\exp(e_{ij}^k)}{\\sum_{j'} \\exp(e_{ij'}^k)}
+
+``dgl.nn.functional.edge_softmax`` builds every :math:`\\alpha_{ij}` (a per-destination max,
+a subtraction, an exponential, a sum and a division: five passes over the edges) before the
+aggregation reads them once more. Since the denominator does not depend on ``j``, it can be
+applied per node instead:
+
+.. math::
+    h_i^k = \\frac{1}{1-p} \\cdot
+        \\frac{\\sum_j m_{ij}^k \\exp(e_{ij}^k - c^k)\\, z_j^k}{\\sum_j \\exp(e_{ij}^k - c^k)}
+
+with one shift :math:`c` (an upper bound of the scores, so no exponential overflows; none when
+the scores are small enough) and the
+dropout mask :math:`m` applied to the unnormalised weights, its :math:`1/(1-p)` per node. That is
+an exponential, two sums over the edges and a division per node. When the shift is so far above
+some node's scores that its sum underflows (scores over ~34 apart), the exact per-edge
+softmax is used for that call instead.
+
+The weighted sum
+----------------
 Every attention layer ends in this sum (DGL: ``update_all(u_mul_e, sum)``). DGL's CPU kernel
 for it walks the ``(E, H, 1) x (N, H, D)`` broadcast element by element, so its cost grows with
 ``H * D`` at well under a multiply-add per nanosecond: on HGB's ACM as one graph (559 k edges,
@@ -16,11 +45,83 @@ For small ``D`` (GAT's 8 per head) the per-head products stop paying for the cop
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from hetgat._dgl import dgl
 from hetgat.sparse.csr import sparse_csr
+from hetgat.sparse.dgl_interop import load_dgl
+from hetgat.sparse.masks import dropout_mask
+from hetgat.sparse.torch_ops import SMALLEST_SUM, leaky_exp
 
-gspmm, gsddmm = dgl.backend.gspmm, dgl.backend.gsddmm
+
+def _backend():
+    return load_dgl().backend
+
+
+def softmax_aggregate(
+    graph,
+    e,
+    z,
+    attn_drop: float = 0.0,
+    get_attention: bool = False,
+    bound=None,
+    negative_slope: float | None = None,
+):
+    """``sum_j drop(softmax_j(e_ij)) z_j`` for every destination; the softmax when asked.
+
+    Parameters
+    ----------
+    graph : DGLGraph
+        A graph with one edge type, or a block.
+    e : torch.Tensor
+        ``(E, H, 1)`` attention scores in edge-id order; with ``negative_slope``, the scores
+        before their leaky ReLU (applied here, fused with the exponential).
+    z : torch.Tensor
+        ``(N_src, H, D)`` messages of the source nodes.
+    attn_drop : float
+        Dropout on the normalised attention (in training; 0 turns it off).
+    get_attention : bool
+        Also return the ``(E, H, 1)`` normalised attention (before dropout).
+    bound : torch.Tensor, optional
+        A number no score exceeds (GAT: ``leaky_relu(max e_l + max e_r)``, from node values);
+        default: the largest score.
+    negative_slope : float, optional
+        Apply ``leaky_relu(e, negative_slope)`` first.
+
+    Returns
+    -------
+    torch.Tensor, torch.Tensor or None
+        ``(N_dst, H, D)`` (nodes without in-edges get 0) and the attention or None.
+    """
+    if negative_slope is not None and bound is None and e.shape[0]:
+        bound = F.leaky_relu(e.detach().max(), negative_slope)
+    dgl = load_dgl()
+    with graph.local_scope():
+        top = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
+        # exp(e) neither overflows nor underflows with scores in (-20, 60]: no shift then.
+        ex = leaky_exp(e, negative_slope, None if -20.0 < top <= 60.0 else top)
+        den = dgl.ops.copy_e_sum(graph, ex)
+        reached = graph.in_degrees() > 0
+        if ex.shape[0] and bool((den[reached] < SMALLEST_SUM).any()):
+            # Scores too far apart for one shift: shift each destination's scores by their own
+            # largest (as edge_softmax does), so that every sum is at least 1.
+            with torch.no_grad():
+                scores = e if negative_slope is None else F.leaky_relu(e, negative_slope)
+                shift = dgl.ops.copy_v(graph, dgl.ops.copy_e_max(graph, scores))
+            ex = leaky_exp(e, negative_slope, shift)
+            den = dgl.ops.copy_e_sum(graph, ex)
+        # sum_j m_ij ex_ij z_j, keeping the mask rather than the masked weights.
+        mask = dropout_mask(ex.shape, attn_drop, ex.device) if attn_drop else None
+        h = weighted_sum(graph, ex, z, mask)
+        scale = 1.0 / (1.0 - attn_drop)
+        out = h * (den.clamp(min=SMALLEST_SUM).reciprocal() * scale)
+        attention = None
+        if get_attention:
+            graph.edata["ex"] = ex
+            graph.dstdata["den"] = den
+            graph.apply_edges(dgl.function.e_div_v("ex", "den", "a"))
+            attention = graph.edata["a"]
+    return out, attention
+
 
 #: From this many features per head on, the CPU sums run as per-head CSR products
 #: (``python -m benchmarks.speed_aggregate``, 8 heads, forward + backward, BENCHMARKS.md): with
@@ -63,7 +164,7 @@ class _WeightedSum(torch.autograd.Function):
         ctx.csr = z.device.type == "cpu" and z.shape[-1] >= MIN_FEATS
         if not ctx.csr:
             ctx.save_for_backward(w, mask, z)
-            return gspmm(graph._graph, "mul", "sum", z, _apply_mask(w, mask))
+            return _backend().gspmm(graph._graph, "mul", "sum", z, _apply_mask(w, mask))
         z_heads = z.transpose(0, 1).contiguous()
         ctx.save_for_backward(w, mask, z_heads)
         out = _csr_spmm(graph, "csc", _apply_mask(w, mask), z_heads, graph.num_dst_nodes())
@@ -76,9 +177,11 @@ class _WeightedSum(torch.autograd.Function):
         grad_w = grad_z = None
         if not ctx.csr:
             if ctx.needs_input_grad[3]:
-                grad_z = gspmm(graph._graph.reverse(), "mul", "sum", grad, _apply_mask(w, mask))
+                grad_z = _backend().gspmm(
+                    graph._graph.reverse(), "mul", "sum", grad, _apply_mask(w, mask)
+                )
             if ctx.needs_input_grad[1]:
-                grad_w = gsddmm(graph._graph, "dot", z, grad.contiguous(), "u", "v")
+                grad_w = _backend().gsddmm(graph._graph, "dot", z, grad.contiguous(), "u", "v")
         else:
             grad_heads = grad.transpose(0, 1).contiguous()
             if ctx.needs_input_grad[3]:

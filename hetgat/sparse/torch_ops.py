@@ -1,0 +1,274 @@
+r"""Message passing in plain torch: SDDMM, segment softmax and SpMM over a :class:`Graph`.
+
+The primitives every attention layer needs, named as the math (``dgl.sparse``'s vocabulary):
+
+- :func:`u_add_v` (an SDDMM with ``+``): ``e_ij = el_j + er_i``, node terms gathered per edge;
+- :func:`edge_softmax`: ``softmax_j(e_ij)`` over each destination's in-edges;
+- :func:`weighted_sum` (SpMM): ``h_i = sum_j w_ij z_j`` per head, with its own backward
+  (``dz`` = the transposed SpMM, ``dw`` = an SDDMM dot);
+- :func:`softmax_aggregate`: the softmax folded into the sum, ``h_i = sum_j m_ij exp(e_ij - c)
+  z_j / sum_j exp(e_ij - c)``, without normalising every edge (see
+  :mod:`hetgat.sparse.dgl_ops` for the derivation; the semantics are the same).
+
+They run on any device torch runs on. Memory: no ``(E, H, D)`` tensor. The sum is one CSR
+product of a block-diagonal matrix (one ``N_dst x N_src`` block of weights per head, stored as
+one CSR of ``H * E`` entries whose structure is built once per graph and head count) with the
+head-major features ``(H * N_src, D)``: a single ``torch.sparse.mm`` (cuSPARSE on a GPU)
+instead of ``H`` calls or an ``(E, H, D)`` message tensor; its transpose gives ``dz`` the same
+way. ``dw`` gathers ``z_j`` and ``grad_i`` per edge in chunks of :data:`CHUNK_ELEMENTS`, so the
+buffer stays bounded on any graph. Reductions over edges use ``index_add_`` /
+``scatter_reduce_`` on ``(E, H)`` tensors.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+import torch.utils.checkpoint
+
+from hetgat.sparse.graph import Graph
+from hetgat.sparse.masks import dropout_mask
+
+#: Below this a node's sum of shifted exponentials is too small: the gradient of 1/sum (-1/sum²)
+#: would overflow float32. Each destination then gets its own shift.
+SMALLEST_SUM = 1e-15
+
+#: Elements of the largest per-edge buffer a chunked gather makes (2^26: 256 MB in float32).
+CHUNK_ELEMENTS = 1 << 26
+
+
+def u_add_v(graph: Graph, el: torch.Tensor, er: torch.Tensor) -> torch.Tensor:
+    """``el[src] + er[dst]`` per edge: source and destination terms added on the edges."""
+    return el.index_select(0, graph.src) + er.index_select(0, graph.dst)
+
+
+def pair_scores(
+    graph: Graph,
+    src_term: torch.Tensor,
+    dst_term: torch.Tensor,
+    attn: torch.Tensor,
+    negative_slope: float,
+) -> torch.Tensor:
+    """``(E, H, 1)``: ``a^T LeakyReLU(s_j + t_i)`` per edge and head (GATv2's score).
+
+    The ``(E, H, D)`` sum cannot be split into node terms; above :data:`CHUNK_ELEMENTS` it is
+    made chunk by chunk of edges and recomputed in the backward pass (activation
+    checkpointing), so no more than one chunk of it is ever held.
+    """
+
+    def score(src, dst):
+        pair = src_term.index_select(0, src) + dst_term.index_select(0, dst)
+        return (F.leaky_relu(pair, negative_slope) * attn).sum(-1, keepdim=True)
+
+    edges, size = graph.num_edges(), src_term.shape[1] * src_term.shape[2]
+    if edges * size <= CHUNK_ELEMENTS:
+        return score(graph.src, graph.dst)
+    step = max(1, CHUNK_ELEMENTS // size)
+    parts = [
+        torch.utils.checkpoint.checkpoint(
+            score, graph.src[a : a + step], graph.dst[a : a + step], use_reentrant=False
+        )
+        for a in range(0, edges, step)
+    ]
+    return torch.cat(parts)
+
+
+def segment_sum(graph: Graph, x: torch.Tensor) -> torch.Tensor:
+    """``(N_dst, ...)``: the sum of ``x`` (edge values, ``(E, ...)``) over each node's in-edges."""
+    out = x.new_zeros((graph.num_dst_nodes(), *x.shape[1:]))
+    return out.index_add_(0, graph.dst, x)
+
+
+def segment_max(graph: Graph, x: torch.Tensor) -> torch.Tensor:
+    """``(N_dst, ...)``: the largest of ``x`` over each node's in-edges (-inf without any)."""
+    out = x.new_full((graph.num_dst_nodes(), *x.shape[1:]), float("-inf"))
+    index = graph.dst.view(-1, *([1] * (x.dim() - 1))).expand_as(x)
+    return out.scatter_reduce_(0, index, x, "amax", include_self=True)
+
+
+def edge_softmax(graph: Graph, e: torch.Tensor) -> torch.Tensor:
+    """``softmax_j(e_ij)`` over the in-edges of every destination ``i``; ``e`` is ``(E, ...)``.
+
+    Shifted by each destination's largest score (no overflow); differentiable through torch's
+    own gather and ``index_add_``.
+    """
+    if e.shape[0] == 0:
+        return e.clone()
+    with torch.no_grad():
+        shift = segment_max(graph, e).index_select(0, graph.dst)
+    ex = (e - shift).exp()
+    return ex / segment_sum(graph, ex).index_select(0, graph.dst)
+
+
+def weighted_sum(
+    graph: Graph, w: torch.Tensor, z: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """``h_i = sum_j mask_ij w_ij z_j`` for every destination node.
+
+    Parameters
+    ----------
+    graph : Graph
+        One edge type (a graph, a bipartite relation or a block).
+    w : torch.Tensor
+        ``(E, H, 1)`` or ``(E, H)`` edge weights in edge-id order.
+    z : torch.Tensor
+        ``(N_src, H, D)`` source features.
+    mask : torch.Tensor, optional
+        Boolean dropout mask shaped like ``w``; kept instead of the masked weights.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N_dst, H, D)``; a node without in-edges gets 0.
+    """
+    return _WeightedSum.apply(graph, w, mask, z)
+
+
+class _WeightedSum(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, graph, w, mask, z):
+        ctx.graph, ctx.w_shape = graph, w.shape
+        ctx.save_for_backward(w, mask, z)
+        weights = _flat(w if mask is None else w * mask, z.shape[1])
+        return _spmm(graph, "csc", weights, z, graph.num_dst_nodes())
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, mask, z = ctx.saved_tensors
+        graph = ctx.graph
+        grad = grad.contiguous()
+        grad_w = grad_z = None
+        if ctx.needs_input_grad[3]:
+            weights = _flat(w if mask is None else w * mask, z.shape[1])
+            grad_z = _spmm(graph, "csr", weights, grad, graph.num_src_nodes())
+        if ctx.needs_input_grad[1]:
+            grad_w = _sddmm_dot(graph, z, grad).view(ctx.w_shape)
+            if mask is not None:
+                grad_w = grad_w * mask
+        return None, grad_w, None, grad_z
+
+
+def _flat(w: torch.Tensor, heads: int) -> torch.Tensor:
+    return w.reshape(w.shape[0], heads)
+
+
+def _block_diagonal(graph: Graph, fmt: str, heads: int):
+    """``(crow, col, perm)`` of the block-diagonal CSR over ``heads`` copies of the graph's
+    CSC (rows = destinations) or CSR (rows = sources); built once per graph and head count."""
+    cache = graph.__dict__.setdefault("_block_diagonal", {})
+    key = (fmt, heads)
+    if key not in cache:
+        indptr, indices, perm = graph.csc() if fmt == "csc" else graph.csr()
+        rows = graph.num_dst_nodes() if fmt == "csc" else graph.num_src_nodes()
+        cols = graph.num_src_nodes() if fmt == "csc" else graph.num_dst_nodes()
+        edges = indices.shape[0]
+        offsets = torch.arange(heads, device=indptr.device)
+        starts = (indptr[:-1] + offsets[:, None] * edges).reshape(-1)
+        crow = torch.cat([starts, indptr.new_tensor([heads * edges])])
+        col = (indices[None, :] + offsets[:, None] * cols).reshape(-1)
+        cache[key] = (crow, col, perm, rows, cols)
+    return cache[key]
+
+
+def _spmm(graph: Graph, fmt: str, weights: torch.Tensor, x: torch.Tensor, rows: int):
+    """``(rows, H, D)``: per head, the weights as a sparse matrix (CSC: rows are destinations,
+    CSR: sources) times ``x[:, head]``; one block-diagonal product for all heads."""
+    heads, feats = x.shape[1], x.shape[2]
+    if weights.shape[0] == 0 or rows == 0 or x.shape[0] == 0:
+        return x.new_zeros(rows, heads, feats)
+    crow, col, perm, n_rows, n_cols = _block_diagonal(graph, fmt, heads)
+    values = weights.index_select(0, perm).t().reshape(-1)  # (H * E) head-major
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's "beta state" notice
+        matrix = torch.sparse_csr_tensor(
+            crow, col, values, (heads * n_rows, heads * n_cols), check_invariants=False
+        )
+    x_heads = x.transpose(0, 1).reshape(heads * n_cols, feats)
+    out = torch.sparse.mm(matrix, x_heads)
+    return out.view(heads, n_rows, feats).transpose(0, 1).contiguous()
+
+
+def _sddmm_dot(graph: Graph, z: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """``(E, H)``: ``<z_src, grad_dst>`` per edge and head, in chunks of edges."""
+    edges, heads, feats = graph.num_edges(), z.shape[1], z.shape[2]
+    out = z.new_empty(edges, heads)
+    step = max(1, CHUNK_ELEMENTS // max(1, heads * feats))
+    for start in range(0, edges, step):
+        src, dst = graph.src[start : start + step], graph.dst[start : start + step]
+        out[start : start + step] = (z.index_select(0, src) * grad.index_select(0, dst)).sum(-1)
+    return out
+
+
+def softmax_aggregate(
+    graph: Graph,
+    e: torch.Tensor,
+    z: torch.Tensor,
+    attn_drop: float = 0.0,
+    get_attention: bool = False,
+    bound=None,
+    negative_slope: float | None = None,
+    edge_weight: torch.Tensor | None = None,
+):
+    """``sum_j drop(softmax_j(e_ij)) z_j`` for every destination; the softmax when asked.
+
+    Arguments and result as :func:`hetgat.sparse.dgl_ops.softmax_aggregate`; ``edge_weight``
+    (``(E, 1, 1)`` or ``(E, H, 1)``) multiplies the normalised attention (DGL's GATConv
+    ``edge_weight``), in the sum and in the attention returned.
+    """
+    if negative_slope is not None and bound is None and e.shape[0]:
+        bound = F.leaky_relu(e.detach().max(), negative_slope)
+    top = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
+    # exp(e) neither overflows nor underflows with scores in (-20, 60]: no shift then.
+    ex = leaky_exp(e, negative_slope, None if -20.0 < top <= 60.0 else top)
+    den = segment_sum(graph, ex)
+    reached = graph.in_degrees() > 0
+    if ex.shape[0] and bool((den[reached] < SMALLEST_SUM).any()):
+        # Scores too far apart for one shift: each destination gets its own largest.
+        with torch.no_grad():
+            scores = e if negative_slope is None else F.leaky_relu(e, negative_slope)
+            shift = segment_max(graph, scores).index_select(0, graph.dst)
+        ex = leaky_exp(e, negative_slope, shift)
+        den = segment_sum(graph, ex)
+    weights = ex if edge_weight is None else ex * edge_weight
+    mask = dropout_mask(ex.shape, attn_drop, ex.device) if attn_drop else None
+    h = weighted_sum(graph, weights, z, mask)
+    scale = 1.0 / (1.0 - attn_drop)
+    out = h * (den.clamp(min=SMALLEST_SUM).reciprocal() * scale)
+    attention = None
+    if get_attention:
+        attention = weights / den.index_select(0, graph.dst)
+    return out, attention
+
+
+def leaky_exp(e, negative_slope, shift):
+    """``exp(leaky_relu(e) - shift)`` (no leaky ReLU when ``negative_slope`` is None); ``shift``
+    is None (none), a number or a tensor that broadcasts against ``e``."""
+    if negative_slope is not None:
+        return _LeakyExp.apply(e, negative_slope, shift)
+    return torch.exp(e) if shift is None else (e - shift).exp_()
+
+
+class _LeakyExp(torch.autograd.Function):
+    """``exp(leaky_relu(s) - shift)``, keeping for the backward pass only its result and where
+    ``s > 0`` (5 bytes per score; leaky ReLU then exp keep both arrays: 8)."""
+
+    @staticmethod
+    def forward(ctx, s, negative_slope: float, shift):
+        positive = s > 0
+        ex = F.leaky_relu(s, negative_slope)
+        if shift is not None:
+            ex.sub_(shift)
+        ex.exp_()
+        ctx.save_for_backward(ex, positive)
+        ctx.negative_slope = negative_slope
+        return ex
+
+    @staticmethod
+    def backward(ctx, grad):
+        ex, positive = ctx.saved_tensors
+        # (1 where s > 0, else the slope) * exp * grad, in one new array.
+        slope = ctx.negative_slope
+        g = positive.to(ex.dtype).mul_(1.0 - slope).add_(slope).mul_(ex).mul_(grad)
+        return g, None, None
