@@ -8,11 +8,18 @@ import torch
 os.environ["HETGAT_OFFLINE"] = "1"
 os.environ.setdefault("DGLBACKEND", "pytorch")
 
-from hetgat.sparse.dgl_interop import dgl_available, to_dgl  # noqa: E402
+from hetgat.sparse.dgl_interop import dgl_available, load_dgl, to_dgl  # noqa: E402
 from hetgat.sparse.hetero import HeteroGraph  # noqa: E402
 
 #: Tests that compare with DGL (its layers, kernels, partitions) skip where it is not installed.
 needs_dgl = pytest.mark.skipif(not dgl_available(), reason="needs DGL (pip install 'dgl<2')")
+
+
+def import_dgl():
+    """DGL, or skip the calling test module (or test) where it is absent."""
+    if not dgl_available():
+        pytest.skip("needs DGL, which is not installed here", allow_module_level=True)
+    return load_dgl()
 
 
 def add_self_loop(src, dst, n: int):

@@ -144,6 +144,7 @@ def _fit_settings(graph, config_file, given, options):
     from hetgat.errors import HetgatError
     from hetgat.models import resolve_config
     from hetgat.runs.settings import merge_settings, read_settings
+    from hetgat.train.loop import check_device
 
     graph_options_given = {k: options[k] for k in GRAPH_KEYS}
     if config_file is None:
@@ -152,6 +153,7 @@ def _fit_settings(graph, config_file, given, options):
                 "Missing argument 'GRAPH' (or --config RUN/config.json, or --resume RUN)."
             )
         models, training = model_config(options), train_config(options)
+        check_device(training.device)  # before reading a possibly large GRAPH
     else:
         saved = read_settings(config_file)
         values = train_values(options)
@@ -162,6 +164,7 @@ def _fit_settings(graph, config_file, given, options):
             model_values=model_values(options),
             train_values=values,
         )
+        check_device(training.device)
         if graph is None:
             typed = sorted(given & set(GRAPH_KEYS))
             if typed:

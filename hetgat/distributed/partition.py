@@ -110,8 +110,10 @@ def partition_data(
 
 
 def check_out(out: str | Path, overwrite: bool = False, source: DataSource | None = None) -> None:
-    """Refuse an existing non-empty ``out`` before any work, unless ``overwrite`` and it is a
-    partition folder hetgat wrote (see :func:`hetgat.outputs.check_out_folder`)."""
+    """Refuse, before any work, where DGL is absent, and an existing non-empty ``out`` unless
+    ``overwrite`` and it is a partition folder hetgat wrote (see
+    :func:`hetgat.outputs.check_out_folder`)."""
+    require_dgl("partitioning (hetgat partition)")
     check_out_folder(Path(out), overwrite, ("partition",), source.input_paths() if source else ())
 
 

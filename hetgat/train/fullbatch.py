@@ -23,6 +23,7 @@ from hetgat.train.inference import evaluate
 from hetgat.train.loop import (
     EarlyStopping,
     FitResult,
+    check_device,
     check_loss,
     history_row,
     loss_fn,
@@ -57,8 +58,9 @@ def fit_fullbatch(
     """
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
+    device = check_device(train_config.device)
     seed_everything(train_config.seed)
-    device, multilabel = train_config.device, data.multilabel
+    multilabel = data.multilabel
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
     graph, features = model_inputs(data, device)

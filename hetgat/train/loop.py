@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from hetgat.config import EARLY_STOPPING_RULES, ModelConfig
 from hetgat.data import GraphData
-from hetgat.errors import HetgatError
+from hetgat.errors import ConfigError, HetgatError
 from hetgat.sparse.dgl_interop import seed_dgl
 
 SPLITS = ("train", "val", "test")
@@ -93,6 +93,32 @@ class EarlyStopping:
         self.best_score, self.best_loss = state["best_score"], state["best_loss"]
         self.best_state, self.best_epoch = state["best_state"], state["best_epoch"]
         self.waited = state["waited"]
+
+
+def check_device(device) -> torch.device:
+    """``device`` as a ``torch.device`` that exists here, else a :class:`ConfigError` naming it.
+
+    ``cuda`` (or ``cuda:N``) needs a CUDA build of torch that sees that GPU; ``mps`` Apple's
+    Metal backend. The kernels follow the device (:func:`hetgat.sparse.kernels_for`).
+    """
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(
+            "device", device, "a torch device such as cpu, cuda, cuda:0 or mps"
+        ) from None
+    if parsed.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ConfigError("device", device, "cpu: torch sees no CUDA device on this machine")
+        if parsed.index is not None and parsed.index >= count:
+            raise ConfigError("device", device, f"cuda:0 to cuda:{count - 1} ({count} GPUs here)")
+    elif parsed.type == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ConfigError("device", device, "cpu: torch has no MPS device on this machine")
+    elif parsed.type != "cpu":
+        raise ConfigError("device", device, "cpu, cuda, cuda:N or mps")
+    return parsed
 
 
 def seed_everything(seed: int) -> None:

@@ -33,6 +33,7 @@ from hetgat.train.inference import evaluate
 from hetgat.train.loop import (
     EarlyStopping,
     FitResult,
+    check_device,
     check_loss,
     history_row,
     loss_fn,
@@ -127,8 +128,9 @@ def fit_minibatch(
     if checkpoint is not None and checkpoint.every:
         raise ConfigError("checkpoint_every", checkpoint.every, "0 with a batch_size")
     check_minibatch(model_config, train_config)
+    device = check_device(train_config.device)
     seed_everything(train_config.seed)
-    device, multilabel = train_config.device, data.multilabel
+    multilabel = data.multilabel
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
     graph, features = model_inputs(data, device)

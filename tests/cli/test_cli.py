@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from hetgat.cli import main
 from hetgat.runs.folder import load_run
+from tests.conftest import import_dgl
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "planetoid")
 FAST = ["--epochs", "3", "--patience", "0", "--quiet"]
@@ -364,7 +365,7 @@ def test_default_threads_follow_omp_num_threads(monkeypatch):
 
 
 def test_threads_apply_to_the_run_and_are_given_back(tmp_path):
-    dgl = pytest.importorskip("dgl")
+    dgl = import_dgl()
 
     before = torch.get_num_threads(), dgl.utils.get_num_threads()
     seen = []

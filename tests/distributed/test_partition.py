@@ -18,8 +18,9 @@ from hetgat.cli import main
 from hetgat.datasets import load_graph
 from hetgat.distributed.partition import partition_data
 from hetgat.errors import ConfigError, HetgatError
+from tests.conftest import import_dgl
 
-dgl = pytest.importorskip("dgl", reason="compares with DGL")
+dgl = import_dgl()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CORA = [

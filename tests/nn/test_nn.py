@@ -7,9 +7,9 @@ import torch
 
 from hetgat.nn import GATConv, GATv2Conv
 from hetgat.nn.functional import to_csr
-from tests.conftest import tiny_graph
+from tests.conftest import import_dgl, tiny_graph
 
-dgl = pytest.importorskip("dgl", reason="compares with DGL")
+dgl = import_dgl()
 
 
 def _dgl_pair(kind, in_feats, out_feats, heads, **kw):
