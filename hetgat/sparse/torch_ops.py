@@ -217,6 +217,12 @@ def softmax_aggregate(
     (``(E, 1, 1)`` or ``(E, H, 1)``) multiplies the normalised attention (DGL's GATConv
     ``edge_weight``), in the sum and in the attention returned.
     """
+    if _sync_free(e):
+        # No round trip to the host (a GPU keeps queueing work): every destination is shifted
+        # by its own largest score, which is exact and can neither overflow nor underflow.
+        ex = leaky_exp(e, negative_slope, _own_shift(graph, e, negative_slope))
+        den = segment_sum(graph, ex)
+        return _finish(graph, ex, den, z, attn_drop, get_attention, edge_weight)
     if negative_slope is not None and bound is None and e.shape[0]:
         bound = F.leaky_relu(e.detach().max(), negative_slope)
     top = float(e.detach().max() if bound is None else bound) if e.shape[0] else 0.0
@@ -226,11 +232,29 @@ def softmax_aggregate(
     reached = graph.in_degrees() > 0
     if ex.shape[0] and bool((den[reached] < SMALLEST_SUM).any()):
         # Scores too far apart for one shift: each destination gets its own largest.
-        with torch.no_grad():
-            scores = e if negative_slope is None else F.leaky_relu(e, negative_slope)
-            shift = segment_max(graph, scores).index_select(0, graph.dst)
-        ex = leaky_exp(e, negative_slope, shift)
+        ex = leaky_exp(e, negative_slope, _own_shift(graph, e, negative_slope))
         den = segment_sum(graph, ex)
+    return _finish(graph, ex, den, z, attn_drop, get_attention, edge_weight)
+
+
+#: Whether softmax_aggregate avoids host round trips: None decides by device (not on a CPU,
+#: where a round trip is cheap and one shared shift saves a pass); tests set True or False.
+SYNC_FREE: bool | None = None
+
+
+def _sync_free(e: torch.Tensor) -> bool:
+    return e.device.type != "cpu" if SYNC_FREE is None else SYNC_FREE
+
+
+def _own_shift(graph: Graph, e: torch.Tensor, negative_slope) -> torch.Tensor:
+    """``(E, ...)``: each edge's destination's largest (leaky-ReLU'd) score, no gradient."""
+    with torch.no_grad():
+        scores = e if negative_slope is None else F.leaky_relu(e, negative_slope)
+        return segment_max(graph, scores).index_select(0, graph.dst)
+
+
+def _finish(graph, ex, den, z, attn_drop, get_attention, edge_weight):
+    """The weighted sum of the unnormalised weights ``ex``, divided per node by ``den``."""
     weights = ex if edge_weight is None else ex * edge_weight
     mask = dropout_mask(ex.shape, attn_drop, ex.device) if attn_drop else None
     h = weighted_sum(graph, weights, z, mask)

@@ -130,9 +130,24 @@ def seed_everything(seed: int) -> None:
     seed_dgl(seed)
 
 
-def model_inputs(data: GraphData, device: str = "cpu"):
-    """The graph and the features of every node type, on ``device``."""
-    return data.graph.to(device), {t: f.to(device) for t, f in data.features.items()}
+def model_inputs(data: GraphData, device="cpu"):
+    """The graph and the features of every node type, on ``device``.
+
+    Off the CPU, sparse features small enough to hold densely (under :data:`DENSE_LIMIT`
+    entries) are made dense: a GPU multiplies them faster so, and torch's sparse CSR kernels
+    differ between devices.
+    """
+    device = torch.device(device)
+    features = {}
+    for t, f in data.features.items():
+        if device.type != "cpu" and f.layout != torch.strided and f.numel() <= DENSE_LIMIT:
+            f = f.to_dense()
+        features[t] = f.to(device)
+    return data.graph.to(device), features
+
+
+#: Most entries of a sparse feature matrix made dense off the CPU (2^28: 1 GiB in float32).
+DENSE_LIMIT = 1 << 28
 
 
 def loss_fn(logits: torch.Tensor, labels: torch.Tensor, multilabel: bool) -> torch.Tensor:
