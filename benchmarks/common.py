@@ -26,7 +26,9 @@ def machine_info() -> dict:
     import torch
 
     from hetgat import __version__ as hetgat_version
-    from hetgat._dgl import dgl
+    from hetgat.sparse.dgl_interop import load_dgl
+
+    dgl = load_dgl()
 
     info = {
         "cpu": _cpu_model(),
@@ -38,7 +40,7 @@ def machine_info() -> dict:
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "dgl": dgl.__version__,
+        "dgl": dgl.__version__ if dgl is not None else None,
         "hetgat": hetgat_version,
     }
     try:

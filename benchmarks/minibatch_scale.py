@@ -49,7 +49,7 @@ def generate(edges: int, degree: int, feats: int, seed: int = 0):
     import numpy as np
     import torch
 
-    from hetgat._dgl import dgl
+    from hetgat.sparse.graph import Graph
 
     nodes = max(edges // degree, 100)
     rng = np.random.default_rng(seed)
@@ -67,9 +67,9 @@ def generate(edges: int, degree: int, feats: int, seed: int = 0):
         dst[start:end] = rank_to_node[ranks]
     src[m:] = dst[m:] = np.arange(nodes)
     del cdf, weights, rank_to_node
-    g = dgl.graph((torch.from_numpy(src), torch.from_numpy(dst)), num_nodes=nodes)
+    g = Graph(torch.from_numpy(src), torch.from_numpy(dst), nodes, check=False)
     del src, dst
-    g.create_formats_()  # the CSC that sampling and message passing build on first use
+    g.csc()  # the CSC that sampling and message passing build on first use
     x = torch.randn(nodes, feats, generator=torch.Generator().manual_seed(seed))
     labels = (x[:, :5] + 0.5 * torch.randn(nodes, 5)).argmax(1)
     return g, x, labels
@@ -83,14 +83,16 @@ def measure(mode: str, edges: int, args) -> dict:
     from hetgat.config import ModelConfig
     from hetgat.data import GraphData
     from hetgat.models import build_model
+    from hetgat.sparse.hetero import HeteroGraph
     from hetgat.train.minibatch import block_logits, make_sampler, node_loader
 
     torch.manual_seed(0)
     g, x, labels = generate(edges, args.degree, args.feats)
     n = g.num_nodes()
     train = torch.rand(n) < 0.6
+    hetero = HeteroGraph({("_N", "_E", "_N"): g}, {"_N": n})
     data = GraphData(
-        name="generated", graph=g, features={"_N": x}, labels=labels, train_mask=train,
+        name="generated", graph=hetero, features={"_N": x}, labels=labels, train_mask=train,
         val_mask=~train, test_mask=torch.zeros(n, dtype=torch.bool), target_type="_N",
         class_names=list("abcde"),
     )  # fmt: skip

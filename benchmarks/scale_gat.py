@@ -49,15 +49,15 @@ def measure(peer: str, edges: int, heads: int, feats: int, epochs: int) -> dict:
 
     from benchmarks.minibatch_scale import generate
     from benchmarks.speed_gat import StockDGL
-    from hetgat._dgl import dgl
     from hetgat.config import ModelConfig
     from hetgat.data import GraphData
     from hetgat.models import build_model
+    from hetgat.sparse.hetero import HeteroGraph
     from hetgat.train import seed_everything
 
     g, x, labels = generate(edges, 10, feats)
     n = g.num_nodes()
-    graph = dgl.heterograph({("node", "edge", "node"): g.edges()}, {"node": n})
+    graph = HeteroGraph({("node", "edge", "node"): g.edges()}, {"node": n})
     train = torch.zeros(n, dtype=torch.bool)
     train[: n // 10] = True
     data = GraphData(

@@ -1,12 +1,12 @@
 """The attention-weighted sum ``h_i = sum_j w_ij z_j`` (forward + backward): DGL's SpMM kernel
-against the per-head CSR products of :mod:`hetgat.nn.aggregate`, on real graphs.
+against the per-head CSR products of :mod:`hetgat.sparse.dgl_ops`, on real graphs.
 
     HETGAT_DATA=../shared/data python -m benchmarks.speed_aggregate --repeats 5
 
 For each graph and each size per head ``D`` (8 heads), one call of
-:func:`hetgat.nn.aggregate.weighted_sum` with a dropout mask, forward then backward, as the
+:func:`hetgat.sparse.dgl_ops.weighted_sum` with a dropout mask, forward then backward, as the
 attention layers make it; the two kernels alternate (A, B, A, B, ...) in one process and give
-the same sums. This is the measurement behind :data:`hetgat.nn.aggregate.MIN_FEATS`.
+the same sums. This is the measurement behind :data:`hetgat.sparse.dgl_ops.MIN_FEATS`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import statistics
 
 import torch
 
-import hetgat.nn.aggregate as aggregate
+import hetgat.sparse.dgl_ops as aggregate
 from benchmarks.common import alternate, machine_info
-from hetgat._dgl import dgl
 from hetgat.datasets import load_graph
 from hetgat.models.simplehgn import typed_graph
-from hetgat.nn.functional import dropout_mask
+from hetgat.sparse.dgl_interop import to_dgl
+from hetgat.sparse.graph import Graph
+from hetgat.sparse.masks import dropout_mask
 
 GRAPHS = ("planetoid:cora", "han:acm/paper-author-paper", "han:acm/paper-subject-paper", "hgb:acm")
 
@@ -36,7 +37,8 @@ def homogeneous(name: str):
         graph = graph[relation]
     elif not graph.is_homogeneous:
         graph = typed_graph(graph).homo
-    return dgl.graph(graph.edges(), num_nodes=graph.num_nodes())
+    src, dst = graph.edges()
+    return to_dgl(Graph(src, dst, graph.num_nodes()))
 
 
 def call(graph, w, z, mask, grad, min_feats: int):

@@ -26,10 +26,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmarks.common import alternate, machine_info, median
-from hetgat._dgl import dgl
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.datasets.planetoid import load_planetoid
 from hetgat.models import build_model
+from hetgat.sparse.dgl_interop import require_dgl, to_dgl
 from hetgat.train import model_inputs, seed_everything
 
 HIDDEN, HEADS, DROP = 8, 8, 0.6
@@ -40,6 +40,7 @@ class StockDGL(nn.Module):
 
     def __init__(self, model: str, in_feats: int, num_classes: int) -> None:
         super().__init__()
+        dgl = require_dgl("the stock DGL peer")
         conv = {"gat": dgl.nn.GATConv, "gatv2": dgl.nn.GATv2Conv}[model]
         common = {"feat_drop": DROP, "attn_drop": DROP, "allow_zero_in_degree": True}
         self.hidden = conv(in_feats, HIDDEN, HEADS, activation=F.elu, **common)
@@ -89,7 +90,7 @@ def build_peers(data, model: str, seed: int) -> dict[str, tuple[nn.Module, tuple
     seed_everything(seed)
     peers["hetgat"] = (build_model(ModelConfig(name=model), data.schema()), (graph, features))
     seed_everything(seed)
-    peers["dgl-stock"] = (StockDGL(model, dense.shape[1], classes), (graph, dense))
+    peers["dgl-stock"] = (StockDGL(model, dense.shape[1], classes), (to_dgl(graph), dense))
     if pyg_status() is None:
         src, dst = graph.edges()
         edge_index = torch.stack([src, dst]).contiguous()
@@ -210,7 +211,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    dgl.utils.set_num_threads(args.threads)
+    require_dgl("the stock DGL peer").utils.set_num_threads(args.threads)
     skipped = pyg_status()
     info = machine_info()  # before timing, so that the load average is that of other jobs
     records = []

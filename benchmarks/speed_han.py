@@ -20,11 +20,11 @@ from torch import nn
 
 from benchmarks.common import BoundModel, alternate, report_epochs
 from benchmarks.speed_gat import pyg_status, train_block
-from hetgat._dgl import dgl
 from hetgat.config import ModelConfig
 from hetgat.datasets import load_graph
 from hetgat.models import build_model, resolve_config
 from hetgat.nn.semantic import SemanticAttention
+from hetgat.sparse.dgl_interop import require_dgl, to_dgl
 from hetgat.train import model_inputs
 
 
@@ -35,7 +35,7 @@ class StockHAN(nn.Module):
         super().__init__()
         self.graphs = graphs
         self.convs = nn.ModuleList(
-            dgl.nn.GATConv(
+            require_dgl("the stock DGL peer").nn.GATConv(
                 in_feats, 8, 8, 0.6, 0.6, activation=nn.functional.elu, allow_zero_in_degree=True
             )
             for _ in graphs
@@ -88,7 +88,7 @@ def main(argv=None) -> None:
     graph, features = model_inputs(data)
     mp_graph = model.prepare_graph(graph)
     ours = BoundModel(model, mp_graph, features)
-    stock_graphs = [mp_graph[e] for e in mp_graph.canonical_etypes]
+    stock_graphs = [to_dgl(mp_graph[e]) for e in mp_graph.canonical_etypes]
     dense = features[data.target_type].to_dense()
     stock = StockHAN(stock_graphs, dense.shape[1], data.num_classes)
     fns = {

@@ -26,11 +26,13 @@ from torch import nn
 
 from benchmarks.common import BoundModel, alternate, report_epochs
 from benchmarks.speed_gat import train_block
-from hetgat._dgl import dgl
 from hetgat.config import ModelConfig
 from hetgat.datasets import load_graph
 from hetgat.models import build_model
+from hetgat.sparse.dgl_interop import require_dgl, to_dgl
 from hetgat.train import model_inputs
+
+dgl = require_dgl("the stock DGL Simple-HGN peer")
 
 fn = dgl.function
 INPUTS = {"hgb:acm": "target", "hgb:dblp": "none", "hgb:imdb": "all"}
@@ -98,9 +100,9 @@ class StockSimpleHGN(nn.Module):
         h = torch.cat([self.fcs[t](x[t]) for t in ntypes])
         res = None
         for conv in self.convs:
-            h, res = conv(self.typed.homo, h, self.typed.etype, res)
+            h, res = conv(to_dgl(self.typed.homo), h, self.typed.etype, res)
             h = h.flatten(1)
-        logits = self.out(self.typed.homo, h, self.typed.etype)[0].mean(1)
+        logits = self.out(to_dgl(self.typed.homo), h, self.typed.etype)[0].mean(1)
         logits = logits / logits.norm(dim=1, keepdim=True).clamp(min=1e-12)
         start = sum(self.typed.hetero.num_nodes(t) for t in ntypes[: ntypes.index(self.target)])
         return logits[start : start + self.typed.hetero.num_nodes(self.target)]

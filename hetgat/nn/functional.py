@@ -29,11 +29,14 @@ __all__ = [
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     """Dropout that keeps a sparse CSR input sparse (zeros stay zero, so only values drop).
 
-    Masks come from :func:`dropout_mask` (several times faster than ``F.dropout``'s
-    ``bernoulli_`` on CPU); the backward pass keeps the boolean mask only.
+    On the CPU masks come from :func:`dropout_mask` (several times faster than ``F.dropout``'s
+    ``bernoulli_`` there); the backward pass keeps the boolean mask only. On other devices
+    dense inputs take torch's own fused dropout (one kernel).
     """
     if not training or p == 0.0:
         return x
+    if x.layout == torch.strided and x.device.type != "cpu":
+        return F.dropout(x, p, True)
     if x.layout == torch.sparse_csr:
         values = _dense_dropout(x.values(), p)
         return sparse_csr(x.crow_indices(), x.col_indices(), values, x.shape)

@@ -20,8 +20,13 @@ from tests.conftest import import_dgl
 import_dgl()
 
 
-@pytest.fixture(autouse=True)
-def float64():
+@pytest.fixture(autouse=True, params=["gather", "sparse"])
+def float64(request, monkeypatch):
+    """float64; plain torch's sums as gathers (small graphs), then as sparse products."""
+    import hetgat.sparse.torch_ops as torch_ops
+
+    if request.param == "sparse":
+        monkeypatch.setattr(torch_ops, "GATHER_ELEMENTS", -1)
     before = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     yield

@@ -15,11 +15,16 @@ dgl = import_dgl()
 fn = dgl.function
 
 
-@pytest.fixture(params=["dgl", "csr", "torch"])
+@pytest.fixture(params=["dgl", "csr", "torch", "torch-sparse"])
 def kernel(request, monkeypatch):
-    """Run the test with DGL's kernels, with its per-head CSR products, then in plain torch."""
+    """Run the test with DGL's kernels, with its per-head CSR products, then in plain torch:
+    gathers (small graphs) and sparse products (large ones; here forced)."""
+    import hetgat.sparse.torch_ops as torch_ops
+
     monkeypatch.setattr(aggregate, "MIN_FEATS", 10**9 if request.param == "dgl" else 1)
-    with use_kernels("torch" if request.param == "torch" else "dgl"):
+    if request.param == "torch-sparse":
+        monkeypatch.setattr(torch_ops, "GATHER_ELEMENTS", -1)
+    with use_kernels("torch" if request.param.startswith("torch") else "dgl"):
         yield request.param
 
 
