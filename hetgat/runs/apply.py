@@ -1,0 +1,68 @@
+"""The one place that runs a saved model: predictions, attention and semantic weights of a run
+on its data (or on another graph of the same schema).
+
+A run trained on mini-batches infers layer by layer in chunks of its batch size (exactly the
+full pass's values, in bounded memory); others in one forward pass. Every reader of a run
+(``predict``, ``attention``, ``explain``, ``plot``, ``report``) goes through :func:`run_output`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hetgat.data import GraphData
+from hetgat.errors import HetgatError
+from hetgat.runs.folder import Run
+from hetgat.tables import (
+    attention_frames,
+    predictions_frame,
+    semantic_frame,
+    semantic_node_frames,
+)
+from hetgat.train import predict
+
+
+def chunk_size(run: Run) -> int | None:
+    """Nodes per chunk of layer-wise inference: a mini-batch run's batch size, else None."""
+    return run.train_config.batch_size
+
+
+def run_output(run: Run, data: GraphData, get_attention: bool = False):
+    """Class probabilities of ``run``'s model on ``data`` (eval mode); with ``get_attention``
+    also its :class:`~hetgat.records.Attention`, on the CPU."""
+    return predict(run.model, data, get_attention=get_attention, chunk_size=chunk_size(run))
+
+
+def run_predictions(run: Run, data: GraphData) -> pd.DataFrame:
+    """The predictions table of ``run``'s model on ``data``."""
+    return predictions_frame(data, run_output(run, data))
+
+
+def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
+    """Attention of ``run``'s model on ``data`` (eval mode) as table chunks.
+
+    ``nodes`` (ids of the user) keeps only edges into those nodes; other ``filters`` are those
+    of :func:`hetgat.tables.attention_frames`.
+    """
+    _, att = run_output(run, data, get_attention=True)
+    dst_nodes = None
+    if nodes:
+        dst_nodes = {}
+        for t, ids in data.node_ids.items():
+            hits = np.flatnonzero(np.isin(ids, list(nodes)))
+            if len(hits):
+                dst_nodes[t] = hits
+        if not dst_nodes:
+            raise HetgatError(f"no node with id {', '.join(map(repr, nodes))} in the graph")
+    return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
+
+
+def run_semantic(run: Run, data: GraphData, *, per_node: bool = False):
+    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks."""
+    _, att = run_output(run, data, get_attention=True)
+    if not att.semantic:
+        raise HetgatError(f"model {run.model_config.name!r} has no semantic attention")
+    if per_node:
+        return semantic_node_frames(att.semantic, data.node_ids)
+    return [semantic_frame(att.semantic)]
