@@ -67,7 +67,7 @@ def profile_step(name, spec, config, device):
 
 
 def weighted_sum_variants(name, graph, heads, feats, device):
-    import hetgat.sparse.torch_ops as T
+    import hetgat.sparse.spmm as T
 
     g = graph.to(device)
     n_src, n_dst, e = g.num_src_nodes(), g.num_dst_nodes(), g.num_edges()

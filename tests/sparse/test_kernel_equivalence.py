@@ -23,10 +23,10 @@ import_dgl()
 @pytest.fixture(autouse=True, params=["gather", "sparse"])
 def float64(request, monkeypatch):
     """float64; plain torch's sums as gathers (small graphs), then as sparse products."""
-    import hetgat.sparse.torch_ops as torch_ops
+    import hetgat.sparse.spmm as spmm
 
     if request.param == "sparse":
-        monkeypatch.setattr(torch_ops, "GATHER_ELEMENTS", -1)
+        monkeypatch.setattr(spmm, "GATHER_ELEMENTS", -1)
     before = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     yield

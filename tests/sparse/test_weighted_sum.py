@@ -19,11 +19,11 @@ fn = dgl.function
 def kernel(request, monkeypatch):
     """Run the test with DGL's kernels, with its per-head CSR products, then in plain torch:
     gathers (small graphs) and sparse products (large ones; here forced)."""
-    import hetgat.sparse.torch_ops as torch_ops
+    import hetgat.sparse.spmm as spmm
 
     monkeypatch.setattr(aggregate, "MIN_FEATS", 10**9 if request.param == "dgl" else 1)
     if request.param == "torch-sparse":
-        monkeypatch.setattr(torch_ops, "GATHER_ELEMENTS", -1)
+        monkeypatch.setattr(spmm, "GATHER_ELEMENTS", -1)
     with use_kernels("torch" if request.param.startswith("torch") else "dgl"):
         yield request.param
 
