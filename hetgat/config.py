@@ -2,6 +2,9 @@
 
 Both are plain dataclasses, written to ``config.json`` in every run folder and read back with
 :func:`from_dict`, which refuses unknown keys and wrong types with a message naming them.
+
+Longer than 300 lines: every setting's meaning, default and check sit together, one place for
+each rule, and most of the length is their documentation.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from hetgat.errors import ConfigError
 
 #: The most layers a model may have.
 MAX_LAYERS = 64
+#: The most CPU threads a command may ask for: more is a typo, and OpenMP would try to start
+#: them all (2,147,483,647 exhausted the memory inside libgomp).
+MAX_THREADS = 1024
 #: Early-stopping rules (:class:`TrainConfig`'s ``early_stopping``): the GAT paper's, HGB's.
-EARLY_STOPPING_RULES = ("loss+score", "loss")
+EARLY_STOPPING_RULES = ("loss+score", "loss", "accuracy", "macro_f1", "micro_f1")
 #: How semantic attention turns its scores into weights (:class:`ModelConfig`'s
 #: ``semantic_fusion``; :class:`hetgat.nn.semantic.SemanticAttention`).
 FUSIONS = ("softmax", "sigmoid")
@@ -149,12 +155,15 @@ class TrainConfig:
         Stop after this many epochs without improvement on validation (see ``early_stopping``);
         0 turns early stopping off, so exactly ``epochs`` epochs run (the weights kept are still
         chosen by the rule).
-    early_stopping : {"loss+score", "loss"}, default "loss+score"
+    early_stopping : str, default "loss+score"
         ``"loss+score"`` (the GAT paper's rule): patience counts epochs in which neither the
         validation loss nor the score (accuracy; micro-F1 if multi-label) improved, and the
         weights kept are the last at which both were at least as good as ever. ``"loss"``
         (HGB's rule; Simple-HGN's default): patience counts epochs without a new lowest
-        validation loss, and the weights kept are those with the lowest loss.
+        validation loss, and the weights kept are those with the lowest loss. ``"accuracy"``,
+        ``"macro_f1"`` or ``"micro_f1"``: that validation metric alone decides (ties: the lower
+        loss), e.g. ``macro_f1`` where a model that predicts the largest class scores well on
+        accuracy or loss.
     seed : int, default 0
         Seeds Python, NumPy, torch and DGL.
     device : str, default "cpu"
@@ -191,7 +200,9 @@ class TrainConfig:
         _check("patience", self.patience, lambda v: v >= 0, "an integer >= 0", int)
         _check("seed", self.seed, lambda v: v >= 0, "an integer >= 0", int)
         if self.early_stopping not in EARLY_STOPPING_RULES:
-            raise ConfigError("early_stopping", self.early_stopping, "loss+score or loss")
+            raise ConfigError(
+                "early_stopping", self.early_stopping, ", ".join(EARLY_STOPPING_RULES)
+            )
         if self.batch_size is not None:
             _check("batch_size", self.batch_size, lambda v: v >= 1, "an integer >= 1", int)
         if self.fanouts is not None:

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The most characters of a value an error message echoes (a 50 MB id stays one short line).
+SHOWN_CHARS = 120
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut after :data:`SHOWN_CHARS` characters with the full length said."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+
 
 class HetgatError(Exception):
     """Base class of the errors a user can fix (bad input, bad option, missing file).
@@ -53,7 +64,7 @@ class ConfigError(HetgatError):
         self, name: str, value: object, expected: str, params: tuple[str, ...] = ()
     ) -> None:
         self.name, self.value, self.expected = name, value, expected
-        super().__init__(f"{name}: expected {expected}, got {value!r}", params=(name, *params))
+        super().__init__(f"{name}: expected {expected}, got {shown(value)}", params=(name, *params))
 
 
 class DataFormatError(HetgatError):
@@ -89,8 +100,8 @@ class DataFormatError(HetgatError):
         if line is not None:
             where += f", line {line}"
         if column is not None:
-            where += f", column {column!r}" if isinstance(column, str) else f", column {column}"
+            where += f", column {shown(column) if isinstance(column, str) else column}"
         text = f"{where}: {message}"
         if value is not None:
-            text += f" (got {value!r})"
+            text += f" (got {shown(value)})"
         super().__init__(text, params=params)

@@ -43,7 +43,7 @@ class Group(click.Group):
         try:
             return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
+            click.echo("Interrupted.", err=True)
             sys.exit(130)
         except click.ClickException as exc:
             if traceback_wanted():
@@ -87,10 +87,10 @@ def flag(name: str) -> str:
 
 def user_message(exc) -> str:
     """A library error's message with the parameters it names shown as the user's flags."""
-    from hetgat.errors import ConfigError
+    from hetgat.errors import ConfigError, shown
 
     if isinstance(exc, ConfigError):
-        text = f"{flag(exc.name)}: expected {exc.expected}, got {exc.value!r}"
+        text = f"{flag(exc.name)}: expected {exc.expected}, got {shown(exc.value)}"
     else:
         text = str(exc)
     for name in getattr(exc, "params", ()):
@@ -107,11 +107,14 @@ def user_errors(func):
 
         try:
             return func(*args, **kwargs)
-        except (HetgatError, MemoryError, RuntimeError) as exc:
-            if traceback_wanted() or not isinstance(exc, HetgatError) and not _no_memory(exc):
+        except (HetgatError, MemoryError, RuntimeError, OSError) as exc:
+            user_fixable = isinstance(exc, (HetgatError, OSError)) or _no_memory(exc)
+            if traceback_wanted() or not user_fixable:
                 raise
             if isinstance(exc, HetgatError):
                 message = user_message(exc)
+            elif isinstance(exc, OSError):
+                message = os_message(exc)
             else:
                 text = str(exc).strip()
                 first = text.splitlines()[0] if text else "MemoryError"
@@ -124,6 +127,15 @@ def user_errors(func):
             raise error from None
 
     return wrapper
+
+
+def os_message(exc: OSError) -> str:
+    """What the operating system refused, and where: ``FILE: No space left on device``."""
+    where = exc.filename if exc.filename is not None else "output"
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename2 is not None:
+        where = f"{exc.filename} -> {exc.filename2}"
+    return f"{where}: {text}"
 
 
 def _no_memory(exc: BaseException) -> bool:

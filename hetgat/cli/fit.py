@@ -18,6 +18,7 @@ from hetgat.cli.model_options import (
     train_values,
 )
 from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
+from hetgat.config import MAX_THREADS
 
 
 @click.command()
@@ -46,7 +47,7 @@ from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
 @click.option("--no-attention", is_flag=True, help="Do not write attention.csv.")
 @click.option(
     "--threads",
-    type=positive,
+    type=click.IntRange(1, MAX_THREADS),
     default=None,
     help="CPU threads for torch and DGL [default: OMP_NUM_THREADS, else the usable cores].",
 )

@@ -124,7 +124,7 @@ def attention(
     _check_output(run, graph, options, output, overwrite)
     data = _run_data(run, graph, options)
     if semantic:
-        frames = run_semantic(run, data, per_node=semantic == "nodes")
+        frames = run_semantic(run, data, per_node=semantic == "nodes", nodes=list(node_ids))
     else:
         frames = run_attention(
             run,

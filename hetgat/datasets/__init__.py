@@ -28,6 +28,7 @@ def load_graph(
     normalize_features: bool | None = None,
     class_names=None,
     multilabel: bool | None = None,
+    download: bool = True,
 ):
     """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
@@ -90,7 +91,9 @@ def load_graph(
     if source == "planetoid":
         from hetgat.datasets.planetoid import load_planetoid
 
-        data = load_planetoid(name, data_dir, normalize_features=normalize_features is not False)
+        data = load_planetoid(
+            name, data_dir, normalize_features=normalize_features is not False, download=download
+        )
     elif source == "hgb":
         from hetgat.datasets.hgb import load_hgb
 

@@ -143,6 +143,18 @@ def _dedupe(src: np.ndarray, dst: np.ndarray, n_src: int) -> tuple[np.ndarray, n
     return code % n_src, code // n_src
 
 
+def _note_duplicates(path, relations: dict, counts: dict) -> None:
+    """Say how many given edges repeat one already given (same relation, source and
+    destination): each is kept once."""
+    repeated = 0
+    for (src_type, _, _), (src, dst) in relations.items():
+        codes = dst.astype(np.int64) * max(counts[src_type], 1) + src
+        repeated += len(codes) - len(np.unique(codes))
+    if repeated:
+        logger.info("%s: %d duplicate edge(s) (same relation, source and destination) kept once",
+                    path, repeated)  # fmt: skip
+
+
 def _build_edges(relations, counts, hetero, reverse, directed, self_loop) -> dict[tuple, tuple]:
     if not hetero:
         ((key, (src, dst)),) = relations.items()
@@ -200,11 +212,14 @@ def _has_labels(block: NodeBlock) -> bool:
     return bool((pd.Series(block.labels, dtype=object).str.strip() != "").any())
 
 
-def _target(target, types: list[str], blocks: dict[str, NodeBlock]) -> NodeBlock:
-    """The block of the node type to classify: ``target``, or the only type with labels."""
+def _target(target, types: list[str], blocks: dict[str, NodeBlock], predicting: bool) -> NodeBlock:
+    """The block of the node type to classify: ``target``, or the only type with labels (when
+    ``predicting`` with known classes, the only type with a label column, labelled or not)."""
     if target is not None and target not in types:
         raise ConfigError("target", target, "one of " + ", ".join(types))
     labelled = sorted(t for t, b in blocks.items() if _has_labels(b))
+    if predicting and not labelled:
+        labelled = sorted(t for t, b in blocks.items() if b.labels is not None)
     if target is None and len(labelled) > 1:
         raise ConfigError("target", None, "one of the labelled types " + ", ".join(labelled))
     if target is None and not labelled:
@@ -248,12 +263,13 @@ def build_graph_data(
     counts = {t: len(ids) for t, ids in node_ids.items()}
     relations = _relations(edges, pairs, hetero=len(types) > 1)
     hetero = len(types) > 1 or len(relations) > 1
+    _note_duplicates(edges[0].table.path, relations, counts)
     data_dict = _build_edges(relations, counts, hetero, reverse, directed, self_loop)
     graph = HeteroGraph(
         {k: (torch.from_numpy(s), torch.from_numpy(d)) for k, (s, d) in data_dict.items()},
         num_nodes_dict=counts,
     )
-    block = _target(target, types, blocks)
+    block = _target(target, types, blocks, predicting=class_names is not None)
     n = counts[block.ntype]
     labels, first, class_names, multilabel = parse_labels(
         block.labels, n, class_names, multilabel, block.table, block.rows, block.label_column

@@ -83,7 +83,7 @@ def parse_labels(
         parts = [[p.strip() for p in c.split("|") if p.strip()] for c in cells]
         cells = np.array(["|".join(p) for p in parts], dtype=object)
     labelled = np.flatnonzero(cells != "")
-    if not len(labelled):
+    if not len(labelled) and class_names is None:
         raise DataFormatError(table.path, "no node has a label", column=column)
     if class_names is None:
         found = [p for r in labelled for p in parts[r]] if multilabel else cells[labelled]
@@ -155,7 +155,7 @@ def split_masks(
         split[~labelled] = -1
     else:
         split[labelled] = stratified_split(first[labelled], ids[labelled], ratio, seed)
-    if not (split == 0).any():
+    if labelled.any() and not (split == 0).any():  # none labelled: a graph to predict on
         message = "no labelled node is in the training split"
         if given is None:
             message += f" ({int(labelled.sum())} labelled nodes, split ratio {ratio})"

@@ -36,6 +36,26 @@ class MetaPath:
         return ",".join(e[1] for e in self.etypes)
 
 
+def spec_for(path: MetaPath, schema) -> str:
+    """How a run's configuration names ``path`` so that it resolves back to it: relation names
+    joined by ``,``, or, where a relation's name holds a comma, node types joined by ``-`` when
+    those are unambiguous; else a :class:`HetgatError` naming the relation."""
+    if not any("," in e[1] for e in path.etypes):
+        return path.spec()
+    types = "-".join([path.etypes[0][0]] + [e[2] for e in path.etypes])
+    try:
+        if resolve_metapath(types, schema).etypes == path.etypes:
+            return types
+    except HetgatError:
+        pass
+    name = next(e[1] for e in path.etypes if "," in e[1])
+    raise HetgatError(
+        f"relation {name!r} holds a comma, which separates the relations of a meta-path, and "
+        f"node types do not name this meta-path ({types}) alone: rename the relation to use it "
+        "in a HAN meta-path"
+    )
+
+
 def _relations(schema) -> list[tuple]:
     return [tuple(e) for e in schema.canonical_etypes]
 

@@ -80,7 +80,9 @@ _GIT_BLOB_SHA1 = {
 }
 
 
-def find_planetoid_dir(name: str, data_dir: str | Path | None = None) -> Path:
+def find_planetoid_dir(
+    name: str, data_dir: str | Path | None = None, *, download: bool = True
+) -> Path:
     """Return the folder that holds all eight ``ind.<name>.*`` files, downloading missing ones.
 
     Parameters
@@ -92,7 +94,8 @@ def find_planetoid_dir(name: str, data_dir: str | Path | None = None) -> Path:
         ``$HETGAT_DATA/planetoid`` if ``HETGAT_DATA`` is set, else ``~/.hetgat/data/planetoid``.
 
     Missing files are downloaded from kimiyoung/planetoid (checked against their git blob sha1)
-    unless ``HETGAT_OFFLINE=1``.
+    unless ``HETGAT_OFFLINE=1`` or ``download`` is False (a saved run's data is never fetched:
+    its ``config.json`` could name any source).
 
     Raises
     ------
@@ -114,6 +117,10 @@ def find_planetoid_dir(name: str, data_dir: str | Path | None = None) -> Path:
     looked = ", ".join(str(c) for c in candidates)
     fix = "Put the Planetoid files there, pass `data_dir`, or set HETGAT_DATA."
     head = f"Missing {', '.join(missing)} in {target} (looked in: {looked})"
+    if not download:
+        raise DataNotFoundError(
+            f"{head}; not downloaded for a saved run. {fix}", params=("data_dir",)
+        )
     if os.environ.get("HETGAT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
         raise DataNotFoundError(
             f"{head}; downloads are off (HETGAT_OFFLINE=1). {fix}", params=("data_dir",)
@@ -135,6 +142,7 @@ def load_planetoid(
     *,
     self_loop: bool = True,
     normalize_features: bool = True,
+    download: bool = True,
 ) -> GraphData:
     """Load Cora, CiteSeer or PubMed with the public Planetoid split.
 
@@ -159,7 +167,7 @@ def load_planetoid(
         rows, test the ``test.index`` ids. A node with label ``-1`` is in no mask.
     """
     name = _check_name(name)
-    folder = find_planetoid_dir(name, data_dir)
+    folder = find_planetoid_dir(name, data_dir, download=download)
     path = {s: folder / f"ind.{name}.{s}" for s in PLANETOID_FILES}
     arrays: dict[str, _Array] = {s: load_csr(path[s]) for s in ("x", "tx", "allx")}
     arrays.update({s: load_onehot(path[s]) for s in ("y", "ty", "ally")})

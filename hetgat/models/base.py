@@ -43,6 +43,16 @@ import torch
 from torch import nn
 
 
+def unused_name(name: str, taken) -> str:
+    """``name``, or ``name`` with primes added until it is none of ``taken``: hetgat's own
+    relations and views (Simple-HGN's ``self-loop``, RGAT's ``self``) never take the name of a
+    relation of the user's, whatever it is called."""
+    taken = set(taken)
+    while name in taken:
+        name += "'"
+    return name
+
+
 class AttentionNet(nn.Module):
     """Base class of hetgat's node classifiers (see the module notes for the contract)."""
 

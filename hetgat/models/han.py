@@ -13,6 +13,7 @@ from hetgat.datasets.metapaths import (
     metapath_graph,
     resolve_metapath,
     select_metapaths,
+    spec_for,
 )
 from hetgat.models.base import AttentionNet
 from hetgat.nn import GATConv, attend
@@ -147,7 +148,8 @@ class HAN(AttentionNet):
         )
         if config.metapaths is not None:
             return config
-        return dataclasses.replace(config, metapaths=tuple(p.spec() for p in paths))
+        schema = data.schema()
+        return dataclasses.replace(config, metapaths=tuple(spec_for(p, schema) for p in paths))
 
     def __init__(
         self,

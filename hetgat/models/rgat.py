@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hetgat.models.base import AttentionNet
+from hetgat.models.base import AttentionNet, unused_name
 from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
 from hetgat.nn.typed_linear import TypedLinear
@@ -62,6 +62,9 @@ class RelationAttentionLayer(nn.Module):
         super().__init__()
         self.etypes = [tuple(e) for e in canonical_etypes]
         self.node_types = list(node_types)
+        # The node's own view is "self", unless a relation of the user's is called so.
+        own = unused_name(SELF, [e[1] for e in self.etypes])
+        self.self_names = {t: own for t in self.node_types}
         self.convs = nn.ModuleList(
             GATConv(
                 in_feats,
@@ -83,7 +86,7 @@ class RelationAttentionLayer(nn.Module):
 
     def forward(self, graph, h: dict, get_attention: bool = True):
         views = {t: [fc(h[t])] for t, fc in zip(self.node_types, self.self_fc, strict=True)}
-        names = {t: [SELF] for t in self.node_types}
+        names = {t: [self.self_names[t]] for t in self.node_types}
         attention = {}
         for etype, conv in zip(self.etypes, self.convs, strict=True):
             src, rel, dst = etype

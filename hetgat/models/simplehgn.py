@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from hetgat.models.base import AttentionNet
+from hetgat.models.base import AttentionNet, unused_name
 from hetgat.nn.simplehgnconv import SimpleHGNConv
 from hetgat.nn.typed_linear import TypedLinear
 from hetgat.records import Attention
@@ -41,9 +41,10 @@ class TypedGraph:
 def typed_graph(graph: HeteroGraph) -> TypedGraph:
     """Add a self-loop relation to every node type and flatten the graph (types kept as ids)."""
     data = {e: graph.edges(etype=e) for e in graph.canonical_etypes}
+    own = unused_name(SELF_LOOP, [e[1] for e in data])  # one name, no user relation's
     for t in graph.ntypes:
         nodes = torch.arange(graph.num_nodes(t), device=graph.device)
-        data[(t, SELF_LOOP, t)] = (nodes, nodes)
+        data[(t, own, t)] = (nodes, nodes)
     hetero = HeteroGraph(data, {t: graph.num_nodes(t) for t in graph.ntypes}, check=False)
     return TypedGraph(hetero, *hetero.to_homogeneous())
 

@@ -57,8 +57,20 @@ def atomic_path(path: str | Path):
 
 
 def write_json(path: str | Path, obj) -> None:
+    """``obj`` as JSON, atomically; NaN and infinities (not JSON) are written as ``null``."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, allow_nan=True) + "\n")
+        tmp.write_text(json.dumps(json_safe(obj), indent=2, allow_nan=False) + "\n")
+
+
+def json_safe(obj):
+    """``obj`` with every float that JSON cannot hold (NaN, +-inf) replaced by None."""
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
 
 
 def check_output_file(
@@ -81,6 +93,8 @@ def check_output_file(
         raise HetgatError(f"{path} is a link to a missing file")
     if not path.exists():
         return
+    if not path.is_file():
+        raise HetgatError(f"{path} is not a regular file (a device or pipe); give a file name")
     resolved = path.resolve()
     if any(resolved == Path(p).resolve() for p in protected):
         raise HetgatError(f"{path} is a file of the run or an input; it is never overwritten")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hetgat.data import GraphData
-from hetgat.errors import HetgatError
+from hetgat.errors import ConfigError, HetgatError
 from hetgat.runs.folder import Run
 from hetgat.tables import (
     attention_frames,
@@ -58,11 +58,21 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
     return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
 
 
-def run_semantic(run: Run, data: GraphData, *, per_node: bool = False):
-    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks."""
+def run_semantic(run: Run, data: GraphData, *, per_node: bool = False, nodes=None):
+    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks:
+    per layer and type, or (``per_node``) every node's own weights, only of ``nodes`` (ids of
+    the user) when given."""
+    if nodes and not per_node:  # the mean is over all nodes: a filter would be ignored
+        raise ConfigError("semantic", "mean", "'nodes' when nodes are chosen")
     _, att = run_output(run, data, get_attention=True)
     if not att.semantic:
         raise HetgatError(f"model {run.model_config.name!r} has no semantic attention")
-    if per_node:
-        return semantic_node_frames(att.semantic, data.node_ids)
-    return [semantic_frame(att.semantic)]
+    if not per_node:
+        return [semantic_frame(att.semantic)]
+    frames = semantic_node_frames(att.semantic, data.node_ids)
+    if not nodes:
+        return frames
+    wanted = [str(n) for n in nodes]
+    if not any(np.isin(ids, wanted).any() for ids in data.node_ids.values()):
+        raise HetgatError(f"no node with id {', '.join(map(repr, wanted))} in the graph")
+    return (frame[frame["id"].isin(wanted)] for frame in frames)

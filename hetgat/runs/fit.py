@@ -7,7 +7,6 @@ import json
 import statistics
 from pathlib import Path
 
-from hetgat.train.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
 from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData
 from hetgat.datasets.source import DataSource
@@ -16,6 +15,7 @@ from hetgat.outputs import has_checkpoint, partial_dir, staged_dir, write_json
 from hetgat.runs.folder import write_run
 from hetgat.runs.settings import read_settings
 from hetgat.train import fit
+from hetgat.train.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
 
 SUMMARY_KEYS = (
     "test_accuracy",
@@ -90,8 +90,8 @@ def fit_runs(
             (tmp / JOB).unlink()
             m = result.metrics
             return (
-                f"{data.name} {model_config.name}: test accuracy {m['test_accuracy']:.4f}, "
-                f"macro-F1 {m['test_macro_f1']:.4f} (best epoch {m['best_epoch']} of "
+                f"{data.name} {model_config.name}: test accuracy {_shown(m['test_accuracy'])}, "
+                f"macro-F1 {_shown(m['test_macro_f1'])} (best epoch {m['best_epoch']} of "
                 f"{m['epochs_run']}, {m['seconds_per_epoch'] * 1000:.1f} ms/epoch) -> {out}"
             )
         per_run = []
@@ -118,7 +118,8 @@ def fit_runs(
                         name=out / folder.name,
                     )
                 metrics = result.metrics
-            per_run.append({"seed": config.seed, **{k: metrics[k] for k in SUMMARY_KEYS}})
+            values = {k: _number(metrics[k]) for k in SUMMARY_KEYS}  # null (empty split): NaN
+            per_run.append({"seed": config.seed, **values})
         stats = {
             k: {
                 "mean": statistics.fmean(r[k] for r in per_run),
@@ -134,6 +135,16 @@ def fit_runs(
         f"{acc['mean'] * 100:.2f} ± {acc['std'] * 100:.2f}, macro-F1 "
         f"{f1['mean'] * 100:.2f} ± {f1['std'] * 100:.2f} -> {out}"
     )
+
+
+def _number(value) -> float:
+    return float("nan") if value is None else value
+
+
+def _shown(value) -> str:
+    """A metric for the summary line: 4 decimals, or ``n/a`` for an empty split's NaN."""
+    value = _number(value)
+    return "n/a" if value != value else f"{value:.4f}"
 
 
 def _fit_one(folder, data, model_config, train_config, checkpoint_every, progress):

@@ -9,24 +9,26 @@ model index order) and, unless turned off, ``attention.csv``. It is assembled as
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
-import json
 import logging
 import platform
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 
 from hetgat import __version__
-from hetgat.config import ModelConfig, TrainConfig, from_dict, to_dict
+from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData, Schema
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.models import build_model
 from hetgat.outputs import atomic_path, staged_dir, write_json, write_table
+from hetgat.runs.files import check_schema, read_metrics, read_node_ids
+from hetgat.runs.settings import read_settings
 from hetgat.tables import (
     COLUMNS,
     attention_frames,
@@ -124,6 +126,9 @@ def write_run(
     }
     write_json(tmp / "config.json", config)
     figures = {k: v for k, v in result.metrics.items() if k not in TIMING_KEYS}
+    empty = [s for s in ("train", "val", "test") if not bool(getattr(data, f"{s}_mask").any())]
+    if empty:  # their metrics are NaN, written as null: say why
+        figures["notes"] = [f"no node in the {s} split: its metrics are null" for s in empty]
     write_json(tmp / "metrics.json", figures)
     write_json(tmp / "timing.json", {k: result.metrics[k] for k in TIMING_KEYS})
     write_csv(pd.DataFrame(result.history), tmp / "history.csv")
@@ -191,8 +196,20 @@ class Run:
         """Load the run's data again (or, with ``source``, another graph of its schema), with
         the run's classes in the run's order."""
         source = self.source if source is None else source
-        extra = {"multilabel": True} if self.schema.multilabel else {}
-        data = source.load(class_names=list(self.schema.class_names), **extra)
+        with _quiet_notes("hetgat"):  # the loader's notes were shown at fit time
+            data = source.load(class_names=list(self.schema.class_names), download=False)
+        if data.multilabel != self.schema.multilabel:
+            if data.multilabel or bool((data.labels >= 0).any()):
+                kinds = ("multi-label", "single-label")
+                got, want = kinds if data.multilabel else kinds[::-1]
+                raise HetgatError(
+                    f"{source.spec}: the labels are {got}, the run's model is {want}; its "
+                    "predictions would not mean what the labels do: give a graph labelled the "
+                    "way the run was"
+                )
+            # No labels at all: the graph can be predicted as the run's kind of task.
+            data.labels = torch.zeros(len(data.labels), data.num_classes)
+            data.multilabel = True
         check_compatible(self.schema, data.schema())
         return data
 
@@ -227,34 +244,50 @@ def check_compatible(expected: Schema, got: Schema) -> None:
 
 
 def load_run(path: str | Path) -> Run:
-    """Load a run folder written by ``hetgat fit`` (weights only: no code is unpickled)."""
+    """Load a run folder written by ``hetgat fit`` (weights only: no code is unpickled).
+
+    Every file is checked: a tampered or truncated ``config.json``, ``metrics.json``,
+    ``node_ids.csv`` or ``model.pt`` is one :class:`~hetgat.errors.DataFormatError` naming it.
+    """
     path = Path(path)
     config_path = path / "config.json"
     if not config_path.is_file():
         raise HetgatError(f"{path} is not a run folder (no config.json)")
+    settings = read_settings(config_path)
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        model_config = from_dict(ModelConfig, config["model"])
-        train_config = from_dict(TrainConfig, config["train"])
-        schema = Schema.from_dict(config["schema"])
-        source = DataSource.from_dict(config["source"])
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise DataFormatError(config_path, f"not a valid run configuration ({exc})") from None
-    model = build_model(model_config, schema)
+        schema = Schema.from_dict(settings.extra["schema"])
+        check_schema(schema)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataFormatError(config_path, f"not a valid run schema ({exc})") from None
+    model_config, train_config = settings.model_config, settings.train_config
+    try:
+        model = build_model(model_config, schema)
+    except (HetgatError, TypeError, ValueError) as exc:
+        raise DataFormatError(config_path, f"describes no model hetgat builds ({exc})") from None
     model_path = path / "model.pt"
     if not model_path.is_file():
         raise HetgatError(f"{model_path} is missing")
     try:
-        state = torch.load(model_path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on weights_only are not for users
+            warnings.simplefilter("ignore")
+            state = torch.load(model_path, map_location="cpu", weights_only=True)
         model.load_state_dict(state)
     except Exception as exc:  # torch raises several types for bad or unsafe files
-        raise DataFormatError(model_path, f"cannot load the model weights: {exc}") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataFormatError(model_path, f"cannot load the model weights: {first}") from None
     model.eval()
-    node_ids = {}
-    ids_path = path / "node_ids.csv"
-    if ids_path.is_file():
-        frame = pd.read_csv(ids_path, dtype=str, keep_default_na=False)
-        node_ids = {t: g["id"].to_numpy(dtype=object) for t, g in frame.groupby("type", sort=False)}
-    metrics_path = path / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    return Run(path, model, model_config, train_config, schema, source, node_ids, metrics)
+    node_ids = read_node_ids(path / "node_ids.csv", schema)
+    metrics = read_metrics(path / "metrics.json")
+    return Run(path, model, model_config, train_config, schema, settings.source, node_ids, metrics)
+
+
+@contextlib.contextmanager
+def _quiet_notes(name: str):
+    """Hide the ``logging.INFO`` notes of logger ``name`` (warnings still show)."""
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        log.setLevel(level)

@@ -12,10 +12,9 @@ import os
 
 import torch
 
+from hetgat.config import MAX_THREADS
+from hetgat.errors import ConfigError
 from hetgat.sparse.dgl_interop import dgl_threads
-
-#: The most threads a command may ask for: more is a typo, and OpenMP would try to start them.
-MAX_THREADS = 1024
 
 
 def default_threads() -> int:
@@ -32,6 +31,8 @@ def set_threads(threads: int | None = None) -> int:
     Returns the number set."""
     if threads is None:
         threads = default_threads()
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
+        raise ConfigError("threads", threads, f"an integer from 1 to {MAX_THREADS}")
     torch.set_num_threads(threads)
     functions = dgl_threads()
     if functions is not None:

@@ -15,6 +15,7 @@ import contextlib
 import random
 import signal
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,9 @@ def save_checkpoint(path: Path, state: dict) -> None:
 def load_checkpoint(path: Path) -> dict:
     """Read a checkpoint with ``weights_only=True``; a damaged or unsafe file is refused."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on weights_only are not for users
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise DataFormatError(path, "no checkpoint here") from None
     except Exception as exc:  # torch raises several types for truncated or unsafe files

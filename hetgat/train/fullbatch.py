@@ -31,6 +31,7 @@ from hetgat.train.loop import (
     probabilities,
     progress_bar,
     seed_everything,
+    warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics
 
@@ -59,6 +60,7 @@ def fit_fullbatch(
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
     device = check_device(train_config.device)
+    warn_empty_splits(data)
     seed_everything(train_config.seed)
     multilabel = data.multilabel
     model_config = resolve_config(model_config, data)
@@ -114,7 +116,7 @@ def fit_fullbatch(
         if bar is not None:
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{score:.3f}")
-        return stopper.step(epoch, score, val_loss, model)
+        return stopper.step(epoch, score, val_loss, model, val)
 
     requests = StopRequests()
     bar = progress_bar(train_config.epochs, progress, initial=first)
@@ -136,7 +138,7 @@ def fit_fullbatch(
             bar.close()
     model.load_state_dict(stopper.best_state)
     model.eval()
-    metrics = evaluate(model, data, device, graph=graph)
+    metrics = evaluate(model, data, device, graph=graph, warn_collapse=True)
     metrics.update(
         best_epoch=stopper.best_epoch,
         epochs_run=len(history),

@@ -13,6 +13,8 @@ layer). Attention is written back by the blocks' original edge ids (``eid``), so
 
 from __future__ import annotations
 
+import logging
+
 import torch
 
 from hetgat.data import GraphData
@@ -140,10 +142,15 @@ def predict(
 
 
 @torch.no_grad()
-def evaluate(model, data: GraphData, device: str = "cpu", graph=None, chunk_size=None) -> dict:
+def evaluate(
+    model, data: GraphData, device="cpu", graph=None, chunk_size=None, warn_collapse=False
+) -> dict:
     """Accuracy, macro-F1 and micro-F1 on each split, keyed ``<split>_<metric>``
-    (``chunk_size``: see :func:`predict`)."""
+    (``chunk_size``: see :func:`predict`). ``warn_collapse``: say so when the model predicts
+    one class for every validation node (:func:`warn_if_collapsed`)."""
     probs = predict(model, data, device, graph=graph, chunk_size=chunk_size)
+    if warn_collapse:
+        warn_if_collapsed(probs, data)
     out = {}
     for split in SPLITS:
         mask = getattr(data, f"{split}_mask")
@@ -152,3 +159,18 @@ def evaluate(model, data: GraphData, device: str = "cpu", graph=None, chunk_size
         )
         out.update({f"{split}_{k}": v for k, v in scores.items()})
     return out
+
+
+def warn_if_collapsed(probs: torch.Tensor, data: GraphData) -> None:
+    """Warn when single-label predictions on the validation nodes are all one class (a model
+    that collapsed, e.g. RGAT on HeCo's Freebase with one seed: best epoch 0)."""
+    nodes = data.val_mask if bool(data.val_mask.any()) else data.train_mask
+    if data.multilabel or data.num_classes < 2 or int(nodes.sum()) < 2:
+        return
+    predicted = probs[nodes].argmax(1)
+    if bool((predicted == predicted[0]).all()):
+        logging.getLogger("hetgat").warning(
+            f"the model predicts one class ({data.class_names[int(predicted[0])]!r}) for every "
+            "validation node: it has collapsed. Try early stopping on macro_f1 "
+            "(--early-stopping macro_f1), another learning rate or another seed"
+        )

@@ -4,6 +4,7 @@ its checks, history rows, the progress bar."""
 from __future__ import annotations
 
 import copy
+import logging
 import random
 import sys
 from dataclasses import dataclass, field
@@ -53,6 +54,10 @@ class EarlyStopping:
 
     ``"loss"`` (HGB's, Simple-HGN's default): the counter restarts whenever the loss is at least
     as low as ever; the weights kept are those of the last epoch with the lowest loss.
+
+    ``"accuracy"``, ``"macro_f1"``, ``"micro_f1"``: that validation metric alone (from
+    ``metrics``); the counter restarts when it improves, or stays equal at a lower loss; the
+    weights kept are those of that epoch.
     """
 
     def __init__(self, patience: int, rule: str = "loss+score") -> None:
@@ -62,8 +67,21 @@ class EarlyStopping:
         self.best_score, self.best_loss = -float("inf"), float("inf")
         self.best_state, self.best_epoch, self.waited = None, 0, 0
 
-    def step(self, epoch: int, score: float, loss: float, model: torch.nn.Module) -> bool:
-        """Record one epoch; True when training should stop."""
+    def step(
+        self, epoch: int, score: float, loss: float, model: torch.nn.Module, metrics=None
+    ) -> bool:
+        """Record one epoch (``metrics``: the validation metrics, for the metric rules); True
+        when training should stop."""
+        if self.rule not in ("loss", "loss+score"):  # one validation metric decides
+            value = metrics[self.rule]
+            better = value > self.best_score or value == self.best_score and loss < self.best_loss
+            if better or self.best_state is None:
+                self.best_state = copy.deepcopy(model.state_dict())
+                self.best_epoch, self.best_score, self.best_loss = epoch, value, loss
+                self.waited = 0
+            else:
+                self.waited += 1
+            return bool(self.patience) and self.waited >= self.patience
         if self.rule == "loss":
             improved = keep = loss <= self.best_loss or self.best_state is None
         else:
@@ -119,6 +137,21 @@ def check_device(device) -> torch.device:
     elif parsed.type != "cpu":
         raise ConfigError("device", device, "cpu, cuda, cuda:N or mps")
     return parsed
+
+
+def warn_empty_splits(data: GraphData) -> None:
+    """Say which splits hold no node (their metrics will be null in ``metrics.json``); refuse
+    to train without training nodes."""
+    if not bool(data.train_mask.any()):
+        raise HetgatError(f"{data.name}: no labelled node is in the training split")
+    log = logging.getLogger("hetgat")
+    if not bool(data.val_mask.any()):
+        log.warning(
+            "no node in the validation split: the training nodes stand in for it in early "
+            "stopping, and its metrics are null"
+        )
+    if not bool(data.test_mask.any()):
+        log.warning("no node in the test split: its metrics are null")
 
 
 def seed_everything(seed: int) -> None:

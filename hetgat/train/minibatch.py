@@ -41,6 +41,7 @@ from hetgat.train.loop import (
     probabilities,
     progress_bar,
     seed_everything,
+    warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics
 
@@ -129,6 +130,7 @@ def fit_minibatch(
         raise ConfigError("checkpoint_every", checkpoint.every, "0 with a batch_size")
     check_minibatch(model_config, train_config)
     device = check_device(train_config.device)
+    warn_empty_splits(data)
     seed_everything(train_config.seed)
     multilabel = data.multilabel
     model_config = resolve_config(model_config, data)
@@ -179,7 +181,7 @@ def fit_minibatch(
         val_loss, val = _validate(model, graph, batches["val"], features, labels, position, data)
         history.append(history_row(epoch, total / count, val_loss, val, time.perf_counter() - tick))
         score = val["micro_f1"] if multilabel else val["accuracy"]
-        stop = stopper.step(epoch, score, val_loss, model)
+        stop = stopper.step(epoch, score, val_loss, model, val)
         if bar is not None:
             bar.update(1)
             bar.set_postfix(loss=f"{total / count:.3f}", val=f"{score:.3f}")
@@ -190,7 +192,9 @@ def fit_minibatch(
     elapsed = time.perf_counter() - start
     model.load_state_dict(stopper.best_state)
     model.eval()
-    metrics = evaluate(model, data, device, graph=graph, chunk_size=train_config.batch_size)
+    metrics = evaluate(
+        model, data, device, graph=graph, chunk_size=train_config.batch_size, warn_collapse=True
+    )
     metrics.update(
         best_epoch=stopper.best_epoch,
         epochs_run=len(history),

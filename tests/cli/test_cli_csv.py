@@ -94,7 +94,8 @@ def test_parquet_needs_pyarrow_or_writes(tmp_path, homo_run):
         import pyarrow  # noqa: F401
     except ImportError:
         assert result.exit_code == 2
-        assert result.output.strip() == "Error: writing Parquet needs pyarrow: pip install pyarrow"
+        last = result.output.strip().splitlines()[-1]
+        assert last == "Error: writing Parquet needs pyarrow: pip install pyarrow"
         assert not out.exists()
     else:
         assert result.exit_code == 0

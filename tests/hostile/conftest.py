@@ -47,10 +47,11 @@ def invoke(*args, cwd: Path | None = None):
         os.chdir(before)
 
 
-def hetgat_process(*args, cwd=None, **kwargs) -> subprocess.Popen:
-    """``hetgat ARGS`` as its own process (for locks, signals and kills)."""
+def hetgat_process(*args, cwd=None, console: bool = True, **kwargs) -> subprocess.Popen:
+    """``hetgat ARGS`` as its own process (for locks, signals and kills), through the console
+    entry point the installed command uses."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    code = "from hetgat.cli import main; main()"
+    code = "from hetgat.console import main; main()"
     return subprocess.Popen(
         [sys.executable, "-c", code, *map(str, args)],
         cwd=cwd,

@@ -15,9 +15,9 @@ from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.runs.folder import load_run
+from hetgat.sparse.hetero import HeteroGraph
 from hetgat.train import fit
 from hetgat.train.checkpoint import Checkpoint, load_checkpoint
-from hetgat.sparse.hetero import HeteroGraph
 from tests.conftest import add_self_loop
 from tests.models.test_hetero import tiny_hetero
 

@@ -107,5 +107,6 @@ def test_cli_option_reaches_the_run_config(tmp_path):
     result = CliRunner().invoke(main, [*args, "--early-stopping", "score"])
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "Error: Invalid value for '--early-stopping': 'score' is not one of 'loss+score', 'loss'."
+        "Error: Invalid value for '--early-stopping': 'score' is not one of 'loss+score', 'loss', "
+        "'accuracy', 'macro_f1', 'micro_f1'."
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gzip
 import io
 import warnings
 import zlib
@@ -41,24 +40,61 @@ _EMPTY = "empty file (expected a header row, then data rows)"
 _UNNAMED = "\0unnamed {}"  # internal name of a header cell left empty (cannot clash with a name)
 
 
+#: The most bytes a compressed file may expand to, per compressed byte (text compresses 3-10x;
+#: a "gzip bomb" thousands of times) and in all (beyond it the machine runs out of memory).
+MAX_EXPANSION, MAX_BYTES = 1000, 64 << 30
+
+
 def read_bytes(path: Path, what: str = "CSV file") -> bytes:
-    """The file's bytes, gunzipped when compressed (detected from the content, not the name)."""
+    """The file's bytes, gunzipped when compressed (detected from the content, not the name).
+
+    Only regular files are read (``/dev/zero`` never ends); a gzip file that expands more than
+    :data:`MAX_EXPANSION` times is refused before it fills the memory.
+    """
     if not path.exists():
         raise DataNotFoundError(f"{path}: no such file")
     if path.is_dir():
         raise DataFormatError(path, f"is a folder, expected a {what}")
+    if not path.is_file():
+        raise DataFormatError(path, f"is not a regular file (a device or pipe), expected a {what}")
     try:
         raw = path.read_bytes()
+    except MemoryError:
+        raise DataFormatError(path, f"too large to read into memory, expected a {what}") from None
     except OSError as exc:
         raise HetgatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataFormatError(path, f"damaged gzip file ({exc})") from exc
+        raw = _gunzip(path, raw)
     elif path.suffix.lower() == ".gz":
         raise DataFormatError(path, "not gzip-compressed, although the name ends in .gz")
     return raw
+
+
+def _gunzip(path: Path, raw: bytes) -> bytes:
+    """``raw`` decompressed in pieces, refused once past the expansion limit."""
+    limit = min(MAX_BYTES, max(len(raw) * MAX_EXPANSION, 1 << 20))
+    stream = zlib.decompressobj(wbits=31)  # gzip framing
+    parts, size = [], 0
+    try:
+        data = raw
+        while data:
+            piece = stream.decompress(data, 1 << 24)
+            size += len(piece)
+            if size > limit:
+                raise DataFormatError(
+                    path,
+                    f"expands past {limit:,} bytes when decompressed ({len(raw):,} compressed): "
+                    "not a gzip file hetgat reads (a gzip bomb?)",
+                )
+            parts.append(piece)
+            data = stream.unconsumed_tail
+            if not data and stream.eof and stream.unused_data[:2] == b"\x1f\x8b":
+                data, stream = stream.unused_data, zlib.decompressobj(wbits=31)  # next member
+        if not stream.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataFormatError(path, f"damaged gzip file ({exc})") from exc
+    return b"".join(parts)
 
 
 def check_text(path: Path, raw: bytes, kind: str = "CSV", empty: str = _EMPTY) -> bytes:
@@ -129,8 +165,12 @@ class Table:
             raise DataFormatError(self.path, "no data rows after the header", line=self.header_line)
         self.columns = [name.strip() for name in header]
         self._names = [n or _UNNAMED.format(i) for i, n in enumerate(self.columns)]
-        named = [n for n in self.columns if n]
-        repeated = next((n for i, n in enumerate(named) if n in named[:i]), None)
+        repeated, seen = None, set()
+        for name in self.columns:  # a set: headers of 100,000 columns stay linear
+            if name and name in seen:
+                repeated = name
+                break
+            seen.add(name)
         if repeated is not None:
             raise self.error("column name repeated in the header", column=repeated)
         if len(first[1]) != len(header):
