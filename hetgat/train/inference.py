@@ -171,6 +171,6 @@ def warn_if_collapsed(probs: torch.Tensor, data: GraphData) -> None:
     if bool((predicted == predicted[0]).all()):
         logging.getLogger("hetgat").warning(
             f"the model predicts one class ({data.class_names[int(predicted[0])]!r}) for every "
-            "validation node: it has collapsed. Try early stopping on macro_f1 "
-            "(--early-stopping macro_f1), another learning rate or another seed"
+            "validation node: it has collapsed. Try early_stopping macro_f1 (the command's "
+            "--early-stopping), another learning rate or another seed"
         )
