@@ -34,7 +34,9 @@ class NodeBlock:
     rows: np.ndarray
     ids: np.ndarray
     labels: np.ndarray | None = None  # label cells as written; None without a label column
-    split: np.ndarray | None = None  # "train", "val", "test" or "" per row; None: no split given
+    # "train", "val", "test" or "" per row, or (rows, 3) membership in train, val, test (masks
+    # that may overlap, as in a CSVDataset); None: no split given
+    split: np.ndarray | None = None
     features: np.ndarray | sp.csr_matrix | None = None  # (len(rows), F) float32
     complete: bool = False  # lists every node of its type: an edge to another id is an error
     label_column: str = "label"

@@ -146,20 +146,25 @@ def split_masks(
     label_column: str,
 ) -> list[torch.Tensor]:
     """Train, val and test masks over the labelled nodes (``first >= 0``): the ``given`` split
-    names of the first ``len(given)`` nodes, or else a :func:`stratified_split`."""
+    of the first ``len(given)`` nodes (names, or ``(n, 3)`` membership that may overlap), or
+    else a :func:`stratified_split`."""
     labelled = first >= 0
-    split = np.full(len(first), -1, dtype=np.int8)
+    member = np.zeros((len(first), len(SPLITS)), dtype=bool)
     if given is not None:
-        for k, name in enumerate(SPLITS):
-            split[: len(given)][given == name] = k
-        split[~labelled] = -1
+        if given.ndim == 2:
+            member[: len(given)] = given
+        else:
+            for k, name in enumerate(SPLITS):
+                member[: len(given), k] = given == name
+        member[~labelled] = False
     else:
-        split[labelled] = stratified_split(first[labelled], ids[labelled], ratio, seed)
-    if labelled.any() and not (split == 0).any():  # none labelled: a graph to predict on
+        split = stratified_split(first[labelled], ids[labelled], ratio, seed)
+        member[labelled] = split[:, None] == np.arange(len(SPLITS))
+    if labelled.any() and not member[:, 0].any():  # none labelled: a graph to predict on
         message = "no labelled node is in the training split"
         if given is None:
             message += f" ({int(labelled.sum())} labelled nodes, split ratio {ratio})"
         raise DataFormatError(
             table.path, message, column=split_column if given is not None else label_column
         )
-    return [torch.from_numpy(split == k) for k in range(3)]
+    return [torch.from_numpy(member[:, k].copy()) for k in range(len(SPLITS))]

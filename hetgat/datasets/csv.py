@@ -234,7 +234,7 @@ def _dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: l
 def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
     table = Table(path)
     table.require(("id",))
-    feature_columns = [c for c in table.columns if c not in NODE_COLUMNS]
+    feature_columns = [c for c in table.columns if c and c not in NODE_COLUMNS]
     if "feat" in table.columns and feature_columns:
         shown = ", ".join(map(repr, feature_columns))
         message = f"both a 'feat' list column and feature columns ({shown}); keep one kind"
