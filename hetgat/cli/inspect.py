@@ -22,12 +22,14 @@ from hetgat.cli.options import graph_options, graph_source
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @user_errors
 def inspect(graph, metapath_length, as_json, **options):
-    """Summarise GRAPH before training: types, counts, features, labels, degrees, meta-paths."""
+    """Summarise GRAPH before training: types, counts, features, labels, degrees, meta-paths.
+
+    A graph without labels shows its structure (every count but the classes)."""
     import json
 
     from hetgat.insight.summary import describe, format_summary
 
     messages(False)
-    data = graph_source(graph, options, absolute_paths=False).load()
+    data = graph_source(graph, options, absolute_paths=False).load(allow_unlabelled=True)
     info = describe(data, metapath_length=int(metapath_length))
     click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))

@@ -29,6 +29,7 @@ def load_graph(
     class_names=None,
     multilabel: bool | None = None,
     download: bool = True,
+    allow_unlabelled: bool = False,
 ):
     """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
@@ -59,6 +60,9 @@ def load_graph(
         Map labels with this class order (reloading the data of a saved run).
     multilabel : bool, optional
         CSV graphs: labels are sets of classes joined by ``|`` (default: when any label has one).
+    allow_unlabelled : bool, default False
+        CSV graphs: load a graph without labels too, to look at its structure (no classes, no
+        split; see :func:`hetgat.datasets.csv.load_csv_graph`).
     """
     path = Path(spec)
     if path.is_dir() or path.suffix in (".csv", ".tsv", ".gz") or path.exists():
@@ -71,6 +75,7 @@ def load_graph(
             split_ratio=tuple(split_ratio),
             seed=split_seed,
             class_names=class_names,
+            allow_unlabelled=allow_unlabelled,
         )
         if path.is_dir():
             if not (path / "meta.yaml").is_file():

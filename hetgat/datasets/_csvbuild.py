@@ -214,14 +214,23 @@ def _has_labels(block: NodeBlock) -> bool:
     return bool((pd.Series(block.labels, dtype=object).str.strip() != "").any())
 
 
-def _target(target, types: list[str], blocks: dict[str, NodeBlock], predicting: bool) -> NodeBlock:
+def _target(
+    target,
+    types: list[str],
+    blocks: dict[str, NodeBlock],
+    predicting: bool = False,
+    allow_unlabelled: bool = False,
+) -> NodeBlock | None:
     """The block of the node type to classify: ``target``, or the only type with labels (when
-    ``predicting`` with known classes, the only type with a label column, labelled or not)."""
+    ``predicting`` with known classes, the only type with a label column, labelled or not);
+    None when ``allow_unlabelled`` and that type has no label."""
     if target is not None and target not in types:
         raise ConfigError("target", target, "one of " + ", ".join(types))
     labelled = sorted(t for t, b in blocks.items() if _has_labels(b))
     if predicting and not labelled:
         labelled = sorted(t for t, b in blocks.items() if b.labels is not None)
+    if allow_unlabelled and (target not in labelled if target is not None else not labelled):
+        return None
     if target is None and len(labelled) > 1:
         raise ConfigError("target", None, "one of the labelled types " + ", ".join(labelled))
     if target is None and not labelled:
@@ -244,6 +253,24 @@ def _target(target, types: list[str], blocks: dict[str, NodeBlock], predicting: 
     return block
 
 
+def _unlabelled(name, graph, blocks, node_ids, target: str) -> GraphData:
+    """The structure of a graph without labels: no classes, no node in a split."""
+    n = graph.num_nodes(target)
+    none = torch.zeros(n, dtype=torch.bool)
+    return GraphData(
+        name=name,
+        graph=graph,
+        features={t: _features(b) for t, b in blocks.items() if b.features is not None},
+        labels=torch.full((n,), -1, dtype=torch.int64),
+        train_mask=none,
+        val_mask=none.clone(),
+        test_mask=none.clone(),
+        target_type=target,
+        class_names=[],
+        node_ids=node_ids,
+    )
+
+
 def build_graph_data(
     name: str,
     edges: list[EdgeBlock],
@@ -257,6 +284,7 @@ def build_graph_data(
     seed: int,
     class_names: list[str] | None,
     multilabel: bool | None,
+    allow_unlabelled: bool = False,
 ) -> GraphData:
     """The GraphData of parsed blocks (see :func:`hetgat.datasets.csv.load_csv_graph`)."""
     types = _check_types(edges, nodes)
@@ -271,7 +299,9 @@ def build_graph_data(
         {k: (torch.from_numpy(s), torch.from_numpy(d)) for k, (s, d) in data_dict.items()},
         num_nodes_dict=counts,
     )
-    block = _target(target, types, blocks, predicting=class_names is not None)
+    block = _target(target, types, blocks, class_names is not None, allow_unlabelled)
+    if block is None:
+        return _unlabelled(name, graph, blocks, node_ids, target or types[0])
     n = counts[block.ntype]
     labels, first, class_names, multilabel = parse_labels(
         block.labels, n, class_names, multilabel, block.table, block.rows, block.label_column

@@ -52,6 +52,7 @@ def load_csv_graph(
     class_names: list[str] | None = None,
     multilabel: bool | None = None,
     name: str | None = None,
+    allow_unlabelled: bool = False,
 ) -> GraphData:
     """Load a graph for node classification from an edge CSV file and node CSV files.
 
@@ -90,6 +91,10 @@ def load_csv_graph(
         ``|``. Default: None, multi-label if any label holds ``|``.
     name : str, optional
         Dataset name. Default: the edge file's name without extensions (``cora.csv.gz`` → cora).
+    allow_unlabelled : bool, optional
+        Load a graph without any label too (to look at its structure: ``hetgat inspect``): no
+        classes, every node unlabelled and in no split; the target type is ``target``, else the
+        first node type. Default: False (no label is an error: there is nothing to train on).
 
     Returns
     -------
@@ -146,6 +151,7 @@ def load_csv_graph(
         reverse=reverse,
         directed=directed,
         self_loop=self_loop,
+        allow_unlabelled=allow_unlabelled,
         **options,
     )
 

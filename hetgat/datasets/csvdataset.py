@@ -57,6 +57,7 @@ def load_csv_folder(
     seed: int = 0,
     class_names: list[str] | None = None,
     name: str | None = None,
+    allow_unlabelled: bool = False,
 ) -> GraphData:
     """Load a DGL CSVDataset folder (one graph) for node classification.
 
@@ -64,7 +65,7 @@ def load_csv_folder(
     ----------
     path : str or Path
         The folder holding ``meta.yaml`` (or that file itself).
-    target, reverse, directed, self_loop, split_ratio, seed, class_names
+    target, reverse, directed, self_loop, split_ratio, seed, class_names, allow_unlabelled
         As in :func:`hetgat.datasets.csv.load_csv_graph`. The masks, when a node file has
         ``*_mask`` columns, replace the generated split (a missing mask column means all False).
     name : str, optional
@@ -112,6 +113,7 @@ def load_csv_folder(
         reverse=reverse,
         directed=directed,
         self_loop=self_loop,
+        allow_unlabelled=allow_unlabelled,
         **options,
     )
 
