@@ -17,13 +17,14 @@ from hetgat.cli.model_options import (
     train_options,
     train_values,
 )
-from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
+from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, name_option, positive
 from hetgat.config import MAX_THREADS
 
 
 @click.command()
 @click.argument("graph", required=False)
 @graph_options
+@name_option
 @model_options
 @train_options
 @click.option(
@@ -31,7 +32,7 @@ from hetgat.config import MAX_THREADS
     type=positive,
     default=1,
     show_default=True,
-    help="Train with seeds SEED..SEED+RUNS-1 and report mean ± std.",
+    help="Train with seeds SEED..SEED+RUNS-1 and report mean ± population std.",
 )
 @click.option(
     "--out",
@@ -142,12 +143,14 @@ def fit(
 
 def _fit_settings(graph, config_file, given, options):
     """The data source, data, model and training configuration of ``hetgat fit``."""
+    import dataclasses
+
     from hetgat.errors import HetgatError
     from hetgat.models import resolve_config
     from hetgat.runs.settings import merge_settings, read_settings
     from hetgat.train.loop import check_device
 
-    graph_options_given = {k: options[k] for k in GRAPH_KEYS}
+    graph_options_given = {k: options.get(k) for k in GRAPH_KEYS}
     if config_file is None:
         if graph is None:
             raise HetgatError(
@@ -167,7 +170,11 @@ def _fit_settings(graph, config_file, given, options):
         )
         check_device(training.device)
         if graph is None:
-            typed = sorted(given & set(GRAPH_KEYS))
+            if "name" in given:  # names the saved data anew; reads it the same
+                saved = dataclasses.replace(
+                    saved, source=dataclasses.replace(saved.source, name=options["name"])
+                )
+            typed = sorted(given & set(GRAPH_KEYS) - {"name"})
             if typed:
                 raise HetgatError(
                     f"--{typed[0].replace('_', '-')} changes how GRAPH is read: give GRAPH too"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import click
 
 from hetgat.cli.boundary import messages, user_errors
-from hetgat.cli.options import graph_options, graph_source
+from hetgat.cli.options import graph_options, graph_source, name_option
 
 
 @click.command()
 @click.argument("graph")
 @graph_options
+@name_option
 @click.option(
     "--metapath-length",
     type=click.Choice(("2", "4")),

@@ -76,6 +76,7 @@ GRAPH_KEYS = (
     "split_seed",
     "data_dir",
     "normalize",
+    "name",
 )
 
 
@@ -140,6 +141,17 @@ def graph_options(func):
     )
 
 
+def name_option(func):
+    """``--name``: the data's name (fit, inspect, partition): one option, one meaning, the
+    :class:`~hetgat.datasets.source.DataSource` parameter ``name``."""
+    return click.option(
+        "--name",
+        default=None,
+        help="The data's name: in run folder names, summaries and partitions "
+        "[default: the dataset's own, e.g. the edge file's name without extensions].",
+    )(func)
+
+
 def graph_source(graph: str, options: dict, absolute_paths: bool = True):
     """The :class:`~hetgat.datasets.source.DataSource` GRAPH and its options name; paths made
     absolute (so a run folder can reload them) or kept as the user wrote them (so messages
@@ -157,5 +169,6 @@ def graph_source(graph: str, options: dict, absolute_paths: bool = True):
         split_ratio=tuple(options["split_ratio"]),
         split_seed=options["split_seed"],
         normalize_features=options["normalize"],
+        name=options.get("name"),
     )
     return source.absolute() if absolute_paths else source

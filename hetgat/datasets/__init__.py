@@ -30,6 +30,7 @@ def load_graph(
     multilabel: bool | None = None,
     download: bool = True,
     allow_unlabelled: bool = False,
+    name: str | None = None,
 ):
     """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
@@ -63,6 +64,9 @@ def load_graph(
     allow_unlabelled : bool, default False
         CSV graphs: load a graph without labels too, to look at its structure (no classes, no
         split; see :func:`hetgat.datasets.csv.load_csv_graph`).
+    name : str, optional
+        The data's name [default: the dataset's own: ``cora``, a CSVDataset's
+        ``dataset_name``, an edge file's name without extensions].
     """
     path = Path(spec)
     if path.is_dir() or path.suffix in (".csv", ".tsv", ".gz") or path.exists():
@@ -76,6 +80,7 @@ def load_graph(
             seed=split_seed,
             class_names=class_names,
             allow_unlabelled=allow_unlabelled,
+            name=name,
         )
         if path.is_dir():
             if not (path / "meta.yaml").is_file():
@@ -116,6 +121,7 @@ def load_graph(
             data.features = {t: row_normalize(f) for t, f in data.features.items()}
         if class_names is not None and list(class_names) != list(data.class_names):
             raise HetgatError(f"{spec}: classes {data.class_names} differ from the run's")
+        data.name = name or data.name
         return data
     raise ConfigError("spec", spec, f"a source among {', '.join(SOURCES)} (e.g. planetoid:cora)")
 

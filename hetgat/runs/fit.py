@@ -33,6 +33,12 @@ SUMMARY_KEYS = (
 #: The job description kept in a ``.partial`` run folder until it is complete (for resuming).
 JOB = "job.json"
 
+#: What the numbers of ``summary.json`` are: every metric hetgat writes or prints is a fraction.
+UNITS = {
+    "metrics": "fractions of 1 (0.8532 is 85.32 %)",
+    "std": "population standard deviation over the runs (numpy.std, ddof=0)",
+}
+
 
 def fit_runs(
     data: GraphData,
@@ -52,7 +58,7 @@ def fit_runs(
 
     With ``runs == 1`` ``out`` is the run folder. With several, ``out`` holds one run folder
     per seed (``seed-<n>/``) and ``summary.json`` with each run's metrics and their mean and
-    standard deviation.
+    population standard deviation (:data:`UNITS`: metrics are fractions, here as everywhere).
 
     Everything is built in ``<out>.partial``: the job (``job.json``), training checkpoints
     (every ``checkpoint_every`` epochs, and when SIGINT/SIGTERM stop training), finished
@@ -127,13 +133,13 @@ def fit_runs(
             }
             for k in SUMMARY_KEYS
         }
-        write_json(tmp / "summary.json", {"runs": per_run, **stats})
+        write_json(tmp / "summary.json", {"runs": per_run, **stats, "units": UNITS})
         (tmp / JOB).unlink()
     acc, f1 = stats["test_accuracy"], stats["test_macro_f1"]
     return (
         f"{data.name} {model_config.name}, {runs} runs: test accuracy "
-        f"{acc['mean'] * 100:.2f} ± {acc['std'] * 100:.2f}, macro-F1 "
-        f"{f1['mean'] * 100:.2f} ± {f1['std'] * 100:.2f} -> {out}"
+        f"{acc['mean']:.4f} ± {acc['std']:.4f}, macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
+        f"(mean ± population std) -> {out}"
     )
 
 
