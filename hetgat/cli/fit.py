@@ -45,7 +45,14 @@ from hetgat.config import MAX_THREADS
     is_flag=True,
     help="Replace an existing --out folder (only a run folder hetgat wrote).",
 )
-@click.option("--no-attention", is_flag=True, help="Do not write attention.csv.")
+@click.option("--no-attention", is_flag=True, help="Do not write the attention table.")
+@click.option(
+    "--attention-format",
+    type=click.Choice(("csv", "csv.gz", "parquet")),
+    default="csv",
+    show_default=True,
+    help="The run's attention table: attention.csv, .csv.gz or .parquet (needs pyarrow).",
+)
 @click.option(
     "--threads",
     type=click.IntRange(1, MAX_THREADS),
@@ -82,6 +89,7 @@ def fit(
     out,
     overwrite,
     no_attention,
+    attention_format,
     threads,
     config_file,
     checkpoint_every,
@@ -97,17 +105,20 @@ def fit(
     Ctrl-C (or SIGTERM) stops at the end of the epoch and keeps a checkpoint in OUT.partial;
     `hetgat fit --resume OUT` then finishes the run exactly as if it had not stopped.
     """
+    from hetgat.outputs import check_table_format
     from hetgat.runs.fit import fit_runs, read_job
     from hetgat.runs.settings import check_resume, check_seeds, default_out
     from hetgat.train import TrainingInterrupted
 
     messages(quiet)
     model_threads(threads)
+    check_table_format(attention_format)  # before reading a possibly large GRAPH
     given = given_options(click.get_current_context())
     if resume_dir is not None:
         check_resume(sorted(given - {"resume_dir"}) + (["graph"] if graph else []))
         job = read_job(resume_dir)
         out, runs, no_attention = job["out"], job["runs"], not job["attention"]
+        attention_format = job["attention_format"]
         models, training, source = job["model_config"], job["train_config"], job["source"]
         data = source.load()
     else:
@@ -125,6 +136,7 @@ def fit(
             out=out,
             runs=runs,
             attention=not no_attention,
+            attention_format=attention_format,
             overwrite=overwrite,
             progress=not quiet,
             checkpoint_every=checkpoint_every,

@@ -11,7 +11,14 @@ from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
-from hetgat.outputs import has_checkpoint, partial_dir, staged_dir, write_json
+from hetgat.outputs import (
+    FORMATS,
+    check_table_format,
+    has_checkpoint,
+    partial_dir,
+    staged_dir,
+    write_json,
+)
 from hetgat.runs.folder import write_run
 from hetgat.runs.settings import read_settings
 from hetgat.train import fit
@@ -49,6 +56,7 @@ def fit_runs(
     out: str | Path,
     runs: int = 1,
     attention: bool = True,
+    attention_format: str = "csv",
     overwrite: bool = False,
     progress: bool = False,
     checkpoint_every: int = 0,
@@ -66,6 +74,7 @@ def fit_runs(
     interrupted one goes on from its checkpoint, and the result equals an uninterrupted run.
     """
     out, source = Path(out), DataSource.of(source)
+    check_table_format(attention_format)
     staging = dict(
         kind="run" if runs == 1 else "runs", replaces=("run", "runs"), keep=source.input_paths()
     )
@@ -79,6 +88,7 @@ def fit_runs(
                     "train": to_dict(train_config),
                     "runs": runs,
                     "attention": attention,
+                    "attention_format": attention_format,
                 },
             )
         if runs == 1:
@@ -91,6 +101,7 @@ def fit_runs(
                 train_config,
                 source=source,
                 attention=attention,
+                attention_format=attention_format,
                 name=out,
             )
             (tmp / JOB).unlink()
@@ -121,6 +132,7 @@ def fit_runs(
                         config,
                         source=source,
                         attention=attention,
+                        attention_format=attention_format,
                         name=out / folder.name,
                     )
                 metrics = result.metrics
@@ -171,8 +183,8 @@ def read_job(out: str | Path) -> dict:
     """What an interrupted ``fit_runs(out=...)`` was doing, from ``<out>.partial/job.json``.
 
     Returns the keyword arguments that continue it: ``out``, ``source`` (a
-    :class:`~hetgat.datasets.source.DataSource`), ``model_config``, ``train_config``, ``runs``
-    and ``attention``.
+    :class:`~hetgat.datasets.source.DataSource`), ``model_config``, ``train_config``, ``runs``,
+    ``attention`` and ``attention_format``.
     """
     out = Path(out)
     if out.name.endswith(".partial"):
@@ -186,6 +198,9 @@ def read_job(out: str | Path) -> dict:
     settings = read_settings(path, "job description")
     try:
         runs, attention = settings.extra["runs"], settings.extra["attention"]
+        attention_format = settings.extra.get("attention_format", "csv")  # older jobs: CSV
+        if attention_format not in FORMATS:
+            raise ValueError(f"attention_format: {attention_format!r}")
         if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
             raise ValueError(f"runs: {runs!r}")
         if not isinstance(attention, bool):
@@ -199,4 +214,5 @@ def read_job(out: str | Path) -> dict:
         "train_config": settings.train_config,
         "runs": runs,
         "attention": attention,
+        "attention_format": attention_format,
     }

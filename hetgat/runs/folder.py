@@ -3,8 +3,10 @@
 A run folder holds ``model.pt`` (a state dict, loadable with ``weights_only=True``),
 ``config.json`` (configuration, data source, schema, versions), ``metrics.json``,
 ``history.csv``, ``predictions.csv``, ``node_ids.csv`` (the id of every node, per type, in
-model index order) and, unless turned off, ``attention.csv``. It is assembled as
-``<name>.partial`` and renamed when complete.
+model index order), unless turned off the attention table (``attention.csv``, or
+``.csv.gz``/``.parquet``; ``attention.top10.csv`` when only the strongest in-edges are kept)
+and ``tables.json``, which says what each table holds and whether it is complete. It is
+assembled as ``<name>.partial`` and renamed when complete.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from hetgat.data import GraphData, Schema
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.models import build_model
-from hetgat.outputs import atomic_path, staged_dir, write_json, write_table
+from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json, write_table
 from hetgat.runs.files import check_schema, read_metrics, read_node_ids
 from hetgat.runs.settings import read_settings
 from hetgat.tables import (
@@ -84,6 +86,7 @@ def save_run(
     *,
     source: DataSource | dict,
     attention: bool = True,
+    attention_format: str = "csv",
     overwrite: bool = False,
 ) -> Path:
     """Write a complete run folder for ``result`` into ``out`` and return its path.
@@ -92,8 +95,18 @@ def save_run(
     absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
     """
     out, source = Path(out), DataSource.of(source)
+    check_table_format(attention_format)
     with staged_dir(out, overwrite=overwrite, kind="run", keep=source.input_paths()) as tmp:
-        write_run(tmp, data, result, model_config, train_config, source=source, attention=attention)
+        write_run(
+            tmp,
+            data,
+            result,
+            model_config,
+            train_config,
+            source=source,
+            attention=attention,
+            attention_format=attention_format,
+        )
     return out
 
 
@@ -106,12 +119,15 @@ def write_run(
     *,
     source: DataSource | dict,
     attention: bool = True,
+    attention_format: str = "csv",
     name: str | Path | None = None,
 ) -> None:
     """Write the files of a run folder into ``folder`` (each one atomically).
 
     ``metrics.json`` holds the figures, which the same seed reproduces byte for byte on CPU;
     the time taken goes to ``timing.json``. ``name`` is the folder's final name, for messages.
+    ``attention_format``: ``csv``, ``csv.gz`` or ``parquet`` (needs pyarrow) for the attention
+    table; ``tables.json`` describes the tables written (see :func:`write_attention`).
     """
     tmp, out, source = folder, name or folder, DataSource.of(source)
     with atomic_path(tmp / "model.pt") as path:
@@ -141,19 +157,42 @@ def write_run(
         chunk_size=train_config.batch_size,
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
-    if attention:
-        rows = attention_rows(att.edges)
-        top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
-        if top_k:
-            logging.getLogger("hetgat").warning(
-                f"attention.csv holds the {top_k} strongest in-edges of each node: all "
-                f"{rows:,} rows would be too many; `hetgat attention {out} -o FILE` "
-                "writes them all"
-            )
-        frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
-        write_table(frames, tmp / "attention.csv", COLUMNS)
-        if att.semantic:
-            write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
+    tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
+    write_json(tmp / "tables.json", {"attention": None, **tables})
+
+
+def write_attention(folder: Path, data: GraphData, att, fmt: str, out) -> dict:
+    """Write the attention table (and the semantic one) into ``folder``; return their
+    ``tables.json`` entries: ``file``, ``rows``, ``complete`` and, for a partial table,
+    ``top_k``, ``all_rows`` and a ``note``.
+
+    Above :data:`MAX_ATTENTION_ROWS` rows only the :data:`TOP_K_WHEN_LARGE` strongest in-edges
+    of each node are kept (its weights then sum to less than 1): the file is named
+    ``attention.top<k>.<fmt>`` and its entry says so.
+    """
+    rows = attention_rows(att.edges)
+    top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
+    name = f"attention.top{top_k}.{fmt}" if top_k else f"attention.{fmt}"
+    frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
+    entry = {"file": name, "rows": write_table(frames, folder / name, COLUMNS), "complete": True}
+    if top_k:
+        note = (
+            f"the {top_k} strongest in-edges of each node per layer, head and edge type, of "
+            f"{rows:,} rows: weights sum to less than 1; `hetgat attention {out} -o FILE` "
+            "writes them all"
+        )
+        entry.update(complete=False, top_k=top_k, all_rows=rows, note=note)
+        logging.getLogger("hetgat").warning(f"{name} holds {note}")
+    tables = {"attention": entry}
+    if att.semantic:
+        frame = semantic_frame(att.semantic)
+        write_csv(frame, folder / "semantic_attention.csv")
+        tables["semantic_attention"] = {
+            "file": "semantic_attention.csv",
+            "rows": len(frame),
+            "complete": True,
+        }
+    return tables
 
 
 @dataclass
