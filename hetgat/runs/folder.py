@@ -28,16 +28,11 @@ from hetgat.data import GraphData, Schema
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.models import build_model
-from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json, write_table
+from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json
+from hetgat.runs.attention import write_attention, write_csv
 from hetgat.runs.files import check_schema, read_metrics, read_node_ids
 from hetgat.runs.settings import read_settings
-from hetgat.tables import (
-    COLUMNS,
-    attention_frames,
-    node_ids_frame,
-    predictions_frame,
-    semantic_frame,
-)
+from hetgat.tables import node_ids_frame, predictions_frame
 from hetgat.train import FitResult, predict
 
 
@@ -57,24 +52,6 @@ def versions() -> dict:
 
 #: Run figures that depend on the machine (in ``timing.json``, not ``metrics.json``).
 TIMING_KEYS = ("seconds_per_epoch",)
-
-#: Above this many rows, ``fit`` writes only the strongest in-edges of each node.
-MAX_ATTENTION_ROWS = 2_000_000
-TOP_K_WHEN_LARGE = 10
-
-
-def attention_rows(edges: list) -> int:
-    """Rows of the full attention table: edges x heads, summed over layers and edge types."""
-    total = 0
-    for layer in edges:
-        for a in layer.values() if isinstance(layer, dict) else [layer]:
-            total += a.shape[0] * a.shape[1]
-    return total
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.7g")
 
 
 def save_run(
@@ -127,7 +104,8 @@ def write_run(
     ``metrics.json`` holds the figures, which the same seed reproduces byte for byte on CPU;
     the time taken goes to ``timing.json``. ``name`` is the folder's final name, for messages.
     ``attention_format``: ``csv``, ``csv.gz`` or ``parquet`` (needs pyarrow) for the attention
-    table; ``tables.json`` describes the tables written (see :func:`write_attention`).
+    table; ``tables.json`` describes the tables written (see
+    :func:`hetgat.runs.attention.write_attention`).
     """
     tmp, out, source = folder, name or folder, DataSource.of(source)
     with atomic_path(tmp / "model.pt") as path:
@@ -159,40 +137,6 @@ def write_run(
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
     write_json(tmp / "tables.json", {"attention": None, **tables})
-
-
-def write_attention(folder: Path, data: GraphData, att, fmt: str, out) -> dict:
-    """Write the attention table (and the semantic one) into ``folder``; return their
-    ``tables.json`` entries: ``file``, ``rows``, ``complete`` and, for a partial table,
-    ``top_k``, ``all_rows`` and a ``note``.
-
-    Above :data:`MAX_ATTENTION_ROWS` rows only the :data:`TOP_K_WHEN_LARGE` strongest in-edges
-    of each node are kept (its weights then sum to less than 1): the file is named
-    ``attention.top<k>.<fmt>`` and its entry says so.
-    """
-    rows = attention_rows(att.edges)
-    top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
-    name = f"attention.top{top_k}.{fmt}" if top_k else f"attention.{fmt}"
-    frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
-    entry = {"file": name, "rows": write_table(frames, folder / name, COLUMNS), "complete": True}
-    if top_k:
-        note = (
-            f"the {top_k} strongest in-edges of each node per layer, head and edge type, of "
-            f"{rows:,} rows: weights sum to less than 1; `hetgat attention {out} -o FILE` "
-            "writes them all"
-        )
-        entry.update(complete=False, top_k=top_k, all_rows=rows, note=note)
-        logging.getLogger("hetgat").warning(f"{name} holds {note}")
-    tables = {"attention": entry}
-    if att.semantic:
-        frame = semantic_frame(att.semantic)
-        write_csv(frame, folder / "semantic_attention.csv")
-        tables["semantic_attention"] = {
-            "file": "semantic_attention.csv",
-            "rows": len(frame),
-            "complete": True,
-        }
-    return tables
 
 
 @dataclass

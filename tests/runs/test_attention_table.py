@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-import hetgat.runs.folder as run_folder
+import hetgat.runs.attention as run_attention
 from tests.insight.plot_runs import homogeneous_csv, invoke
 
 FAST = ["--epochs", "2", "--patience", "0", "--hidden", "4", "--heads", "2", "-q"]
@@ -33,8 +33,8 @@ def test_a_complete_table_says_so(graph, tmp_path):
 
 
 def test_a_cut_table_is_marked_in_its_name_and_in_tables_json(graph, tmp_path, monkeypatch):
-    monkeypatch.setattr(run_folder, "MAX_ATTENTION_ROWS", 50)
-    monkeypatch.setattr(run_folder, "TOP_K_WHEN_LARGE", 2)
+    monkeypatch.setattr(run_attention, "MAX_ATTENTION_ROWS", 50)
+    monkeypatch.setattr(run_attention, "TOP_K_WHEN_LARGE", 2)
     out = tmp_path / "run"
     result = fit(graph, out)
     assert result.exit_code == 0, result.output
