@@ -68,6 +68,12 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _above_uniform(edges: pd.DataFrame) -> str:
+    if not len(edges) or "above_uniform" not in edges:
+        return ""
+    return f" ({int(edges['above_uniform'].sum())} of the {len(edges)} listed)"
+
+
 def render_report(
     title: str,
     *,
@@ -116,8 +122,13 @@ def render_report(
         parts += ["<h2>Semantic attention weights</h2>", _table(semantic)]
     parts += [
         "<h2>Most attended edges</h2>",
-        "<p>Per layer, heads averaged; only edges into nodes with at least three in-edges of "
-        "the same type, self-loops left out.</p>",
+        "<p>Per layer, heads averaged, ranked by <code>times_uniform</code>: the weight over "
+        "<code>uniform</code>, the weight 1/in-edges that attention without preference would "
+        "give (a raw weight mostly reflects how few in-edges the node has). Above 1 the edge "
+        "is attended above uniform"
+        + _above_uniform(edges)
+        + ". Only edges into nodes with at least three in-edges of the softmax's edge type, "
+        "self-loops left out.</p>",
         _table(edges),
         "<h2>Configuration</h2>",
         f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
