@@ -17,8 +17,14 @@ from hetgat.cli.model_options import (
     train_options,
     train_values,
 )
-from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, name_option, positive
-from hetgat.config import MAX_THREADS
+from hetgat.cli.options import (
+    GRAPH_KEYS,
+    graph_options,
+    graph_source,
+    name_option,
+    positive,
+    threads_option,
+)
 
 
 @click.command()
@@ -53,12 +59,7 @@ from hetgat.config import MAX_THREADS
     show_default=True,
     help="The run's attention table: attention.csv, .csv.gz or .parquet (needs pyarrow).",
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(1, MAX_THREADS),
-    default=None,
-    help="CPU threads for torch and DGL [default: OMP_NUM_THREADS, else the usable cores].",
-)
+@threads_option
 @click.option(
     "--config",
     "config_file",

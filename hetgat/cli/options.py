@@ -8,6 +8,8 @@ import os
 
 import click
 
+from hetgat.config import MAX_THREADS
+
 positive = click.IntRange(min=1, max=2**31 - 1)  # larger counts and sizes overflow torch's ints
 probability = click.FloatRange(0.0, 1.0, max_open=True)
 
@@ -149,6 +151,17 @@ def name_option(func):
         default=None,
         help="The data's name: in run folder names, summaries and partitions "
         "[default: the dataset's own, e.g. the edge file's name without extensions].",
+    )(func)
+
+
+def threads_option(func):
+    """``--threads``: CPU threads for the model (and t-SNE) of the command (fit, plot, explain,
+    report), at most :data:`hetgat.config.MAX_THREADS`."""
+    return click.option(
+        "--threads",
+        type=click.IntRange(1, MAX_THREADS),
+        default=None,
+        help="CPU threads for torch and DGL [default: OMP_NUM_THREADS, else the usable cores].",
     )(func)
 
 

@@ -88,9 +88,15 @@ def project_2d(h: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.n
             "t-SNE needs scikit-learn: pip install 'hetgat[plot]' (or `embedding` pca)",
             params=("embedding",),
         ) from exc
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
     perplexity = min(30.0, (len(h) - 1) / 3)
-    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
-    return tsne.fit_transform(h.astype(np.float64)), "t-SNE"
+    threads = torch.get_num_threads()  # the command's --threads
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=threads
+    )
+    with threadpool_limits(limits=threads):
+        return tsne.fit_transform(h.astype(np.float64)), "t-SNE"
 
 
 def sample(nodes: np.ndarray, max_points: int, seed: int = 0) -> np.ndarray:

@@ -59,7 +59,7 @@ _CONTENTS = {
     "runs": (("summary.json", "job.json", "report.html"), {"seed-*": "run"}),
     "partition": (("hetgat.json", "node_ids.csv", "*.json"), {"part*": "part"}),
     "part": (("*.dgl",), {}),
-    "plots": (("*.png", "*.svg"), {}),
+    "plots": (("*.png", "*.svg", "embedding.npz"), {}),
     "any": (("*",), {}),
 }
 
