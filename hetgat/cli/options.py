@@ -79,6 +79,7 @@ GRAPH_KEYS = (
     "data_dir",
     "normalize",
     "name",
+    "flatten",
 )
 
 
@@ -139,6 +140,12 @@ def graph_options(func):
                 default=None,
                 help="Row-normalise features [default: on for Planetoid, off otherwise].",
             ),
+            click.option(
+                "--flatten",
+                is_flag=True,
+                help="Heterogeneous graphs: make them one homogeneous graph (node types as "
+                "one-hot features), so GAT and GATv2 can train on them.",
+            ),
         ],
     )
 
@@ -183,5 +190,6 @@ def graph_source(graph: str, options: dict, absolute_paths: bool = True):
         split_seed=options["split_seed"],
         normalize_features=options["normalize"],
         name=options.get("name"),
+        flatten=bool(options.get("flatten")),
     )
     return source.absolute() if absolute_paths else source

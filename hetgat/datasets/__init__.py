@@ -31,6 +31,7 @@ def load_graph(
     download: bool = True,
     allow_unlabelled: bool = False,
     name: str | None = None,
+    flatten: bool = False,
 ):
     """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
@@ -67,7 +68,16 @@ def load_graph(
     name : str, optional
         The data's name [default: the dataset's own: ``cora``, a CSVDataset's
         ``dataset_name``, an edge file's name without extensions].
+    flatten : bool, default False
+        Make a heterogeneous graph one homogeneous graph (one node type, one edge type,
+        features with a node-type one-hot), so GAT and GATv2 can train on it: see
+        :func:`hetgat.datasets.flatten.flatten`.
     """
+    if flatten:
+        arguments = {k: v for k, v in locals().items() if k not in ("spec", "flatten")}
+        from hetgat.datasets.flatten import flatten as to_homogeneous
+
+        return to_homogeneous(load_graph(spec, **arguments))
     path = Path(spec)
     if path.is_dir() or path.suffix in (".csv", ".tsv", ".gz") or path.exists():
         from hetgat.datasets import csv

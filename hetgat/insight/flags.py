@@ -35,7 +35,7 @@ def unstable(seeds: pd.DataFrame) -> dict[tuple, str]:
     meta-path differs, or a weight's standard deviation is above :data:`SEED_STD`. Each with
     a phrase saying how."""
     found = {}
-    for key, part in seeds.groupby(KEYS, sort=False):
+    for key, part in seeds.reset_index(drop=True).groupby(KEYS, sort=False):
         top = part.loc[part.groupby("seed", sort=False)["attention"].idxmax()]
         strongest = dict(zip(top["seed"], top["edge_type"], strict=True))
         spread = part.groupby("edge_type", sort=False)["attention"].std(ddof=0)

@@ -12,6 +12,7 @@ assembled as ``<name>.partial`` and renamed when complete.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.metadata
 import logging
 import platform
@@ -177,8 +178,10 @@ class Run:
 
     def load_data(self, source: DataSource | None = None) -> GraphData:
         """Load the run's data again (or, with ``source``, another graph of its schema), with
-        the run's classes in the run's order."""
+        the run's classes in the run's order; a run trained on a flattened graph flattens it."""
         source = self.source if source is None else source
+        if self.source.flatten and not source.flatten:  # the model knows the flat graph only
+            source = dataclasses.replace(source, flatten=True)
         with _quiet_notes("hetgat"):  # the loader's notes were shown at fit time
             data = source.load(class_names=list(self.schema.class_names), download=False)
         if data.multilabel != self.schema.multilabel:
