@@ -135,11 +135,13 @@ class GraphData:
         )
 
     def split_names(self) -> np.ndarray:
-        """``"train"``, ``"val"``, ``"test"`` or ``""`` for every node of the target type."""
+        """``"train"``, ``"val"``, ``"test"`` or ``""`` for every node of the target type; a
+        node in several masks (a CSVDataset's may overlap) gets their names joined by ``|``
+        (``"val|test"``)."""
+        masks = [m.numpy() for m in (self.train_mask, self.val_mask, self.test_mask)]
         out = np.full(len(self.train_mask), "", dtype=object)
-        out[self.train_mask.numpy()] = "train"
-        out[self.val_mask.numpy()] = "val"
-        out[self.test_mask.numpy()] = "test"
+        for name, mask in zip(("train", "val", "test"), masks, strict=True):
+            out[mask] = np.where(out[mask] == "", name, out[mask] + "|" + name)
         return out
 
     def summary(self) -> str:

@@ -31,6 +31,7 @@ ALIASES = {
     "feat_drop": "dropout",
     "attn_drop": "dropout",
     "msg_drop": "dropout",
+    "graph_name": "name",
 }
 
 

@@ -17,13 +17,20 @@ from hetgat.cli.model_options import (
     train_options,
     train_values,
 )
-from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
-from hetgat.config import MAX_THREADS
+from hetgat.cli.options import (
+    GRAPH_KEYS,
+    graph_options,
+    graph_source,
+    name_option,
+    positive,
+    threads_option,
+)
 
 
 @click.command()
 @click.argument("graph", required=False)
 @graph_options
+@name_option
 @model_options
 @train_options
 @click.option(
@@ -31,7 +38,7 @@ from hetgat.config import MAX_THREADS
     type=positive,
     default=1,
     show_default=True,
-    help="Train with seeds SEED..SEED+RUNS-1 and report mean ± std.",
+    help="Train with seeds SEED..SEED+RUNS-1 and report mean ± population std.",
 )
 @click.option(
     "--out",
@@ -44,13 +51,15 @@ from hetgat.config import MAX_THREADS
     is_flag=True,
     help="Replace an existing --out folder (only a run folder hetgat wrote).",
 )
-@click.option("--no-attention", is_flag=True, help="Do not write attention.csv.")
+@click.option("--no-attention", is_flag=True, help="Do not write the attention table.")
 @click.option(
-    "--threads",
-    type=click.IntRange(1, MAX_THREADS),
-    default=None,
-    help="CPU threads for torch and DGL [default: OMP_NUM_THREADS, else the usable cores].",
+    "--attention-format",
+    type=click.Choice(("csv", "csv.gz", "parquet")),
+    default="csv",
+    show_default=True,
+    help="The run's attention table: attention.csv, .csv.gz or .parquet (needs pyarrow).",
 )
+@threads_option
 @click.option(
     "--config",
     "config_file",
@@ -81,6 +90,7 @@ def fit(
     out,
     overwrite,
     no_attention,
+    attention_format,
     threads,
     config_file,
     checkpoint_every,
@@ -96,17 +106,20 @@ def fit(
     Ctrl-C (or SIGTERM) stops at the end of the epoch and keeps a checkpoint in OUT.partial;
     `hetgat fit --resume OUT` then finishes the run exactly as if it had not stopped.
     """
+    from hetgat.outputs import check_table_format
     from hetgat.runs.fit import fit_runs, read_job
     from hetgat.runs.settings import check_resume, check_seeds, default_out
     from hetgat.train import TrainingInterrupted
 
     messages(quiet)
     model_threads(threads)
+    check_table_format(attention_format)  # before reading a possibly large GRAPH
     given = given_options(click.get_current_context())
     if resume_dir is not None:
         check_resume(sorted(given - {"resume_dir"}) + (["graph"] if graph else []))
         job = read_job(resume_dir)
         out, runs, no_attention = job["out"], job["runs"], not job["attention"]
+        attention_format = job["attention_format"]
         models, training, source = job["model_config"], job["train_config"], job["source"]
         data = source.load()
     else:
@@ -124,6 +137,7 @@ def fit(
             out=out,
             runs=runs,
             attention=not no_attention,
+            attention_format=attention_format,
             overwrite=overwrite,
             progress=not quiet,
             checkpoint_every=checkpoint_every,
@@ -142,12 +156,14 @@ def fit(
 
 def _fit_settings(graph, config_file, given, options):
     """The data source, data, model and training configuration of ``hetgat fit``."""
+    import dataclasses
+
     from hetgat.errors import HetgatError
     from hetgat.models import resolve_config
     from hetgat.runs.settings import merge_settings, read_settings
     from hetgat.train.loop import check_device
 
-    graph_options_given = {k: options[k] for k in GRAPH_KEYS}
+    graph_options_given = {k: options.get(k) for k in GRAPH_KEYS}
     if config_file is None:
         if graph is None:
             raise HetgatError(
@@ -167,7 +183,11 @@ def _fit_settings(graph, config_file, given, options):
         )
         check_device(training.device)
         if graph is None:
-            typed = sorted(given & set(GRAPH_KEYS))
+            if "name" in given:  # names the saved data anew; reads it the same
+                saved = dataclasses.replace(
+                    saved, source=dataclasses.replace(saved.source, name=options["name"])
+                )
+            typed = sorted(given & set(GRAPH_KEYS) - {"name"})
             if typed:
                 raise HetgatError(
                     f"--{typed[0].replace('_', '-')} changes how GRAPH is read: give GRAPH too"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from hetgat.cli.boundary import info, messages, model_threads, user_errors
-from hetgat.cli.options import positive
+from hetgat.cli.options import positive, threads_option
 
 EMBEDDING = click.Choice(("auto", "tsne", "pca"))
 
@@ -43,20 +43,22 @@ def picture_options(func):
 @click.option("--svg", is_flag=True, help="Also write each picture as SVG.")
 @picture_options
 @click.option("--overwrite", is_flag=True, help="Replace existing pictures in --out.")
+@threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
 @user_errors
-def plot(run_dir, out, svg, embedding, max_points, overwrite, quiet):
+def plot(run_dir, out, svg, embedding, max_points, overwrite, threads, quiet):
     """Draw pictures of what a saved run's model learned (PNG).
 
     Training curves; the last hidden layer (t-SNE or PCA) before and after training, coloured
     by true class; test accuracy by in-degree; attention entropy per node against uniform
-    attention, per layer and head; HAN/RGAT: semantic attention per meta-path or relation.
-    Needs the plot extra: pip install 'hetgat[plot]'.
+    attention, per layer and head; HAN/RGAT: semantic attention per meta-path or relation,
+    flagged where it stays near uniform or changes between seeds. A --runs folder: its best
+    seed. Needs the plot extra: pip install 'hetgat[plot]'.
     """
     from hetgat.insight.plots import write_plots
 
     messages(quiet)
-    model_threads()
+    model_threads(threads)
     paths = write_plots(
         run_dir, out, svg=svg, embedding=embedding, max_points=max_points, overwrite=overwrite
     )
@@ -76,21 +78,25 @@ def plot(run_dir, out, svg, embedding, max_points, overwrite, quiet):
 )
 @click.option("--mean-heads", is_flag=True, help="Average the heads.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@threads_option
 @user_errors
-def explain(run_dir, node_id, top_k, mean_heads, as_json):
+def explain(run_dir, node_id, top_k, mean_heads, as_json, threads):
     """Show why a saved run's model predicted what it did for node NODE_ID.
 
     Prints the prediction and, per layer, head and edge type (meta-path for HAN), the
-    neighbours with the highest attention, with their labels and predictions.
+    neighbours with the highest attention, each against uniform attention (1/in-edges), with
+    their labels and predictions; HAN/RGAT: also the node's own meta-path / relation weights.
+    A --runs folder: its best seed.
     """
     import json
 
     from hetgat.insight.explain import explain_node, format_explanation
-    from hetgat.runs import load_run
+    from hetgat.runs.seeds import load_run_or_best
 
     messages(False)
-    model_threads()
-    found = explain_node(load_run(run_dir), node_id, top_k=top_k, mean_heads=mean_heads)
+    model_threads(threads)
+    run = load_run_or_best(run_dir)
+    found = explain_node(run, node_id, top_k=top_k, mean_heads=mean_heads)
     click.echo(json.dumps(found, indent=2) if as_json else format_explanation(found))
 
 
@@ -107,22 +113,25 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json):
     type=positive,
     default=20,
     show_default=True,
-    help="Most attended edges listed per layer.",
+    help="Edges listed per layer (those attended most above uniform).",
 )
 @picture_options
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
 @user_errors
-def report(run_dir, out, top_edges, embedding, max_points, overwrite, quiet):
+def report(run_dir, out, top_edges, embedding, max_points, overwrite, threads, quiet):
     """Write one self-contained HTML page about a saved run.
 
-    Configuration, metrics, the pictures of `hetgat plot` (inline) and the most attended
-    edges; it opens offline in any browser. Needs the plot extra: pip install 'hetgat[plot]'.
+    Configuration, metrics, the pictures of `hetgat plot` (inline; the embedding's points
+    that plot kept are reused) and the edges attended most above uniform; it opens offline in
+    any browser. A --runs folder: its best seed. Needs the plot extra: pip install
+    'hetgat[plot]'.
     """
     from hetgat.insight.report import write_report
 
     messages(quiet)
-    model_threads()
+    model_threads(threads)
     path = write_report(
         run_dir,
         out,

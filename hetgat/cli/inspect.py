@@ -6,12 +6,13 @@ from __future__ import annotations
 import click
 
 from hetgat.cli.boundary import messages, user_errors
-from hetgat.cli.options import graph_options, graph_source
+from hetgat.cli.options import graph_options, graph_source, name_option
 
 
 @click.command()
 @click.argument("graph")
 @graph_options
+@name_option
 @click.option(
     "--metapath-length",
     type=click.Choice(("2", "4")),
@@ -22,12 +23,14 @@ from hetgat.cli.options import graph_options, graph_source
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @user_errors
 def inspect(graph, metapath_length, as_json, **options):
-    """Summarise GRAPH before training: types, counts, features, labels, degrees, meta-paths."""
+    """Summarise GRAPH before training: types, counts, features, labels, degrees, meta-paths.
+
+    A graph without labels shows its structure (every count but the classes)."""
     import json
 
     from hetgat.insight.summary import describe, format_summary
 
     messages(False)
-    data = graph_source(graph, options, absolute_paths=False).load()
+    data = graph_source(graph, options, absolute_paths=False).load(allow_unlabelled=True)
     info = describe(data, metapath_length=int(metapath_length))
     click.echo(json.dumps(info, indent=2) if as_json else format_summary(info))

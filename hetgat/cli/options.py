@@ -8,6 +8,8 @@ import os
 
 import click
 
+from hetgat.config import MAX_THREADS
+
 positive = click.IntRange(min=1, max=2**31 - 1)  # larger counts and sizes overflow torch's ints
 probability = click.FloatRange(0.0, 1.0, max_open=True)
 
@@ -76,6 +78,8 @@ GRAPH_KEYS = (
     "split_seed",
     "data_dir",
     "normalize",
+    "name",
+    "flatten",
 )
 
 
@@ -136,8 +140,36 @@ def graph_options(func):
                 default=None,
                 help="Row-normalise features [default: on for Planetoid, off otherwise].",
             ),
+            click.option(
+                "--flatten",
+                is_flag=True,
+                help="Heterogeneous graphs: make them one homogeneous graph (node types as "
+                "one-hot features), so GAT and GATv2 can train on them.",
+            ),
         ],
     )
+
+
+def name_option(func):
+    """``--name``: the data's name (fit, inspect, partition): one option, one meaning, the
+    :class:`~hetgat.datasets.source.DataSource` parameter ``name``."""
+    return click.option(
+        "--name",
+        default=None,
+        help="The data's name: in run folder names, summaries and partitions "
+        "[default: the dataset's own, e.g. the edge file's name without extensions].",
+    )(func)
+
+
+def threads_option(func):
+    """``--threads``: CPU threads for the model (and t-SNE) of the command (fit, plot, explain,
+    report), at most :data:`hetgat.config.MAX_THREADS`."""
+    return click.option(
+        "--threads",
+        type=click.IntRange(1, MAX_THREADS),
+        default=None,
+        help="CPU threads for torch and DGL [default: OMP_NUM_THREADS, else the usable cores].",
+    )(func)
 
 
 def graph_source(graph: str, options: dict, absolute_paths: bool = True):
@@ -157,5 +189,7 @@ def graph_source(graph: str, options: dict, absolute_paths: bool = True):
         split_ratio=tuple(options["split_ratio"]),
         split_seed=options["split_seed"],
         normalize_features=options["normalize"],
+        name=options.get("name"),
+        flatten=bool(options.get("flatten")),
     )
     return source.absolute() if absolute_paths else source

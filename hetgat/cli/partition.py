@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from hetgat.cli.boundary import info, messages, user_errors
-from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
+from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, name_option, positive
 
 
 @click.command()
@@ -26,12 +26,7 @@ from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
     show_default=True,
     help="Node assignment; metis falls back to random where DGL was built without METIS.",
 )
-@click.option(
-    "--name",
-    "graph_name",
-    default=None,
-    help="Graph name for DistGraph(NAME, ...) and NAME.json [default: the data's name].",
-)
+@name_option
 @click.option(
     "--no-balance",
     is_flag=True,
@@ -40,13 +35,14 @@ from hetgat.cli.options import GRAPH_KEYS, graph_options, graph_source, positive
 @click.option("--overwrite", is_flag=True, help="Replace an existing OUT folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
 @user_errors
-def partition(graph, out, parts, method, graph_name, no_balance, overwrite, quiet, **options):
+def partition(graph, out, parts, method, no_balance, overwrite, quiet, **options):
     """Partition GRAPH into K parts in the folder OUT for DGL's distributed training.
 
     OUT holds DGL's partition files (NAME.json, part0/, part1/, ...) that
     dgl.distributed.DistGraph loads, node_ids.csv (your node ids against the partitioned
     graph's ids) and hetgat.json (the model schema). GRAPH and its options are read as by
-    `hetgat fit`. See docs/distributed.md.
+    `hetgat fit`; --name names the data, so DistGraph(NAME, ...) and NAME.json. See
+    docs/distributed.md.
     """
     from hetgat.distributed.partition import check_out, partition_data
 
@@ -59,7 +55,7 @@ def partition(graph, out, parts, method, graph_name, no_balance, overwrite, quie
         data,
         out,
         parts,
-        graph_name=graph_name,
+        graph_name=None,  # the data's name: --name, else the dataset's own
         method=method,
         balance=not no_balance,
         overwrite=overwrite,

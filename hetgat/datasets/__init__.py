@@ -29,6 +29,9 @@ def load_graph(
     class_names=None,
     multilabel: bool | None = None,
     download: bool = True,
+    allow_unlabelled: bool = False,
+    name: str | None = None,
+    flatten: bool = False,
 ):
     """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
@@ -59,7 +62,22 @@ def load_graph(
         Map labels with this class order (reloading the data of a saved run).
     multilabel : bool, optional
         CSV graphs: labels are sets of classes joined by ``|`` (default: when any label has one).
+    allow_unlabelled : bool, default False
+        CSV graphs: load a graph without labels too, to look at its structure (no classes, no
+        split; see :func:`hetgat.datasets.csv.load_csv_graph`).
+    name : str, optional
+        The data's name [default: the dataset's own: ``cora``, a CSVDataset's
+        ``dataset_name``, an edge file's name without extensions].
+    flatten : bool, default False
+        Make a heterogeneous graph one homogeneous graph (one node type, one edge type,
+        features with a node-type one-hot), so GAT and GATv2 can train on it: see
+        :func:`hetgat.datasets.flatten.flatten`.
     """
+    if flatten:
+        arguments = {k: v for k, v in locals().items() if k not in ("spec", "flatten")}
+        from hetgat.datasets.flatten import flatten as to_homogeneous
+
+        return to_homogeneous(load_graph(spec, **arguments))
     path = Path(spec)
     if path.is_dir() or path.suffix in (".csv", ".tsv", ".gz") or path.exists():
         from hetgat.datasets import csv
@@ -71,6 +89,8 @@ def load_graph(
             split_ratio=tuple(split_ratio),
             seed=split_seed,
             class_names=class_names,
+            allow_unlabelled=allow_unlabelled,
+            name=name,
         )
         if path.is_dir():
             if not (path / "meta.yaml").is_file():
@@ -111,6 +131,7 @@ def load_graph(
             data.features = {t: row_normalize(f) for t, f in data.features.items()}
         if class_names is not None and list(class_names) != list(data.class_names):
             raise HetgatError(f"{spec}: classes {data.class_names} differ from the run's")
+        data.name = name or data.name
         return data
     raise ConfigError("spec", spec, f"a source among {', '.join(SOURCES)} (e.g. planetoid:cora)")
 

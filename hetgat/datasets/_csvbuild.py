@@ -8,7 +8,6 @@ node indices, builds the DGL graph, the labels, the split and the features.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,43 +15,13 @@ import scipy.sparse as sp
 import torch
 
 from hetgat.data import EDGE_TYPE, GraphData
-from hetgat.datasets._csvlabels import parse_labels, split_masks
-from hetgat.datasets.readers.csv import Table
-from hetgat.errors import ConfigError, DataFormatError
+from hetgat.datasets._csvblocks import EdgeBlock, NodeBlock
+from hetgat.datasets._csvlabels import has_labels, parse_labels, pick_target, split_masks
+from hetgat.errors import DataFormatError
 from hetgat.sparse.csr import sparse_csr
 from hetgat.sparse.hetero import HeteroGraph
 
 logger = logging.getLogger("hetgat")
-
-
-@dataclass
-class NodeBlock:
-    """The rows of one node type in one node file (``rows``: positions in ``table.frame``)."""
-
-    ntype: str | None
-    table: Table
-    rows: np.ndarray
-    ids: np.ndarray
-    labels: np.ndarray | None = None  # label cells as written; None without a label column
-    split: np.ndarray | None = None  # "train", "val", "test" or "" per row; None: no split given
-    features: np.ndarray | sp.csr_matrix | None = None  # (len(rows), F) float32
-    complete: bool = False  # lists every node of its type: an edge to another id is an error
-    label_column: str = "label"
-    split_column: str = "split"
-
-
-@dataclass
-class EdgeBlock:
-    """The edges of one edge file; types and relation per row (arrays) or for all rows (str)."""
-
-    table: Table
-    src: np.ndarray
-    dst: np.ndarray
-    src_type: np.ndarray | str
-    dst_type: np.ndarray | str
-    relation: np.ndarray | str | None  # None: no relation column (named after the types)
-    src_column: str = "src"
-    dst_column: str = "dst"
 
 
 def _per_row(value: np.ndarray | str | None, n: int) -> np.ndarray:
@@ -206,40 +175,22 @@ def _check_types(edges: list[EdgeBlock], blocks: list[NodeBlock]) -> list[str]:
     return types
 
 
-def _has_labels(block: NodeBlock) -> bool:
-    if block.labels is None:
-        return False
-    return bool((pd.Series(block.labels, dtype=object).str.strip() != "").any())
-
-
-def _target(target, types: list[str], blocks: dict[str, NodeBlock], predicting: bool) -> NodeBlock:
-    """The block of the node type to classify: ``target``, or the only type with labels (when
-    ``predicting`` with known classes, the only type with a label column, labelled or not)."""
-    if target is not None and target not in types:
-        raise ConfigError("target", target, "one of " + ", ".join(types))
-    labelled = sorted(t for t, b in blocks.items() if _has_labels(b))
-    if predicting and not labelled:
-        labelled = sorted(t for t, b in blocks.items() if b.labels is not None)
-    if target is None and len(labelled) > 1:
-        raise ConfigError("target", None, "one of the labelled types " + ", ".join(labelled))
-    if target is None and not labelled:
-        block = next((b for b in blocks.values() if b.labels is not None), None)
-        if block is not None:
-            raise DataFormatError(
-                block.table.path, "no node has a label", column=block.label_column
-            )
-        paths = [str(b.table.path) for b in blocks.values()]
-        if len(paths) == 1:  # the one node file has no label column: say which file
-            raise DataFormatError(
-                paths[0], "no 'label' column: a node file needs class names to train on", line=1
-            )
-        raise ConfigError("nodes", paths, "a node file with a 'label' column of class names")
-    target = labelled[0] if target is None else target
-    block = blocks.get(target)
-    if block is None or block.labels is None:
-        expected = "a node type with labels: " + (", ".join(labelled) or "none has")
-        raise ConfigError("target", target, expected)
-    return block
+def _unlabelled(name, graph, blocks, node_ids, target: str) -> GraphData:
+    """The structure of a graph without labels: no classes, no node in a split."""
+    n = graph.num_nodes(target)
+    none = torch.zeros(n, dtype=torch.bool)
+    return GraphData(
+        name=name,
+        graph=graph,
+        features={t: _features(b) for t, b in blocks.items() if b.features is not None},
+        labels=torch.full((n,), -1, dtype=torch.int64),
+        train_mask=none,
+        val_mask=none.clone(),
+        test_mask=none.clone(),
+        target_type=target,
+        class_names=[],
+        node_ids=node_ids,
+    )
 
 
 def build_graph_data(
@@ -255,6 +206,7 @@ def build_graph_data(
     seed: int,
     class_names: list[str] | None,
     multilabel: bool | None,
+    allow_unlabelled: bool = False,
 ) -> GraphData:
     """The GraphData of parsed blocks (see :func:`hetgat.datasets.csv.load_csv_graph`)."""
     types = _check_types(edges, nodes)
@@ -269,7 +221,9 @@ def build_graph_data(
         {k: (torch.from_numpy(s), torch.from_numpy(d)) for k, (s, d) in data_dict.items()},
         num_nodes_dict=counts,
     )
-    block = _target(target, types, blocks, predicting=class_names is not None)
+    block = pick_target(target, types, blocks, class_names is not None, allow_unlabelled)
+    if block is None:
+        return _unlabelled(name, graph, blocks, node_ids, target or types[0])
     n = counts[block.ntype]
     labels, first, class_names, multilabel = parse_labels(
         block.labels, n, class_names, multilabel, block.table, block.rows, block.label_column
@@ -285,7 +239,7 @@ def build_graph_data(
         block.label_column,
     )
     for b in nodes:
-        if b is not block and _has_labels(b):
+        if b is not block and has_labels(b):
             note = "%s: ignored the labels of type %r (the target is %r)"
             logger.info(note, b.table.path, b.ntype, block.ntype)
     return GraphData(

@@ -1,4 +1,5 @@
-"""Labels, class names and the train/val/test split of the CSV loaders, and their options."""
+"""Labels, class names and the train/val/test split of the CSV loaders, their options, and
+which node type is the target."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from hetgat.datasets._csvblocks import NodeBlock
 from hetgat.datasets.readers.csv import Table
 from hetgat.errors import ConfigError, DataFormatError
 
@@ -146,20 +148,70 @@ def split_masks(
     label_column: str,
 ) -> list[torch.Tensor]:
     """Train, val and test masks over the labelled nodes (``first >= 0``): the ``given`` split
-    names of the first ``len(given)`` nodes, or else a :func:`stratified_split`."""
+    of the first ``len(given)`` nodes (names, or ``(n, 3)`` membership that may overlap), or
+    else a :func:`stratified_split`."""
     labelled = first >= 0
-    split = np.full(len(first), -1, dtype=np.int8)
+    member = np.zeros((len(first), len(SPLITS)), dtype=bool)
     if given is not None:
-        for k, name in enumerate(SPLITS):
-            split[: len(given)][given == name] = k
-        split[~labelled] = -1
+        if given.ndim == 2:
+            member[: len(given)] = given
+        else:
+            for k, name in enumerate(SPLITS):
+                member[: len(given), k] = given == name
+        member[~labelled] = False
     else:
-        split[labelled] = stratified_split(first[labelled], ids[labelled], ratio, seed)
-    if labelled.any() and not (split == 0).any():  # none labelled: a graph to predict on
+        split = stratified_split(first[labelled], ids[labelled], ratio, seed)
+        member[labelled] = split[:, None] == np.arange(len(SPLITS))
+    if labelled.any() and not member[:, 0].any():  # none labelled: a graph to predict on
         message = "no labelled node is in the training split"
         if given is None:
             message += f" ({int(labelled.sum())} labelled nodes, split ratio {ratio})"
         raise DataFormatError(
             table.path, message, column=split_column if given is not None else label_column
         )
-    return [torch.from_numpy(split == k) for k in range(3)]
+    return [torch.from_numpy(member[:, k].copy()) for k in range(len(SPLITS))]
+
+
+def has_labels(block: NodeBlock) -> bool:
+    if block.labels is None:
+        return False
+    return bool((pd.Series(block.labels, dtype=object).str.strip() != "").any())
+
+
+def pick_target(
+    target,
+    types: list[str],
+    blocks: dict[str, NodeBlock],
+    predicting: bool = False,
+    allow_unlabelled: bool = False,
+) -> NodeBlock | None:
+    """The block of the node type to classify: ``target``, or the only type with labels (when
+    ``predicting`` with known classes, the only type with a label column, labelled or not);
+    None when ``allow_unlabelled`` and that type has no label."""
+    if target is not None and target not in types:
+        raise ConfigError("target", target, "one of " + ", ".join(types))
+    labelled = sorted(t for t, b in blocks.items() if has_labels(b))
+    if predicting and not labelled:
+        labelled = sorted(t for t, b in blocks.items() if b.labels is not None)
+    if allow_unlabelled and (target not in labelled if target is not None else not labelled):
+        return None
+    if target is None and len(labelled) > 1:
+        raise ConfigError("target", None, "one of the labelled types " + ", ".join(labelled))
+    if target is None and not labelled:
+        block = next((b for b in blocks.values() if b.labels is not None), None)
+        if block is not None:
+            raise DataFormatError(
+                block.table.path, "no node has a label", column=block.label_column
+            )
+        paths = [str(b.table.path) for b in blocks.values()]
+        if len(paths) == 1:  # the one node file has no label column: say which file
+            raise DataFormatError(
+                paths[0], "no 'label' column: a node file needs class names to train on", line=1
+            )
+        raise ConfigError("nodes", paths, "a node file with a 'label' column of class names")
+    target = labelled[0] if target is None else target
+    block = blocks.get(target)
+    if block is None or block.labels is None:
+        expected = "a node type with labels: " + (", ".join(labelled) or "none has")
+        raise ConfigError("target", target, expected)
+    return block

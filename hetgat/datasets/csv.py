@@ -52,6 +52,7 @@ def load_csv_graph(
     class_names: list[str] | None = None,
     multilabel: bool | None = None,
     name: str | None = None,
+    allow_unlabelled: bool = False,
 ) -> GraphData:
     """Load a graph for node classification from an edge CSV file and node CSV files.
 
@@ -90,6 +91,10 @@ def load_csv_graph(
         ``|``. Default: None, multi-label if any label holds ``|``.
     name : str, optional
         Dataset name. Default: the edge file's name without extensions (``cora.csv.gz`` → cora).
+    allow_unlabelled : bool, optional
+        Load a graph without any label too (to look at its structure: ``hetgat inspect``): no
+        classes, every node unlabelled and in no split; the target type is ``target``, else the
+        first node type. Default: False (no label is an error: there is nothing to train on).
 
     Returns
     -------
@@ -146,6 +151,7 @@ def load_csv_graph(
         reverse=reverse,
         directed=directed,
         self_loop=self_loop,
+        allow_unlabelled=allow_unlabelled,
         **options,
     )
 
@@ -234,7 +240,7 @@ def _dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: l
 def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
     table = Table(path)
     table.require(("id",))
-    feature_columns = [c for c in table.columns if c not in NODE_COLUMNS]
+    feature_columns = [c for c in table.columns if c and c not in NODE_COLUMNS]
     if "feat" in table.columns and feature_columns:
         shown = ", ".join(map(repr, feature_columns))
         message = f"both a 'feat' list column and feature columns ({shown}); keep one kind"

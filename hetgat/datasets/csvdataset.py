@@ -13,7 +13,10 @@
 
 Node files: ``node_id``, optional ``label``, ``train_mask``/``val_mask``/``test_mask`` (0/1 or
 True/False) and ``feat`` (a list of numbers, ``"0.1, 0.2"``). Edge files: ``src_id``, ``dst_id``.
-Other columns are ignored (noted at INFO level). Without ``ntype``/``etype`` the types are
+Other columns are ignored (noted at INFO level), as are columns without a name in the header
+(DGL ignores them too; ``DataFrame.to_csv`` writes its index so). The masks may overlap, as in
+DGL (its guide's example does): a node counts in every split whose mask holds it, with a
+warning. Without ``ntype``/``etype`` the types are
 :data:`~hetgat.data.NODE_TYPE` and ``(NODE_TYPE, EDGE_TYPE, NODE_TYPE)``. As in DGL, every node
 is listed in its node file, and only single-graph datasets are read (no ``graph_data``, one
 ``graph_id``). DGL's own :class:`dgl.data.CSVDataset` is not used: it caches to disk, reports
@@ -54,6 +57,7 @@ def load_csv_folder(
     seed: int = 0,
     class_names: list[str] | None = None,
     name: str | None = None,
+    allow_unlabelled: bool = False,
 ) -> GraphData:
     """Load a DGL CSVDataset folder (one graph) for node classification.
 
@@ -61,7 +65,7 @@ def load_csv_folder(
     ----------
     path : str or Path
         The folder holding ``meta.yaml`` (or that file itself).
-    target, reverse, directed, self_loop, split_ratio, seed, class_names
+    target, reverse, directed, self_loop, split_ratio, seed, class_names, allow_unlabelled
         As in :func:`hetgat.datasets.csv.load_csv_graph`. The masks, when a node file has
         ``*_mask`` columns, replace the generated split (a missing mask column means all False).
     name : str, optional
@@ -109,6 +113,7 @@ def load_csv_folder(
         reverse=reverse,
         directed=directed,
         self_loop=self_loop,
+        allow_unlabelled=allow_unlabelled,
         **options,
     )
 
@@ -206,7 +211,7 @@ def _ignored(table: Table, used) -> None:
 
 
 def _node_block(folder: Path, sep: str, entry: dict) -> NodeBlock:
-    table = Table(folder / entry["file_name"], sep=sep)
+    table = Table(folder / entry["file_name"], sep=sep, unnamed="all")
     id_field = entry.get("node_id_field", "node_id")
     graph_field = entry.get("graph_id_field", "graph_id")
     table.require((id_field,))
@@ -235,9 +240,12 @@ def _node_block(folder: Path, sep: str, entry: dict) -> NodeBlock:
 
 
 def _split(table: Table, masks: list[str]) -> np.ndarray:
-    """``train``/``val``/``test``/``""`` per row from the mask columns."""
-    split = np.full(len(table.frame), "", dtype=object)
-    taken = np.full(len(table.frame), -1)
+    """``(rows, 3)`` membership of every row in train, val and test, from the mask columns.
+
+    Masks may overlap, as DGL's CSVDataset allows (its guide's example does): a node then
+    counts in every split whose mask holds it, and a warning says how many nodes do.
+    """
+    member = np.zeros((len(table.frame), 3), dtype=bool)
     for column in masks:
         raw = table.strings(column)
         cells = pd.Series(raw, dtype=object).str.strip().str.lower()
@@ -245,18 +253,22 @@ def _split(table: Table, masks: list[str]) -> np.ndarray:
         if len(bad):
             message = "expected 0/1 or True/False"
             raise table.error(message, row=bad[0], column=column, value=raw[bad[0]])
-        on = cells.isin(_TRUE).to_numpy()
-        clash = np.flatnonzero(on & (taken >= 0))
-        if len(clash):
-            message = f"node is also in {masks[taken[clash[0]]]}"
-            raise table.error(message, row=clash[0], column=column, value=raw[clash[0]])
-        taken[on] = masks.index(column)
-        split[on] = column.removesuffix("_mask")
-    return split
+        member[:, MASKS.index(column)] = cells.isin(_TRUE).to_numpy()
+    several = np.flatnonzero(member.sum(1) > 1)
+    if len(several):
+        row = several[0]
+        both = " and ".join(m for k, m in enumerate(MASKS) if member[row, k])
+        logger.warning(
+            f"{table.path}: {len(several)} node(s) in more than one of "
+            f"{', '.join(masks)} (first: line {table.line(row)}, in {both}); as in DGL, a node "
+            "counts in every split whose mask holds it (trained on in train_mask, scored in "
+            "val_mask and test_mask)"
+        )
+    return member
 
 
 def _edge_block(folder: Path, sep: str, entry: dict, etype) -> EdgeBlock:
-    table = Table(folder / entry["file_name"], sep=sep)
+    table = Table(folder / entry["file_name"], sep=sep, unnamed="all")
     src_field, dst_field = entry.get("src_id_field", "src_id"), entry.get("dst_id_field", "dst_id")
     graph_field = entry.get("graph_id_field", "graph_id")
     table.require((src_field, dst_field))

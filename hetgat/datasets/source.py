@@ -38,6 +38,12 @@ class DataSource:
         Seed of that split.
     normalize_features : bool, optional
         Row-normalise features (default: on for Planetoid, off otherwise).
+    name : str, optional
+        The data's name (run folder names, messages, ``DistGraph``): default the dataset's
+        own (``cora``; a CSVDataset's ``dataset_name``; an edge file's name without extensions).
+    flatten : bool, default False
+        One homogeneous graph of a heterogeneous one, for GAT and GATv2
+        (:func:`hetgat.datasets.flatten.flatten`).
     """
 
     spec: str
@@ -50,6 +56,8 @@ class DataSource:
     split_ratio: tuple = (0.6, 0.2, 0.2)
     split_seed: int = 0
     normalize_features: bool | None = None
+    name: str | None = None
+    flatten: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.spec, str) or not self.spec:
@@ -71,9 +79,11 @@ class DataSource:
         if not isinstance(ratio, (list, tuple)) or len(ratio) != 3:
             raise ConfigError("split_ratio", ratio, "three numbers")
         object.__setattr__(self, "split_ratio", tuple(float(r) for r in ratio))
-        for name in ("reverse", "directed"):
+        for name in ("reverse", "directed", "flatten"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, getattr(self, name), "true or false")
+        if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
+            raise ConfigError("name", self.name, "a non-empty name")
 
     @classmethod
     def of(cls, value: DataSource | dict) -> DataSource:
@@ -135,6 +145,8 @@ class DataSource:
             "split_ratio": list(self.split_ratio),
             "split_seed": self.split_seed,
             "normalize_features": self.normalize_features,
+            "name": self.name,
+            "flatten": self.flatten,
         }
 
     @classmethod

@@ -88,9 +88,15 @@ def project_2d(h: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.n
             "t-SNE needs scikit-learn: pip install 'hetgat[plot]' (or `embedding` pca)",
             params=("embedding",),
         ) from exc
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
     perplexity = min(30.0, (len(h) - 1) / 3)
-    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
-    return tsne.fit_transform(h.astype(np.float64)), "t-SNE"
+    threads = torch.get_num_threads()  # the command's --threads
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=threads
+    )
+    with threadpool_limits(limits=threads):
+        return tsne.fit_transform(h.astype(np.float64)), "t-SNE"
 
 
 def sample(nodes: np.ndarray, max_points: int, seed: int = 0) -> np.ndarray:
@@ -226,23 +232,55 @@ def _per_etype_softmax(parts, graph) -> bool:
     return True
 
 
-def top_edges(attention, node_ids: dict, k: int = 20, min_in_edges: int = 3) -> pd.DataFrame:
-    """The ``k`` strongest edges of each layer, heads averaged.
+def softmax_degrees(attention) -> list[dict]:
+    """Per layer, ``{canonical edge type: in-edges of each destination node}`` counted over
+    the edges its softmax runs over: the edge type's own (GAT, HAN, RGAT), or every in-edge of
+    the node whatever its type where the weights sum to 1 only over all of them (Simple-HGN).
 
-    Only edges into nodes with at least ``min_in_edges`` in-edges of the same type count (with
-    one or two, a high weight says little), and self-loops are left out. Columns ``layer,
-    edge_type, src_type, src, dst_type, dst, attention, in_edges``.
+    ``1 / degree`` is the weight of uniform attention, against which a learned weight reads:
+    0.2 on one of 3 in-edges is below uniform, on one of 50 ten times above it.
+    """
+    graph, out = attention.graph, []
+    for per_layer in attention.edges:
+        if not isinstance(per_layer, dict):
+            per_layer = {graph.canonical_etypes[0]: per_layer}
+        own, parts = {}, []
+        for etype, a in per_layer.items():
+            dst = graph.edges(etype=etype, order="eid")[1].numpy()
+            own[etype] = np.bincount(dst, minlength=graph.num_nodes(etype[2]))
+            parts.append(((etype[2], etype[1]), dst, a.detach().double().cpu().numpy()))
+        if not _per_etype_softmax(parts, graph):
+            pooled = {}
+            for etype, degree in own.items():
+                pooled[etype[2]] = pooled.get(etype[2], 0) + degree
+            own = {etype: pooled[etype[2]] for etype in own}
+        out.append(own)
+    return out
+
+
+def top_edges(attention, node_ids: dict, k: int = 20, min_in_edges: int = 3) -> pd.DataFrame:
+    """The ``k`` edges of each layer attended most above uniform, heads averaged.
+
+    A raw weight mostly reflects the destination's in-degree (one of two in-edges gets about
+    0.5 with no preference at all), so edges are ranked by ``times_uniform``, the weight over
+    uniform attention's ``1 / in_edges`` (see :func:`softmax_degrees`); above 1 the edge is
+    attended more than uniform. Only edges into nodes with at least ``min_in_edges`` in-edges
+    count, and self-loops are left out. Columns ``layer, edge_type, src_type, src, dst_type,
+    dst, attention, uniform, times_uniform, above_uniform, in_edges``.
     """
     graph, rows = attention.graph, []
-    for layer, per_layer in enumerate(attention.edges):
+    for layer, (per_layer, degrees) in enumerate(
+        zip(attention.edges, softmax_degrees(attention), strict=True)
+    ):
         if not isinstance(per_layer, dict):
             per_layer = {graph.canonical_etypes[0]: per_layer}
         parts = []
         for etype, a in per_layer.items():
             src, dst = (x.numpy() for x in graph.edges(etype=etype, order="eid"))
-            degree = np.bincount(dst, minlength=graph.num_nodes(etype[2]))[dst]
+            degree = degrees[etype][dst]
             keep = (degree >= min_in_edges) & ~((src == dst) & (etype[0] == etype[2]))
-            mean = a.detach().float().cpu().numpy().mean(1)
+            mean = a.detach().float().cpu().numpy().mean(1)[keep]
+            times = mean * degree[keep]
             parts.append(
                 pd.DataFrame(
                     {
@@ -252,11 +290,14 @@ def top_edges(attention, node_ids: dict, k: int = 20, min_in_edges: int = 3) -> 
                         "src": node_ids[etype[0]][src[keep]],
                         "dst_type": etype[2],
                         "dst": node_ids[etype[2]][dst[keep]],
-                        "attention": mean[keep],
+                        "attention": mean,
+                        "uniform": 1.0 / degree[keep],
+                        "times_uniform": times,
+                        "above_uniform": times > 1.0,
                         "in_edges": degree[keep],
                     }
                 )
             )
         frame = pd.concat(parts, ignore_index=True)
-        rows.append(frame.sort_values("attention", ascending=False, kind="stable").head(k))
+        rows.append(frame.sort_values("times_uniform", ascending=False, kind="stable").head(k))
     return pd.concat(rows, ignore_index=True)

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from hetgat.errors import HetgatError
+from hetgat.insight.diagnostics import softmax_degrees
 from hetgat.runs.apply import run_output
-from hetgat.tables import attention_frames, predictions_frame
+from hetgat.tables import attention_frames, predictions_frame, semantic_node_frames
 
 
 def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: bool = False):
@@ -31,18 +32,22 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
     Returns
     -------
     dict
-        ``id, type, split, label, predicted, probabilities`` and ``attention``: one entry per
-        layer, head and edge type with ``in_edges`` (before ``top_k``) and ``neighbours``, each
-        ``id, type, attention, label, predicted``, in descending attention.
+        ``id, type, split, label, predicted, probabilities``; ``attention``: one entry per
+        layer, head and edge type with ``in_edges`` (before ``top_k``), ``uniform`` (the weight
+        of uniform attention, 1 over the in-edges its softmax runs over: all the node's
+        in-edges for Simple-HGN), ``above_uniform`` (how many in-edges get more) and
+        ``neighbours``, each ``id, type, attention, times_uniform, label, predicted``, in
+        descending attention; ``semantic`` (HAN, RGAT): this node's own weight of each
+        meta-path or relation per layer, ``layer, edge_type, attention``.
     """
     data = run.load_data() if data is None else data
     target = data.target_type
     hits = np.flatnonzero(data.node_ids[target] == str(node_id))
     if len(hits) == 0:
-        kind = "node" if target == "node" else f"{target} node"
-        raise HetgatError(f"no {kind} with id {str(node_id)!r} in the run's graph")
+        _not_explained(data, str(node_id))
     index = int(hits[0])
     probs, att = run_output(run, data, get_attention=True)
+    degrees = softmax_degrees(att)
     table = predictions_frame(data, probs)
     row = table.iloc[index]
     known = table.set_index("id")[["label", "predicted"]]
@@ -60,11 +65,13 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
         ["layer", "head", "edge_type", "src_type"], sort=False
     ):
         etype = (src_type, edge_type, target)
+        softmax_edges = int(degrees[int(layer)][etype][index])
         neighbours = [
             {
                 "id": r.src,
                 "type": src_type,
                 "attention": float(r.attention),
+                "times_uniform": float(r.attention) * softmax_edges,
                 "label": str(known.at[r.src, "label"]) if src_type == target else "",
                 "predicted": str(known.at[r.src, "predicted"]) if src_type == target else "",
             }
@@ -77,9 +84,19 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
                 "edge_type": edge_type,
                 "src_type": src_type,
                 "in_edges": int(att.graph.in_degrees(index, etype=etype)),
+                "uniform": 1.0 / softmax_edges,
+                "above_uniform": int((part["attention"].to_numpy() * softmax_edges > 1).sum()),
                 "neighbours": neighbours,
             }
         )
+    semantic = []
+    if att.semantic:  # HAN, RGAT: this node's own weight of each meta-path or relation
+        for frame in semantic_node_frames(att.semantic, data.node_ids):
+            own = frame[(frame["node_type"] == target) & (frame["id"] == str(node_id))]
+            semantic += [
+                {"layer": int(r.layer), "edge_type": r.edge_type, "attention": float(r.attention)}
+                for r in own.itertuples()
+            ]
     return {
         "id": str(node_id),
         "type": target,
@@ -88,7 +105,23 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
         "predicted": row["predicted"],
         "probabilities": {c: float(row[f"prob_{c}"]) for c in data.class_names},
         "attention": groups,
+        "semantic": semantic,
     }
+
+
+def _not_explained(data, node_id: str) -> None:
+    """Raise the error for an id that is no node of the target type, saying which type the
+    id has if any, and which type can be explained."""
+    target = data.target_type
+    kind = "node" if target == "node" else f"{target} node"
+    types = [t for t, ids in data.node_ids.items() if t != target and (ids == node_id).any()]
+    if types:
+        raise HetgatError(
+            f"{node_id!r} is a node of type {' and '.join(map(repr, types))}; explain shows "
+            f"the nodes the model classifies, of type {target!r} (their attention includes the "
+            "edges from other types)"
+        )
+    raise HetgatError(f"no {kind} with id {node_id!r} in the run's graph")
 
 
 def format_explanation(info: dict) -> str:
@@ -107,20 +140,29 @@ def format_explanation(info: dict) -> str:
         f"  predicted: {info['predicted'] or '-'} ({chance})",
         f"  label:     {info['label'] or '-'}",
     ]
+    if info.get("semantic"):
+        lines += [
+            "",
+            "its own weight of each meta-path or relation (semantic attention, per layer):",
+        ]
+        for s in info["semantic"]:
+            lines.append(f"  layer {s['layer']}  {s['edge_type']}  {s['attention']:.4f}")
     for g in info["attention"]:
         lines.append("")
         shown = min(len(g["neighbours"]), g["in_edges"])
         lines.append(
             f"layer {g['layer']}, head {g['head']}, {g['edge_type']} ({g['src_type']} -> "
-            f"{info['type']}): top {shown} of {g['in_edges']} in-edges"
+            f"{info['type']}): top {shown} of {g['in_edges']} in-edges; uniform attention "
+            f"{g['uniform']:.4f}, {g['above_uniform']} above it"
         )
-        header = ("rank", "neighbour", "attention", "label", "predicted")
+        header = ("rank", "neighbour", "attention", "x uniform", "label", "predicted")
         body = [
             (
                 str(i),
                 n["id"]
                 + (" (itself)" if n["id"] == info["id"] and n["type"] == info["type"] else ""),
                 f"{n['attention']:.4f}",
+                f"{n['times_uniform']:.2f}",
                 n["label"] or "-",
                 n["predicted"] or "-",
             )
@@ -129,7 +171,7 @@ def format_explanation(info: dict) -> str:
         widths = [max(len(r[k]) for r in [header, *body]) for k in range(len(header))]
         for r in [header, *body]:
             cells = [
-                c.rjust(w) if k in (0, 2) else c.ljust(w)
+                c.rjust(w) if k in (0, 2, 3) else c.ljust(w)
                 for k, (c, w) in enumerate(zip(r, widths, strict=True))
             ]
             lines.append("  " + "  ".join(cells).rstrip())

@@ -1,15 +1,13 @@
-"""Pictures of what a run's model learned (``hetgat plot``), drawn with matplotlib.
-
-matplotlib (and scikit-learn, for t-SNE) are the optional ``plot`` extra; they are imported
-only when a picture is drawn. Figures are built as :class:`matplotlib.figure.Figure` objects,
-without pyplot, so no global state or GUI backend is involved; each function returns its
-Figure, whose axes and legends can be inspected.
-"""
+"""Pictures of what a run's model learned (``hetgat plot``): the numbers of
+:mod:`hetgat.insight.diagnostics` drawn by :mod:`hetgat.insight.figures`, into a run's
+``plots/`` folder."""
 
 from __future__ import annotations
 
-import io
+import hashlib
 import logging
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,202 +24,63 @@ from hetgat.insight.diagnostics import (
     project_2d,
     sample,
 )
+from hetgat.insight.figures import (
+    PICTURES,
+    degree_accuracy_figure,
+    embedding_figure,
+    entropy_figure,
+    figure_bytes,
+    require_plotting,
+    semantic_figure,
+    training_curves_figure,
+)
+from hetgat.insight.flags import near_uniform, semantic_notes, unstable
 from hetgat.outputs import atomic_path, check_output_file
-from hetgat.runs import load_run, run_output
+from hetgat.runs import run_output
+from hetgat.runs.seeds import load_run_or_best, sibling_semantic
 from hetgat.tables import semantic_frame
 
-INSTALL = "pip install 'hetgat[plot]'"
-
-#: Most panels per row in the attention entropy picture (more heads wrap onto more rows).
-MAX_COLUMNS = 4
-
-#: The pictures, in the order a report shows them; ``<name>.png`` in the plots folder.
-PICTURES = (
-    "training_curves",
-    "embedding",
-    "degree_accuracy",
-    "attention_entropy",
-    "semantic_attention",
-)
+__all__ = [
+    "PICTURES",
+    "RunPictures",
+    "draw_run",
+    "figure_bytes",
+    "require_plotting",
+    "run_figures",
+    "write_plots",
+]
 
 
-def require_plotting(tsne: bool = True) -> None:
-    """Raise :class:`HetgatError` naming the ``plot`` extra unless its packages import."""
-    missing = []
-    for module, package in (("matplotlib", "matplotlib"), ("sklearn", "scikit-learn")):
-        if module == "sklearn" and not tsne:
-            continue
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(package)
-    if missing:
-        raise HetgatError(f"pictures need {' and '.join(missing)}: {INSTALL}")
+#: The embedding picture's 2-d points, kept in the plots folder so that ``report`` (and
+#: ``plot`` again) do not project them anew; used only when the model and nodes are the same.
+EMBEDDING_CACHE = "embedding.npz"
 
 
-def _figure(width: float, height: float):
-    require_plotting(tsne=False)
-    from matplotlib.figure import Figure
+@dataclass
+class RunPictures:
+    """What :func:`draw_run` computed: ``figures`` (``{name: Figure}`` in :data:`PICTURES`
+    order), the run's ``attention`` on its data, and ``notes`` flagging semantic attention that
+    says little (:func:`hetgat.insight.flags.semantic_notes`)."""
 
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def _colours(n: int) -> list:
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab10" if n <= 10 else "tab20"]
-    return [cmap(i % cmap.N) for i in range(n)]
+    figures: dict
+    attention: object
+    notes: list = field(default_factory=list)
 
 
-def embedding_figure(points: dict, classes: np.ndarray, class_names, method: str):
-    """Scatter plots of 2-d embeddings side by side, coloured by true class.
-
-    ``points`` maps a panel title to ``(N, 2)`` coordinates of the same nodes; ``classes``
-    gives each node's class index.
-    """
-    fig = _figure(5.2 * len(points) + 1.8, 4.8)
-    axes = fig.subplots(1, len(points), squeeze=False)[0]
-    colours = _colours(len(class_names))
-    size = float(np.clip(3000 / max(len(classes), 1), 3, 30))
-    for ax, (title, xy) in zip(axes, points.items(), strict=True):
-        for c, name in enumerate(class_names):
-            chosen = classes == c
-            if chosen.any():
-                ax.scatter(*xy[chosen].T, s=size, color=colours[c], label=name, linewidths=0)
-        ax.set_title(title)
-        ax.set_xlabel(f"{method} 1")
-        ax.set_ylabel(f"{method} 2")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[-1].legend(
-        title="true class",
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
-        markerscale=max(1.0, 30 / size) ** 0.5,
-        fontsize="small",
-        frameon=False,
-    )
-    fig.suptitle(f"Last hidden layer of {len(classes)} labelled nodes ({method})")
-    return fig
+def run_figures(run, data=None, **options) -> dict:
+    """Every picture that applies to ``run``, as ``{name: Figure}`` (see :func:`draw_run`)."""
+    return draw_run(run, data, **options).figures
 
 
-def degree_accuracy_figure(table: pd.DataFrame, split: str = "test"):
-    """Bars of accuracy per in-degree bucket, with the node count of each bucket."""
-    fig = _figure(max(4.5, 0.7 * len(table) + 2), 3.8)
-    ax = fig.subplots()
-    x = np.arange(len(table))
-    bars = ax.bar(x, table["accuracy"], color="C0", label=f"{split} accuracy per bucket")
-    ax.bar_label(bars, labels=[f"n={n}" for n in table["nodes"]], padding=2, fontsize="small")
-    overall = table["correct"].sum() / max(table["nodes"].sum(), 1)
-    ax.axhline(overall, color="0.4", linestyle="--", label=f"all {split} nodes ({overall:.3f})")
-    ax.set_xticks(x, table["bucket"])
-    ax.set_ylim(0, 1.12)
-    ax.set_xlabel("in-degree (self-loops left out)")
-    ax.set_ylabel(f"{split} accuracy")
-    ax.legend(loc="lower right", fontsize="small")
-    ax.set_title(f"{split.capitalize()} accuracy by node in-degree")
-    return fig
-
-
-def entropy_figure(groups: list):
-    """Histograms of per-node attention entropy against uniform attention's, one panel per
-    layer, edge type and head (heads across, wrapping after :data:`MAX_COLUMNS`); each panel
-    notes mean entropy / mean uniform entropy. Groups without a node are left out."""
-    groups = [g for g in groups if len(g.entropy)]
-    keys = list(dict.fromkeys((g.layer, g.edge_type, g.node_type) for g in groups))
-    heads = {k: 1 + max(g.head for g in groups if _key(g) == k) for k in keys}
-    cols = min(max(heads.values()), MAX_COLUMNS)
-    first_row, rows = {}, 0
-    for k in keys:  # each layer and edge type starts a row; many heads wrap onto more rows
-        first_row[k], rows = rows, rows + -(-heads[k] // cols)
-    fig = _figure(max(2.3 * cols + 0.6, 6), 2.0 * rows + 1.2)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for ax in axes.flat:
-        ax.set_visible(False)
-    several = len({(g.edge_type, g.node_type) for g in groups}) > 1
-    for g in groups:
-        key = _key(g)
-        r, c = first_row[key] + g.head // cols, g.head % cols
-        ax = axes[r, c]
-        ax.set_visible(True)
-        top = max(g.uniform.max(), g.entropy.max(), 1e-3)
-        bins = np.linspace(0, top * 1.02, 30)
-        ax.hist(g.entropy, bins, color="C1", alpha=0.8, label="learned attention")
-        ax.hist(g.uniform, bins, histtype="step", color="k", label="uniform attention")
-        title = f"layer {g.layer}, head {g.head}"
-        if several:
-            title += f"\n{g.edge_type}" if g.edge_type != "all" else f"\ninto {g.node_type}"
-        ax.set_title(title, fontsize="small")
-        note = f"ratio {g.ratio:.3f}"
-        ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=7)
-        ax.tick_params(labelsize=7)
-        if g.head + cols >= heads[key]:  # nothing below it in this layer and edge type
-            ax.set_xlabel("entropy (nats)", fontsize="small")
-        if c == 0:
-            ax.set_ylabel("nodes", fontsize="small")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize="small")
-    title = "Attention entropy per node (2+ in-edges)\nratio = mean / uniform mean"
-    fig.suptitle(title, fontsize="medium")
-    return fig
-
-
-def _key(group) -> tuple:
-    return group.layer, group.edge_type, group.node_type
-
-
-def semantic_figure(frame: pd.DataFrame, what: str = "meta-path"):
-    """Horizontal bars of the semantic attention per meta-path or relation, one panel per
-    layer and node type (the rows of :func:`hetgat.tables.semantic_frame`)."""
-    keys = list(dict.fromkeys(zip(frame["layer"], frame["target_type"], strict=True)))
-    most = frame.groupby(["layer", "target_type"]).size().max()
-    fig = _figure(4.2 * min(len(keys), 3), (0.35 * most + 1.2) * -(-len(keys) // 3))
-    axes = fig.subplots(-(-len(keys) // 3), min(len(keys), 3), squeeze=False)
-    for ax in axes.flat[len(keys) :]:
-        ax.set_visible(False)
-    for ax, (layer, ntype) in zip(axes.flat, keys, strict=False):
-        part = frame[(frame["layer"] == layer) & (frame["target_type"] == ntype)]
-        y = np.arange(len(part))
-        bars = ax.barh(y, part["attention"], color="C2")
-        ax.bar_label(bars, fmt="%.2f", padding=2, fontsize="small")
-        ax.set_yticks(y, part["edge_type"])
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1.1)
-        ax.set_xlabel("semantic attention")
-        ax.set_ylabel(what)
-        ax.set_title(f"layer {layer}, {ntype} nodes", fontsize="medium")
-    return fig
-
-
-def training_curves_figure(history: pd.DataFrame, best_epoch: int | None = None):
-    """Loss (train, validation) and validation scores per epoch, the best epoch marked."""
-    fig = _figure(10, 3.8)
-    loss_ax, score_ax = fig.subplots(1, 2)
-    epochs = history["epoch"]
-    for column, label in (("train_loss", "train loss"), ("val_loss", "validation loss")):
-        if column in history:
-            loss_ax.plot(epochs, history[column], label=label)
-    scores = [("val_accuracy", "accuracy"), ("val_macro_f1", "macro-F1")]
-    if "val_micro_f1" in history and not np.allclose(
-        history["val_micro_f1"], history.get("val_accuracy", np.nan), equal_nan=True
-    ):  # single-label micro-F1 equals accuracy
-        scores.append(("val_micro_f1", "micro-F1"))
-    for column, label in scores:
-        if column in history:
-            score_ax.plot(epochs, history[column], label=f"validation {label}")
-    for ax, ylabel in ((loss_ax, "loss"), (score_ax, "validation score")):
-        if best_epoch is not None:
-            ax.axvline(best_epoch, color="0.5", linestyle=":", label=f"best epoch ({best_epoch})")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(ylabel)
-        ax.legend(fontsize="small")
-    loss_ax.set_title("Loss")
-    score_ax.set_title("Validation")
-    return fig
-
-
-def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | None = None):
-    """Every picture that applies to ``run``, as ``{name: Figure}`` in :data:`PICTURES` order.
+def draw_run(
+    run,
+    data=None,
+    *,
+    embedding: str = "auto",
+    max_points: int | None = None,
+    cache: str | Path | None = None,
+) -> RunPictures:
+    """Every picture that applies to ``run``, with the attention and notes they came from.
 
     Parameters
     ----------
@@ -233,6 +92,10 @@ def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | No
         ``tsne``, ``pca`` or ``auto`` (t-SNE up to 3000 labelled nodes, PCA beyond).
     max_points : int, optional
         Most nodes in the embedding picture, a seeded sample [default: 3000].
+    cache : path, optional
+        A folder holding (or to hold) :data:`EMBEDDING_CACHE`: the projected points of a
+        previous call with the same model, nodes and ``embedding`` are reused, not recomputed
+        (t-SNE takes minutes on thousands of nodes). None: always computed, nothing written.
     """
     require_plotting(tsne=embedding != "pca")
     log = logging.getLogger("hetgat")
@@ -244,36 +107,78 @@ def run_figures(run, data=None, *, embedding: str = "auto", max_points: int | No
     data = run.load_data() if data is None else data
     probs, att = run_output(run, data, get_attention=True)
     nodes, classes = labelled_nodes(data)
-    keep = np.isin(nodes, sample(nodes, max_points or TSNE_MAX_POINTS))
-    try:
-        views = {
-            "untrained (initial weights)": embeddings(initial_model(run), data),
-            "trained": embeddings(run.model, data),
-        }
-    except HetgatError as exc:
-        log.warning(f"embedding picture left out: {exc}")
-    else:
-        points, method = {}, None
-        for title, h in views.items():
-            points[title], method = project_2d(h[nodes[keep]], embedding)
+    chosen = sample(nodes, max_points or TSNE_MAX_POINTS)
+    keep = np.isin(nodes, chosen)
+    key = _cache_key(run, embedding, nodes[keep])
+    found = _read_cache(cache, key)
+    if found is not None:
+        points, method = found
         figures["embedding"] = embedding_figure(points, classes[keep], data.class_names, method)
+    else:
+        try:
+            views = {
+                "untrained (initial weights)": embeddings(initial_model(run), data),
+                "trained": embeddings(run.model, data),
+            }
+        except HetgatError as exc:
+            log.warning(f"embedding picture left out: {exc}")
+        else:
+            points, method = {}, None
+            for title, h in views.items():
+                points[title], method = project_2d(h[nodes[keep]], embedding)
+            figures["embedding"] = embedding_figure(points, classes[keep], data.class_names, method)
+            _write_cache(cache, key, points, method)
     table = accuracy_by_degree(data, probs)
     if len(table):
         figures["degree_accuracy"] = degree_accuracy_figure(table)
     groups = attention_entropy(att)
     if any(len(g.entropy) for g in groups):
         figures["attention_entropy"] = entropy_figure(groups)
+    notes = []
     if att.semantic:
         what = "meta-path" if run.model_config.name == "han" else "relation"
-        figures["semantic_attention"] = semantic_figure(semantic_frame(att.semantic), what)
-    return figures
+        frame, seeds = semantic_frame(att.semantic), sibling_semantic(run)
+        notes = semantic_notes(frame, seeds)
+        flags = {k: "near uniform" for k in near_uniform(frame)}
+        if seeds is not None:
+            for k in unstable(seeds):
+                flags[k] = (flags[k] + ", " if k in flags else "") + "unstable across seeds"
+        figures["semantic_attention"] = semantic_figure(frame, what, flags)
+    return RunPictures(figures, att, notes)
 
 
-def figure_bytes(fig, fmt: str = "png") -> bytes:
-    """The figure encoded as PNG or SVG."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt)
-    return buffer.getvalue()
+def _cache_key(run, embedding: str, nodes: np.ndarray) -> str:
+    """What the projected points depend on: the weights, the projection and the nodes."""
+    digest = hashlib.sha256()
+    with open(run.path / "model.pt", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(f"{embedding}:{run.train_config.seed}:".encode())
+    digest.update(np.ascontiguousarray(nodes, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(folder, key: str):
+    if folder is None or not (Path(folder) / EMBEDDING_CACHE).is_file():
+        return None
+    try:
+        with np.load(Path(folder) / EMBEDDING_CACHE, allow_pickle=False) as saved:
+            if str(saved["key"]) != key:
+                return None
+            titles = [str(x) for x in saved["titles"]]
+            points = {title: saved[f"points{i}"] for i, title in enumerate(titles)}
+            return points, str(saved["method"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None  # damaged or from another version: computed again
+
+
+def _write_cache(folder, key: str, points: dict, method: str) -> None:
+    if folder is None or not Path(folder).is_dir():
+        return
+    arrays = {f"points{i}": xy for i, xy in enumerate(points.values())}
+    with atomic_path(Path(folder) / EMBEDDING_CACHE) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, key=key, method=method, titles=np.array(list(points)), **arrays)
 
 
 def write_plots(
@@ -282,25 +187,34 @@ def write_plots(
     """Draw the pictures of run folder ``run_dir`` into ``out`` [default: ``run_dir/plots``].
 
     Each picture is written atomically as ``<name>.png`` (and ``<name>.svg`` with ``svg``);
-    ``options`` are those of :func:`run_figures`. Pictures that exist in ``out`` are replaced
+    ``options`` are those of :func:`draw_run`. Pictures that exist in ``out`` are replaced
     only with ``overwrite`` (in the default folder always), never a file of the run or an
-    input. Returns the paths written.
+    input. In the default folder the embedding's points are kept (:data:`EMBEDDING_CACHE`)
+    for ``report``. A ``--runs`` folder draws its best seed (and says so). Notes on semantic
+    attention that says little are logged as warnings. Returns the paths written.
     """
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
-    run = load_run(run_dir)
+    run = load_run_or_best(run_dir)
     default = run.path / "plots"
     out = Path(out) if out is not None else default
     if out.exists() and not out.is_dir():
         raise HetgatError(f"{out} exists and is not a folder")
-    figures = run_figures(run, **options)
-    paths = [out / f"{n}.{fmt}" for n in figures for fmt in (("png", "svg") if svg else ("png",))]
-    ours = paths if out.resolve() == default.resolve() else ()
+    fmts = ("png", "svg") if svg else ("png",)
+    ours = out.resolve() == default.resolve()
+    if ours:  # hetgat's own folder in the run: the embedding's points are kept there
+        out.mkdir(exist_ok=True)
+    drawn = draw_run(run, cache=out if ours else None, **options)
+    paths = [out / f"{n}.{fmt}" for n in drawn.figures for fmt in fmts]
     for path in paths:
-        check_output_file(path, overwrite, protected=run.protected_paths(), replaceable=ours)
+        check_output_file(
+            path, overwrite, protected=run.protected_paths(), replaceable=paths if ours else ()
+        )
     out.mkdir(parents=True, exist_ok=True)
+    for note in drawn.notes:
+        logging.getLogger("hetgat").warning(note)
     written = []
-    for name, fig in figures.items():
-        for fmt in ("png", "svg") if svg else ("png",):
+    for name, fig in drawn.figures.items():
+        for fmt in fmts:
             path = out / f"{name}.{fmt}"
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt)

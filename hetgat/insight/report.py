@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from hetgat.insight.diagnostics import top_edges
-from hetgat.insight.plots import figure_bytes, require_plotting, run_figures
+from hetgat.insight.plots import draw_run, figure_bytes, require_plotting
 from hetgat.outputs import atomic_path, check_output_file
-from hetgat.runs import load_run, run_output
+from hetgat.runs.seeds import load_run_or_best
 from hetgat.tables import semantic_frame
 
 CAPTIONS = {
@@ -26,8 +26,12 @@ CAPTIONS = {
     "the bucket.",
     "attention_entropy": "Entropy of each node's attention over its in-edges (nodes with two "
     "or more), against the entropy of uniform attention over the same in-edges. A ratio near 1 "
-    "means the head averages its neighbours; well below 1, that it picks some of them.",
-    "semantic_attention": "Weight of each meta-path or relation in the semantic attention.",
+    "means the head averages its neighbours; well below 1, that it picks some of them. With "
+    "many edge types and heads, one panel per layer gives each head's ratio (dots) and their "
+    "mean (bar) per edge type.",
+    "semantic_attention": "Weight of each meta-path or relation in the semantic attention; the "
+    "dotted line is uniform weight, and a panel whose weights stay near it, or change between "
+    "the seeds of a --runs folder, says so in red.",
 }
 
 TITLES = {
@@ -47,6 +51,7 @@ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0 2em; } img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: .9em; max-width: 60em; }
+p.flag { color: #a40; font-weight: 600; }
 pre { background: #f6f6f6; padding: 1em; overflow: auto; font-size: .85em; }
 """
 
@@ -68,6 +73,12 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _above_uniform(edges: pd.DataFrame) -> str:
+    if not len(edges) or "above_uniform" not in edges:
+        return ""
+    return f" ({int(edges['above_uniform'].sum())} of the {len(edges)} listed)"
+
+
 def render_report(
     title: str,
     *,
@@ -76,6 +87,7 @@ def render_report(
     pictures: dict,
     edges: pd.DataFrame,
     semantic: pd.DataFrame | None = None,
+    notes: list[str] = (),
 ) -> str:
     """The HTML page.
 
@@ -91,6 +103,9 @@ def render_report(
         The most attended edges (:func:`hetgat.insight.diagnostics.top_edges`).
     semantic : pandas.DataFrame, optional
         The semantic attention table (HAN, RGAT).
+    notes : list of str, optional
+        Warnings on the semantic attention (near uniform, unstable across seeds), shown
+        above its table.
     """
     parts = [
         "<!DOCTYPE html>",
@@ -113,11 +128,18 @@ def render_report(
             f"<figcaption>{caption}</figcaption></figure>",
         ]
     if semantic is not None and len(semantic):
-        parts += ["<h2>Semantic attention weights</h2>", _table(semantic)]
+        parts.append("<h2>Semantic attention weights</h2>")
+        parts += [f'<p class="flag">{html.escape(note)}</p>' for note in notes]
+        parts.append(_table(semantic))
     parts += [
         "<h2>Most attended edges</h2>",
-        "<p>Per layer, heads averaged; only edges into nodes with at least three in-edges of "
-        "the same type, self-loops left out.</p>",
+        "<p>Per layer, heads averaged, ranked by <code>times_uniform</code>: the weight over "
+        "<code>uniform</code>, the weight 1/in-edges that attention without preference would "
+        "give (a raw weight mostly reflects how few in-edges the node has). Above 1 the edge "
+        "is attended above uniform"
+        + _above_uniform(edges)
+        + ". Only edges into nodes with at least three in-edges of the softmax's edge type, "
+        "self-loops left out.</p>",
         _table(edges),
         "<h2>Configuration</h2>",
         f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
@@ -130,18 +152,21 @@ def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, *
     """Write the report of run folder ``run_dir`` to ``out`` [default: ``run_dir/report.html``].
 
     ``top`` edges are listed per layer; ``options`` are those of
-    :func:`hetgat.insight.plots.run_figures`. An existing ``out`` is replaced only with
+    :func:`hetgat.insight.plots.draw_run`. A ``--runs`` folder reports its best seed (and
+    says so). An existing ``out`` is replaced only with
     ``overwrite`` (the default ``report.html`` always), never a file of the run or an input.
     Returns the path written.
     """
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
-    run = load_run(run_dir)
+    run = load_run_or_best(run_dir)
     default = run.path / "report.html"
     out = Path(out) if out is not None else default
     check_output_file(out, overwrite, protected=run.protected_paths(), replaceable=(default,))
     data = run.load_data()
-    figures = run_figures(run, data, **options)
-    _, att = run_output(run, data, get_attention=True)
+    # The attention of the pictures' forward pass serves the tables too, and the embedding's
+    # points that `hetgat plot` kept in RUN/plots are reused (no second t-SNE).
+    drawn = draw_run(run, data, cache=run.path / "plots", **options)
+    att = drawn.attention
     config = json.loads((run.path / "config.json").read_text(encoding="utf-8"))
     metrics = dict(run.metrics)
     timing = run.path / "timing.json"
@@ -152,9 +177,10 @@ def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, *
         f"{name} {run.model_config.name}: {run.path.name}",
         metrics=metrics,
         config=config,
-        pictures={k: figure_bytes(fig) for k, fig in figures.items()},
+        pictures={k: figure_bytes(fig) for k, fig in drawn.figures.items()},
         edges=top_edges(att, data.node_ids, k=top),
         semantic=semantic_frame(att.semantic) if att.semantic else None,
+        notes=drawn.notes,
     )
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -20,7 +20,9 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
     for heterogeneous graphs also the meta-paths HAN would find, with their estimated sizes.
 
     Degrees count edges without self-loops; a node is isolated when it has no edge of any type
-    other than a self-loop.
+    other than a self-loop. A node counts in every split whose mask holds it (a CSVDataset's
+    masks may overlap); ``no_split`` counts the labelled nodes in none. A graph without labels
+    (``labelled`` False) has an empty ``labels`` table: its structure is all there is to show.
     """
     g = data.graph
     schema = data.schema()
@@ -58,6 +60,7 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
     return {
         "name": data.name,
         "target_type": data.target_type,
+        "labelled": data.num_classes > 0,
         "multilabel": data.multilabel,
         "node_types": node_types,
         "edge_types": edge_types,
@@ -99,18 +102,29 @@ def _stats(deg: np.ndarray) -> dict:
 
 
 def _label_counts(data: GraphData) -> list[dict]:
-    splits = data.split_names()
+    if data.num_classes == 0:
+        return []
+    masks = {s: getattr(data, f"{s}_mask").numpy() for s in ("train", "val", "test")}
+    in_none = ~(masks["train"] | masks["val"] | masks["test"])
     rows = []
     for i, name in enumerate(data.class_names):
         has = data.labels[:, i] > 0 if data.multilabel else data.labels == i
         has = has.numpy()
         row = {"class": name, "total": int(has.sum())}
-        for split in ("train", "val", "test"):
-            row[split] = int((has & (splits == split)).sum())
+        for split, mask in masks.items():
+            row[split] = int((has & mask).sum())
+        row["no_split"] = int((has & in_none).sum())
         rows.append(row)
     labelled = (data.labels.sum(1) > 0) if data.multilabel else (data.labels >= 0)
     rows.append(
-        {"class": "(unlabelled)", "total": int((~labelled).sum()), "train": 0, "val": 0, "test": 0}
+        {
+            "class": "(unlabelled)",
+            "total": int((~labelled).sum()),
+            "train": 0,
+            "val": 0,
+            "test": 0,
+            "no_split": int((~labelled).sum()),
+        }
     )
     return rows
 
@@ -130,8 +144,15 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 
 def format_summary(info: dict) -> str:
     """The summary as aligned plain text."""
-    title = f"{info['name']}: target node type {info['target_type']!r}"
-    lines = [title + (" (multi-label)" if info["multilabel"] else ""), ""]
+    if info["labelled"]:
+        title = f"{info['name']}: target node type {info['target_type']!r}"
+        title += " (multi-label)" if info["multilabel"] else ""
+    else:
+        title = (
+            f"{info['name']}: no labels, the structure only (training needs a node file with a "
+            "'label' column)"
+        )
+    lines = [title, ""]
     rows = []
     for n in info["node_types"]:
         feats = "learned" if n["features"] is None else str(n["features"])
@@ -157,12 +178,19 @@ def format_summary(info: dict) -> str:
         )
     header = ["edge type", "edges", "self-loops", "in-degree min/median/mean/max"]
     lines += _table(header, rows) + [""]
-    rows = [[r["class"], r["total"], r["train"], r["val"], r["test"]] for r in info["labels"]]
-    lines += _table(["class", "total", "train", "val", "test"], rows)
+    if info["labels"]:
+        keys = ("class", "total", "train", "val", "test", "no_split")
+        rows = [[r[k] for k in keys] for r in info["labels"]]
+        lines += _table(["class", "total", "train", "val", "test", "no split"], rows)
+        labelled = info["labels"][:-1]
+        counted = sum(r["train"] + r["val"] + r["test"] + r["no_split"] for r in labelled)
+        if counted > sum(r["total"] for r in labelled):
+            lines.append("(a node in several splits counts in each)")
     if info["metapaths"]:
         rows = [
             [m["name"], m["relations"], f"{'' if m['edges_complete'] else '>= '}{m['edges']:,}"]
             for m in info["metapaths"]
         ]
-        lines += ["", *_table(["meta-path (HAN)", "relations", "edges"], rows)]
-    return "\n".join(lines)
+        header = ["meta-path (HAN)" + ("" if info["labelled"] else f" from {info['target_type']}")]
+        lines += ["" if lines[-1] else None, *_table([*header, "relations", "edges"], rows)]
+    return "\n".join(line for line in lines if line is not None).rstrip()

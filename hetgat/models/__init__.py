@@ -42,7 +42,8 @@ def check_model(config, schema) -> None:
             "model",
             config.name,
             f"a heterogeneous model for a graph with several node or edge types "
-            f"({', '.join(HETEROGENEOUS)})",
+            f"({', '.join(HETEROGENEOUS)}), or the graph made homogeneous with `flatten`",
+            params=("flatten",),
         )
 
 

@@ -25,15 +25,17 @@ from hetgat.outputs.folders import (
     partial_dir,
     staged_dir,
 )
-from hetgat.outputs.tables import write_table
+from hetgat.outputs.tables import FORMATS, check_table_format, write_table
 
 __all__ = [
     "CHECKPOINT",
+    "FORMATS",
     "atomic_path",
     "check_folder_path",
     "check_out_folder",
     "check_output_file",
     "check_replaceable",
+    "check_table_format",
     "folder_kind",
     "folder_lock",
     "has_checkpoint",

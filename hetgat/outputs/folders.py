@@ -43,6 +43,12 @@ _CONTENTS = {
             "node_ids.csv",
             "predictions.csv",
             "attention.csv",
+            "attention.csv.gz",
+            "attention.parquet",
+            "attention.top*.csv",
+            "attention.top*.csv.gz",
+            "attention.top*.parquet",
+            "tables.json",
             "semantic_attention.csv",
             "report.html",
             "job.json",
@@ -53,7 +59,7 @@ _CONTENTS = {
     "runs": (("summary.json", "job.json", "report.html"), {"seed-*": "run"}),
     "partition": (("hetgat.json", "node_ids.csv", "*.json"), {"part*": "part"}),
     "part": (("*.dgl",), {}),
-    "plots": (("*.png", "*.svg"), {}),
+    "plots": (("*.png", "*.svg", "embedding.npz"), {}),
     "any": (("*",), {}),
 }
 

@@ -11,8 +11,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from hetgat.errors import HetgatError
+from hetgat.errors import ConfigError, HetgatError
 from hetgat.outputs.atomic import atomic_path
+
+#: Table formats by file-name ending: CSV, gzip CSV, Parquet (needs pyarrow).
+FORMATS = ("csv", "csv.gz", "parquet")
+
+
+def check_table_format(fmt: str, name: str = "attention_format") -> None:
+    """Refuse an unknown format, or Parquet without pyarrow, before any work is done."""
+    if fmt not in FORMATS:
+        raise ConfigError(name, fmt, " or ".join(FORMATS))
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise HetgatError("writing Parquet needs pyarrow: pip install pyarrow") from None
 
 
 def write_table(

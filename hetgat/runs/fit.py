@@ -11,7 +11,14 @@ from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
-from hetgat.outputs import has_checkpoint, partial_dir, staged_dir, write_json
+from hetgat.outputs import (
+    FORMATS,
+    check_table_format,
+    has_checkpoint,
+    partial_dir,
+    staged_dir,
+    write_json,
+)
 from hetgat.runs.folder import write_run
 from hetgat.runs.settings import read_settings
 from hetgat.train import fit
@@ -33,6 +40,12 @@ SUMMARY_KEYS = (
 #: The job description kept in a ``.partial`` run folder until it is complete (for resuming).
 JOB = "job.json"
 
+#: What the numbers of ``summary.json`` are: every metric hetgat writes or prints is a fraction.
+UNITS = {
+    "metrics": "fractions of 1 (0.8532 is 85.32 %)",
+    "std": "population standard deviation over the runs (numpy.std, ddof=0)",
+}
+
 
 def fit_runs(
     data: GraphData,
@@ -43,6 +56,7 @@ def fit_runs(
     out: str | Path,
     runs: int = 1,
     attention: bool = True,
+    attention_format: str = "csv",
     overwrite: bool = False,
     progress: bool = False,
     checkpoint_every: int = 0,
@@ -52,7 +66,7 @@ def fit_runs(
 
     With ``runs == 1`` ``out`` is the run folder. With several, ``out`` holds one run folder
     per seed (``seed-<n>/``) and ``summary.json`` with each run's metrics and their mean and
-    standard deviation.
+    population standard deviation (:data:`UNITS`: metrics are fractions, here as everywhere).
 
     Everything is built in ``<out>.partial``: the job (``job.json``), training checkpoints
     (every ``checkpoint_every`` epochs, and when SIGINT/SIGTERM stop training), finished
@@ -60,6 +74,7 @@ def fit_runs(
     interrupted one goes on from its checkpoint, and the result equals an uninterrupted run.
     """
     out, source = Path(out), DataSource.of(source)
+    check_table_format(attention_format)
     staging = dict(
         kind="run" if runs == 1 else "runs", replaces=("run", "runs"), keep=source.input_paths()
     )
@@ -73,6 +88,7 @@ def fit_runs(
                     "train": to_dict(train_config),
                     "runs": runs,
                     "attention": attention,
+                    "attention_format": attention_format,
                 },
             )
         if runs == 1:
@@ -85,6 +101,7 @@ def fit_runs(
                 train_config,
                 source=source,
                 attention=attention,
+                attention_format=attention_format,
                 name=out,
             )
             (tmp / JOB).unlink()
@@ -115,6 +132,7 @@ def fit_runs(
                         config,
                         source=source,
                         attention=attention,
+                        attention_format=attention_format,
                         name=out / folder.name,
                     )
                 metrics = result.metrics
@@ -127,13 +145,13 @@ def fit_runs(
             }
             for k in SUMMARY_KEYS
         }
-        write_json(tmp / "summary.json", {"runs": per_run, **stats})
+        write_json(tmp / "summary.json", {"runs": per_run, **stats, "units": UNITS})
         (tmp / JOB).unlink()
     acc, f1 = stats["test_accuracy"], stats["test_macro_f1"]
     return (
         f"{data.name} {model_config.name}, {runs} runs: test accuracy "
-        f"{acc['mean'] * 100:.2f} ± {acc['std'] * 100:.2f}, macro-F1 "
-        f"{f1['mean'] * 100:.2f} ± {f1['std'] * 100:.2f} -> {out}"
+        f"{acc['mean']:.4f} ± {acc['std']:.4f}, macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
+        f"(mean ± population std) -> {out}"
     )
 
 
@@ -165,8 +183,8 @@ def read_job(out: str | Path) -> dict:
     """What an interrupted ``fit_runs(out=...)`` was doing, from ``<out>.partial/job.json``.
 
     Returns the keyword arguments that continue it: ``out``, ``source`` (a
-    :class:`~hetgat.datasets.source.DataSource`), ``model_config``, ``train_config``, ``runs``
-    and ``attention``.
+    :class:`~hetgat.datasets.source.DataSource`), ``model_config``, ``train_config``, ``runs``,
+    ``attention`` and ``attention_format``.
     """
     out = Path(out)
     if out.name.endswith(".partial"):
@@ -180,6 +198,9 @@ def read_job(out: str | Path) -> dict:
     settings = read_settings(path, "job description")
     try:
         runs, attention = settings.extra["runs"], settings.extra["attention"]
+        attention_format = settings.extra.get("attention_format", "csv")  # older jobs: CSV
+        if attention_format not in FORMATS:
+            raise ValueError(f"attention_format: {attention_format!r}")
         if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
             raise ValueError(f"runs: {runs!r}")
         if not isinstance(attention, bool):
@@ -193,4 +214,5 @@ def read_job(out: str | Path) -> dict:
         "train_config": settings.train_config,
         "runs": runs,
         "attention": attention,
+        "attention_format": attention_format,
     }

@@ -3,13 +3,16 @@
 A run folder holds ``model.pt`` (a state dict, loadable with ``weights_only=True``),
 ``config.json`` (configuration, data source, schema, versions), ``metrics.json``,
 ``history.csv``, ``predictions.csv``, ``node_ids.csv`` (the id of every node, per type, in
-model index order) and, unless turned off, ``attention.csv``. It is assembled as
-``<name>.partial`` and renamed when complete.
+model index order), unless turned off the attention table (``attention.csv``, or
+``.csv.gz``/``.parquet``; ``attention.top10.csv`` when only the strongest in-edges are kept)
+and ``tables.json``, which says what each table holds and whether it is complete. It is
+assembled as ``<name>.partial`` and renamed when complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.metadata
 import logging
 import platform
@@ -26,16 +29,11 @@ from hetgat.data import GraphData, Schema
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.models import build_model
-from hetgat.outputs import atomic_path, staged_dir, write_json, write_table
+from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json
+from hetgat.runs.attention import write_attention, write_csv
 from hetgat.runs.files import check_schema, read_metrics, read_node_ids
 from hetgat.runs.settings import read_settings
-from hetgat.tables import (
-    COLUMNS,
-    attention_frames,
-    node_ids_frame,
-    predictions_frame,
-    semantic_frame,
-)
+from hetgat.tables import node_ids_frame, predictions_frame
 from hetgat.train import FitResult, predict
 
 
@@ -56,24 +54,6 @@ def versions() -> dict:
 #: Run figures that depend on the machine (in ``timing.json``, not ``metrics.json``).
 TIMING_KEYS = ("seconds_per_epoch",)
 
-#: Above this many rows, ``fit`` writes only the strongest in-edges of each node.
-MAX_ATTENTION_ROWS = 2_000_000
-TOP_K_WHEN_LARGE = 10
-
-
-def attention_rows(edges: list) -> int:
-    """Rows of the full attention table: edges x heads, summed over layers and edge types."""
-    total = 0
-    for layer in edges:
-        for a in layer.values() if isinstance(layer, dict) else [layer]:
-            total += a.shape[0] * a.shape[1]
-    return total
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.7g")
-
 
 def save_run(
     out: str | Path,
@@ -84,6 +64,7 @@ def save_run(
     *,
     source: DataSource | dict,
     attention: bool = True,
+    attention_format: str = "csv",
     overwrite: bool = False,
 ) -> Path:
     """Write a complete run folder for ``result`` into ``out`` and return its path.
@@ -92,8 +73,18 @@ def save_run(
     absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
     """
     out, source = Path(out), DataSource.of(source)
+    check_table_format(attention_format)
     with staged_dir(out, overwrite=overwrite, kind="run", keep=source.input_paths()) as tmp:
-        write_run(tmp, data, result, model_config, train_config, source=source, attention=attention)
+        write_run(
+            tmp,
+            data,
+            result,
+            model_config,
+            train_config,
+            source=source,
+            attention=attention,
+            attention_format=attention_format,
+        )
     return out
 
 
@@ -106,12 +97,16 @@ def write_run(
     *,
     source: DataSource | dict,
     attention: bool = True,
+    attention_format: str = "csv",
     name: str | Path | None = None,
 ) -> None:
     """Write the files of a run folder into ``folder`` (each one atomically).
 
     ``metrics.json`` holds the figures, which the same seed reproduces byte for byte on CPU;
     the time taken goes to ``timing.json``. ``name`` is the folder's final name, for messages.
+    ``attention_format``: ``csv``, ``csv.gz`` or ``parquet`` (needs pyarrow) for the attention
+    table; ``tables.json`` describes the tables written (see
+    :func:`hetgat.runs.attention.write_attention`).
     """
     tmp, out, source = folder, name or folder, DataSource.of(source)
     with atomic_path(tmp / "model.pt") as path:
@@ -141,19 +136,8 @@ def write_run(
         chunk_size=train_config.batch_size,
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
-    if attention:
-        rows = attention_rows(att.edges)
-        top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
-        if top_k:
-            logging.getLogger("hetgat").warning(
-                f"attention.csv holds the {top_k} strongest in-edges of each node: all "
-                f"{rows:,} rows would be too many; `hetgat attention {out} -o FILE` "
-                "writes them all"
-            )
-        frames = attention_frames(att.graph, data.node_ids, att.edges, top_k=top_k)
-        write_table(frames, tmp / "attention.csv", COLUMNS)
-        if att.semantic:
-            write_csv(semantic_frame(att.semantic), tmp / "semantic_attention.csv")
+    tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
+    write_json(tmp / "tables.json", {"attention": None, **tables})
 
 
 @dataclass
@@ -194,8 +178,10 @@ class Run:
 
     def load_data(self, source: DataSource | None = None) -> GraphData:
         """Load the run's data again (or, with ``source``, another graph of its schema), with
-        the run's classes in the run's order."""
+        the run's classes in the run's order; a run trained on a flattened graph flattens it."""
         source = self.source if source is None else source
+        if self.source.flatten and not source.flatten:  # the model knows the flat graph only
+            source = dataclasses.replace(source, flatten=True)
         with _quiet_notes("hetgat"):  # the loader's notes were shown at fit time
             data = source.load(class_names=list(self.schema.class_names), download=False)
         if data.multilabel != self.schema.multilabel:

@@ -47,6 +47,7 @@ def test_fit_writes_the_run_folder(cora_run):
         "model.pt",
         "node_ids.csv",
         "predictions.csv",
+        "tables.json",
         "timing.json",
     ]
     assert not cora_run.with_name("cora.partial").exists()

@@ -21,6 +21,7 @@ RUN_FILES = {
     "model.pt",
     "node_ids.csv",
     "predictions.csv",
+    "tables.json",
     "timing.json",
 }
 #: Files a run with the same seed reproduces byte for byte.

@@ -678,11 +678,6 @@ def test_label_and_target_errors(tmp_path):
         ),
         (
             None,
-            "node_id,label,train_mask,test_mask\n0,a,1,0\n1,b,1,1\n2,a,0,1\n",
-            "{d}/n.csv, line 3, column 'test_mask': node is also in train_mask (got '1')",
-        ),
-        (
-            None,
             "node_id,label\n0,a\n1,b\n",
             "{d}/e.csv, line 3, column 'dst_id': edge to an unknown node: not an id in {d}/n.csv "
             "(got '2')",

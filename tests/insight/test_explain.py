@@ -94,16 +94,62 @@ def test_explain_text_table(gat_run):
     assert lines[2] == f"  label:     {info['label']}"
     first = info["attention"][0]
     assert lines[4] == (
-        f"layer 0, head 0, edge (node -> node): top 2 of {first['in_edges']} in-edges"
+        f"layer 0, head 0, edge (node -> node): top 2 of {first['in_edges']} in-edges; "
+        f"uniform attention {first['uniform']:.4f}, {first['above_uniform']} above it"
     )
-    assert lines[5].split() == ["rank", "neighbour", "attention", "label", "predicted"]
+    assert lines[5].split() == ["rank", "neighbour", "attention", "x", "uniform", "label",
+                                "predicted"]  # fmt: skip
     top = first["neighbours"][0]
     row = lines[6].split()
     assert row[0] == "1" and row[1] == top["id"]
-    assert float(row[-3]) == pytest.approx(top["attention"], abs=5e-5)
+    assert float(row[-4]) == pytest.approx(top["attention"], abs=5e-5)
+    assert float(row[-3]) == pytest.approx(top["times_uniform"], abs=5e-3)
 
 
 def test_explain_unknown_node(gat_run):
     result = invoke("explain", gat_run, "nobody")
     assert result.exit_code == 2
     assert result.output.strip() == "Error: no node with id 'nobody' in the run's graph"
+
+
+def test_explain_reads_weights_against_uniform(gat_run):
+    """Issue 23 §5: a raw weight mostly reflects in-degree; each is shown over 1/in-edges."""
+    info = _explain_json(gat_run, "n07", "--top-k", "50")
+    for g in info["attention"]:
+        assert g["uniform"] == pytest.approx(1 / g["in_edges"])  # GAT: one softmax per node
+        weights = np.array([n["attention"] for n in g["neighbours"]])
+        assert g["above_uniform"] == int((weights > g["uniform"]).sum())
+        for n in g["neighbours"]:
+            assert n["times_uniform"] == pytest.approx(n["attention"] * g["in_edges"], rel=1e-5)
+
+
+def test_explain_han_shows_the_nodes_own_metapath_weights(han_run):
+    info = _explain_json(han_run, "p5")
+    table = pd.read_csv(_semantic_per_node(han_run), dtype={"id": str})
+    own = table[table["id"] == "p5"]
+    assert [(s["layer"], s["edge_type"]) for s in info["semantic"]] == list(
+        zip(own["layer"], own["edge_type"], strict=True)
+    )
+    np.testing.assert_allclose([s["attention"] for s in info["semantic"]], own["attention"],
+                               rtol=1e-5)  # fmt: skip
+    text = invoke("explain", han_run, "p5").output
+    assert "its own weight of each meta-path or relation" in text
+    for s in info["semantic"]:
+        assert f"layer {s['layer']}  {s['edge_type']}  {s['attention']:.4f}" in text
+
+
+def _semantic_per_node(run):
+    out = run.parent / "per_node.csv"
+    if not out.exists():
+        result = invoke("attention", run, "--semantic", "nodes", "-o", out)
+        assert result.exit_code == 0, result.output
+    return out
+
+
+def test_explain_a_node_of_another_type_says_which_it_can_explain(han_run):
+    result = invoke("explain", han_run, "author 3")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "Error: 'author 3' is a node of type 'author'; explain shows the nodes the model "
+        "classifies, of type 'paper' (their attention includes the edges from other types)"
+    )

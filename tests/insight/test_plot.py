@@ -53,7 +53,7 @@ def test_plot_writes_png_pictures_into_the_run(gat_run):
     pytest.importorskip("sklearn")
     result = invoke("plot", gat_run, "-q")
     assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in (gat_run / "plots").iterdir())
+    names = sorted(p.name for p in (gat_run / "plots").glob("*.png"))
     assert names == [
         "attention_entropy.png",
         "degree_accuracy.png",
@@ -61,6 +61,10 @@ def test_plot_writes_png_pictures_into_the_run(gat_run):
         "training_curves.png",
     ]
     assert all(is_png(gat_run / "plots" / n) for n in names)
+    # ... and the embedding's points, for report (issue 23 §5: no second t-SNE).
+    assert sorted(p.name for p in (gat_run / "plots").iterdir() if p.suffix != ".png") == [
+        "embedding.npz"
+    ]
 
 
 def test_plot_svg_into_another_folder(tmp_path, han_run):
@@ -78,7 +82,8 @@ def test_plot_svg_into_another_folder(tmp_path, han_run):
         else:
             assert (out / name).read_text().lstrip().startswith("<?xml")
     # Each written file is listed on stderr.
-    assert sorted(result.output.split()) == sorted(str(out / n) for n in names)
+    listed = [line for line in result.output.splitlines() if not line.startswith("layer ")]
+    assert sorted(listed) == sorted(str(out / n) for n in names)  # flags aside (tested below)
 
 
 def test_embedding_picture(gat_figures):

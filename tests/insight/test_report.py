@@ -69,15 +69,21 @@ def test_report_lists_the_most_attended_edges(gat_report):
     eligible = eligible[
         (eligible["src"] != eligible["dst"])
         & (eligible.set_index(["layer", "dst"]).index.map(in_edges) >= 3)
-    ]
+    ].copy()
+    eligible["in_edges"] = eligible.set_index(["layer", "dst"]).index.map(in_edges)
+    eligible["times_uniform"] = eligible["attention"] * eligible["in_edges"]
     for layer, part in edges.groupby("layer"):
         assert len(part) == 5
-        assert list(part["attention"]) == sorted(part["attention"], reverse=True)
+        # Ranked by the weight over uniform attention's 1/in_edges, not the raw weight.
+        assert list(part["times_uniform"]) == sorted(part["times_uniform"], reverse=True)
         for r in part.itertuples():
             assert r.attention == pytest.approx(mean[(layer, r.src, r.dst)], rel=1e-5)
             assert r.in_edges == in_edges[(layer, r.dst)] and r.src != r.dst
-        best = eligible[eligible["layer"] == layer]["attention"].nlargest(5)
-        np.testing.assert_allclose(part["attention"], best, rtol=1e-5)
+            assert r.uniform == pytest.approx(1 / r.in_edges)
+            assert r.times_uniform == pytest.approx(r.attention * r.in_edges, rel=1e-5)
+            assert r.above_uniform == (r.times_uniform > 1)
+        best = eligible[eligible["layer"] == layer]["times_uniform"].nlargest(5)
+        np.testing.assert_allclose(part["times_uniform"], best, rtol=1e-5)
     page = path.read_text(encoding="utf-8")
     assert ">Most attended edges</h2>" in page
     first = edges.iloc[0]

@@ -59,3 +59,18 @@ def test_edge_weight_and_blocks_as_dgl_does(kind):
     hetero = dgl.nn.HeteroGraphConv({"e": ours})  # calls set_allow_zero_in_degree
     g = dgl.heterograph({("n", "e", "n"): (torch.tensor([0, 1]), torch.tensor([1, 1]))})
     assert hetero(g, {"n": torch.randn(2, 5)})["n"].shape == (2, 3, 4)
+
+
+@pytest.mark.parametrize("cls", [GATConv, GATv2Conv])
+def test_the_one_shape_difference_is_documented(cls):
+    """The layers claim to be drop-ins; where they are not (attention ``(E, H)``, DGL's
+    ``(E, H, 1)``), the layer's docstring and README say so."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "(E, H, 1)" in cls.__doc__
+    assert "`(E, H)` where DGL returns\n`(E, H, 1)`" in readme
+    g = Graph(torch.tensor([0, 1, 2]), torch.tensor([1, 2, 0]), 3)
+    _, att = cls(4, 3, 2)(g, torch.randn(3, 4), get_attention=True)
+    assert att.shape == (3, 2)  # as documented
+    assert att.unsqueeze(-1).shape == (3, 2, 1)  # DGL's shape, as README shows

@@ -145,10 +145,15 @@ class Table:
     sep : str, optional
         Field separator. Default: a tab for ``*.tsv[.gz]``; otherwise a comma, or a tab or
         semicolon when the header has one of those and no comma.
+    unnamed : {"first", "all"}, default "first"
+        Columns without a name in the header whose cells hold values, left out with a note:
+        only the first (the index ``DataFrame.to_csv`` writes by default), or every one (DGL's
+        CSVDataset ignores them all). A value in any other unnamed column is an error.
     """
 
-    def __init__(self, path: Path, sep: str | None = None) -> None:
+    def __init__(self, path: Path, sep: str | None = None, unnamed: str = "first") -> None:
         self.path = Path(path)
+        self.unnamed = unnamed
         self._raw = check_text(self.path, read_bytes(self.path))
         self.notes: list[str] = []
         self.sep = sep or self._guess_sep()
@@ -277,10 +282,12 @@ class Table:
             if not self.columns[i]:
                 values = frame[name].to_numpy()
                 filled = np.flatnonzero(values != "")
-                if len(filled):
+                if len(filled) and not (self.unnamed == "all" or i == 0):
                     message = "a value in a column without a name in the header"
                     raise self.error(message, row=filled[0], column=i + 1, value=values[filled[0]])
-                self.notes.append(f"{self.path}: ignored column {i + 1}, empty and unnamed")
+                what = "empty and unnamed" if not len(filled) else "unnamed"
+                what += " (an index written by pandas?)" if len(filled) and i == 0 else ""
+                self.notes.append(f"{self.path}: ignored column {i + 1}, {what}")
                 frame = frame.drop(columns=name)
         self.columns = [c for c in self.columns if c]
         self.frame = frame
