@@ -45,6 +45,7 @@ def load_csv_graph(
     features=(),
     target: str | None = None,
     reverse: bool = True,
+    keep_relations: bool = False,
     directed: bool = False,
     self_loop: bool = True,
     split_ratio: tuple[float, float, float] = (0.6, 0.2, 0.2),
@@ -52,6 +53,7 @@ def load_csv_graph(
     class_names: list[str] | None = None,
     multilabel: bool | None = None,
     name: str | None = None,
+    relations=None,
 ) -> GraphData:
     """Load a graph for node classification from an edge CSV file and node CSV files.
 
@@ -68,9 +70,12 @@ def load_csv_graph(
     target : str, optional
         The node type to classify. Default: None, the only type with labels.
     reverse : bool, optional
-        Heterogeneous graphs: add the relation ``rev_<r>`` (dst_type → src_type) for every
-        relation ``r`` unless ``(dst_type, rev_<r>, src_type)`` exists or ``r`` is ``rev_<x>``
-        with ``(dst_type, x, src_type)`` present. Default: True.
+        Heterogeneous graphs: add ``rev:<relation>`` (dst_type → src_type) for every relation
+        whose reverse is not in the file; inverse pairs and exact duplicates are recognised by
+        their edges, not names (:mod:`hetgat.datasets.relations`). Default: True.
+    keep_relations : bool, optional
+        Heterogeneous graphs: every relation its own edge type, exactly as given (no inverse
+        pairs or duplicates recognised; ``reverse`` adds one for each). Default: False.
     directed : bool, optional
         Homogeneous graphs: keep the edges as given instead of adding both directions.
         Default: False.
@@ -90,6 +95,9 @@ def load_csv_graph(
         ``|``. Default: None, multi-label if any label holds ``|``.
     name : str, optional
         Dataset name. Default: the edge file's name without extensions (``cora.csv.gz`` → cora).
+    relations : sequence of Relation, optional
+        Read the relations as this record (a run's ``Schema.relations``) says; ``reverse`` and
+        ``keep_relations`` then play no part. Default: None.
 
     Returns
     -------
@@ -98,7 +106,9 @@ def load_csv_graph(
         and :data:`~hetgat.data.EDGE_TYPE` unless the files name them): edges sorted by
         (dst, src), without duplicates. Heterogeneous ones: canonical edge types
         ``(src_type, relation, dst_type)``, sorted by (dst, src) within each, without duplicates;
-        without a ``relation`` column a relation is named ``"<src_type>-<dst_type>"``.
+        without a ``relation`` column a relation is named ``"<src_type>-<dst_type>"``;
+        ``relations`` records how each edge type reads the file's relations (inverse pairs,
+        duplicates, reverses added; ``data.summary()`` says so in its second line).
         ``node_ids`` are object arrays of ``str``. Only labelled nodes are in a mask.
 
     Raises
@@ -144,6 +154,8 @@ def load_csv_graph(
         [edge],
         blocks,
         reverse=reverse,
+        keep_relations=keep_relations,
+        relations=relations,
         directed=directed,
         self_loop=self_loop,
         **options,

@@ -11,7 +11,7 @@ from torch import nn
 from hetgat.datasets.metapaths import (
     find_metapaths,
     metapath_graph,
-    resolve_metapath,
+    resolve_metapaths,
     select_metapaths,
     spec_for,
 )
@@ -169,7 +169,7 @@ class HAN(AttentionNet):
         super().__init__()
         self.target = schema.target_type
         if metapaths:
-            self.metapaths = [resolve_metapath(m, schema) for m in metapaths]
+            self.metapaths = resolve_metapaths(metapaths, schema)
         else:  # the symmetric meta-paths of length 2 (fit() also checks their sizes)
             self.metapaths = find_metapaths(schema)
         etypes = [(self.target, p.name, self.target) for p in self.metapaths]
