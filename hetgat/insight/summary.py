@@ -6,12 +6,8 @@ import numpy as np
 import torch
 
 from hetgat.data import GraphData, describe_relations
-from hetgat.datasets.metapaths import (
-    MAX_METAPATH_EDGES,
-    count_edges,
-    estimate_edges,
-    find_metapaths,
-)
+from hetgat.datasets.metapath_graphs import MAX_METAPATH_EDGES, count_edges, estimate_edges
+from hetgat.datasets.metapaths import find_metapaths
 from hetgat.errors import HetgatError
 
 

@@ -8,13 +8,8 @@ import logging
 import torch
 from torch import nn
 
-from hetgat.datasets.metapaths import (
-    find_metapaths,
-    metapath_graph,
-    resolve_metapaths,
-    select_metapaths,
-    spec_for,
-)
+from hetgat.datasets.metapath_graphs import metapath_graph, select_metapaths
+from hetgat.datasets.metapaths import find_metapaths, resolve_metapaths, spec_for
 from hetgat.models.base import AttentionNet
 from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
