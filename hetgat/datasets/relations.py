@@ -132,7 +132,8 @@ def read_as(edges: dict, counts: dict, relations) -> dict:
     :func:`read_relations`), read as ``relations`` (a run's record) says.
 
     An edge type takes the edges of the first of its ``names`` the files have; failing that,
-    those of its ``reverse_of`` reversed. Every relation of the files must be read: by one of
+    those of its partner (its ``reverse_of``, or the relation whose ``reverse_of`` it is)
+    reversed: one direction of a pair is enough. Every relation of the files must be read: by one of
     the names, or, under another name, holding exactly the edges of an edge type (a new export
     that lists both directions where the run's data listed one).
 
@@ -148,10 +149,13 @@ def read_as(edges: dict, counts: dict, relations) -> dict:
         claimed.update(found)
         if found:
             out[rel.etype] = edges[found[0]]
+    partner = {r.reverse_of: r.etype for r in relations if r.reverse_of is not None}
     for rel in relations:
         if rel.etype in out:
             continue
+        # Its edges reversed: those of the relation it reverses, or of the one reversing it.
         base = out.get(rel.reverse_of) if rel.reverse_of is not None else None
+        base = out.get(partner.get(rel.etype)) if base is None else base
         if base is None:
             names = " or ".join(map(repr, rel.names or [rel.etype[1]]))
             raise HetgatError(
