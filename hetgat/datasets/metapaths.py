@@ -204,6 +204,6 @@ def distinct_metapaths(paths: list[MetaPath]) -> list[MetaPath]:
             merged[p.etypes] = MetaPath(first.name, first.etypes, first.aliases + (p.name,))
     names = [p.name for p in merged.values()]
     return [
-        p if names.count(p.name) == 1 else MetaPath(p.spec(), p.etypes, p.aliases + (p.name,))
+        p if names.count(p.name) == 1 else MetaPath(p.spec(), p.etypes, p.aliases)
         for p in merged.values()
     ]
