@@ -1,6 +1,6 @@
-"""The vocabulary of data: :class:`GraphData`, the one container every loader returns, and
+"""The vocabulary of data: :class:`GraphData`, the one container every loader returns,
 :class:`Schema`, what a model needs to know about it (to be built, and rebuilt from a run
-folder)."""
+folder), and :class:`Relation`, how an edge type reads the relations of the user's files."""
 
 from __future__ import annotations
 
@@ -12,6 +12,76 @@ import torch
 #: Node type and edge type names used for homogeneous graphs (Planetoid, untyped CSV).
 NODE_TYPE = "node"
 EDGE_TYPE = "edge"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One edge type of a graph read from the user's files, and which of their relations it is.
+
+    Attributes
+    ----------
+    etype : tuple[str, str, str]
+        The canonical edge type ``(src_type, relation, dst_type)`` in the graph.
+    names : tuple[str, ...]
+        The files' relations (between these node types) with exactly this edge set, in file
+        order: the first is the edge type's name, the others exact duplicates, kept as aliases.
+        Empty for a reverse relation hetgat added.
+    reverse_of : tuple[str, str, str] or None
+        The edge type whose edges this one holds reversed: the relation listed before it in the
+        files (this one is its reverse), itself (a self-inverse relation such as co-author), or
+        the relation a reverse added by hetgat reverses. None for a relation listed first (its
+        reverse, if any, names it) or one without a reverse.
+    """
+
+    etype: tuple
+    names: tuple = ()
+    reverse_of: tuple | None = None
+
+    @property
+    def added(self) -> bool:
+        """Whether hetgat added this edge type (a reverse no relation of the files holds)."""
+        return not self.names
+
+    def describe(self) -> str | None:
+        """``writes = reverse of written_by`` and the like; None for a plain given relation."""
+        name = self.etype[1]
+        words = []
+        if self.added:
+            words.append(f"{name} = reverse of {self.reverse_of[1]} (added)")
+        elif self.reverse_of == self.etype:
+            words.append(f"{name} = its own reverse")
+        elif self.reverse_of is not None:
+            words.append(f"{name} = reverse of {self.reverse_of[1]}")
+        words += [f"{alias} = {name} (same edges)" for alias in self.names[1:]]
+        return ", ".join(words) or None
+
+    def to_dict(self) -> dict:
+        return {
+            "etype": list(self.etype),
+            "names": list(self.names),
+            "reverse_of": None if self.reverse_of is None else list(self.reverse_of),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Relation:
+        reverse_of = d.get("reverse_of")
+        return cls(
+            etype=tuple(d["etype"]),
+            names=tuple(d.get("names", ())),
+            reverse_of=None if reverse_of is None else tuple(reverse_of),
+        )
+
+
+def describe_relations(relations) -> str | None:
+    """One line on how the files' relations were read (pairs, duplicates, self-inverse ones,
+    reverses added), or None when there is nothing to say."""
+    if not relations:
+        return None
+    read = [r.describe() for r in relations if not r.added and r.describe()]
+    added = [r.etype[1] for r in relations if r.added]
+    if added:
+        read.append(f"reverses added: {', '.join(added)}")
+    return "relations: " + "; ".join(read) if read else None
 
 
 @dataclass(frozen=True)
@@ -34,6 +104,9 @@ class Schema:
         Classes in label-index order.
     multilabel : bool
         Sigmoid outputs and 0/1 targets instead of one class per node.
+    relations : tuple[Relation, ...] or None
+        How the edge types read the user's relations (heterogeneous CSV graphs, in file order);
+        None for other graphs, and in run folders written before hetgat recorded it.
     """
 
     node_types: tuple
@@ -43,6 +116,7 @@ class Schema:
     target_type: str
     class_names: tuple
     multilabel: bool = False
+    relations: tuple | None = None
 
     @property
     def num_classes(self) -> int:
@@ -53,6 +127,10 @@ class Schema:
         d["canonical_etypes"] = [list(e) for e in self.canonical_etypes]
         d["node_types"] = list(self.node_types)
         d["class_names"] = list(self.class_names)
+        if self.relations is None:
+            del d["relations"]  # the form run folders had before relations were recorded
+        else:
+            d["relations"] = [r.to_dict() for r in self.relations]
         return d
 
     @classmethod
@@ -65,6 +143,9 @@ class Schema:
             target_type=d["target_type"],
             class_names=tuple(d["class_names"]),
             multilabel=bool(d.get("multilabel", False)),
+            relations=None
+            if d.get("relations") is None
+            else tuple(Relation.from_dict(r) for r in d["relations"]),
         )
 
 
@@ -97,6 +178,9 @@ class GraphData:
         The dataset's own id of every node, per type, as strings (index = DGL node id).
     multilabel : bool
         Whether ``labels`` is a multi-label 0/1 matrix.
+    relations : tuple[Relation, ...] or None
+        Heterogeneous CSV graphs: how each edge type reads the files' relations (inverse pairs,
+        duplicates, reverses added); None for other graphs.
     """
 
     name: str
@@ -110,6 +194,7 @@ class GraphData:
     class_names: list[str]
     node_ids: dict[str, np.ndarray] = field(default_factory=dict)
     multilabel: bool = False
+    relations: tuple | None = None
 
     @property
     def num_classes(self) -> int:
@@ -132,6 +217,7 @@ class GraphData:
             target_type=self.target_type,
             class_names=tuple(self.class_names),
             multilabel=self.multilabel,
+            relations=self.relations,
         )
 
     def split_names(self) -> np.ndarray:
@@ -145,9 +231,13 @@ class GraphData:
         return out
 
     def summary(self) -> str:
+        """Counts and split; a second line on how the files' relations were read, if any was
+        paired, merged or added."""
         g = self.graph
-        return (
+        line = (
             f"{self.name}: {g.num_nodes()} nodes, {g.num_edges()} edges, "
             f"{self.num_classes} classes, split {int(self.train_mask.sum())}/"
             f"{int(self.val_mask.sum())}/{int(self.test_mask.sum())}"
         )
+        relations = describe_relations(self.relations)
+        return line if relations is None else f"{line}\n{relations}"

@@ -73,6 +73,7 @@ GRAPH_KEYS = (
     "features",
     "target",
     "no_reverse",
+    "keep_relations",
     "directed",
     "split_ratio",
     "split_seed",
@@ -108,7 +109,14 @@ def graph_options(func):
             click.option(
                 "--no-reverse",
                 is_flag=True,
-                help="Heterogeneous CSV graphs: do not add rev_<relation> edges.",
+                help="Heterogeneous CSV graphs: do not add rev:<relation> edges where a "
+                "relation's reverse is not in the files.",
+            ),
+            click.option(
+                "--keep-relations",
+                is_flag=True,
+                help="Heterogeneous CSV graphs: every relation its own edge type, as given "
+                "(inverse pairs and duplicate relations not recognised).",
             ),
             click.option(
                 "--directed",
@@ -185,6 +193,7 @@ def graph_source(graph: str, options: dict, absolute_paths: bool = True):
         features=tuple(options["features"]),
         target=options["target"],
         reverse=not options["no_reverse"],
+        keep_relations=options["keep_relations"],
         directed=options["directed"],
         split_ratio=tuple(options["split_ratio"]),
         split_seed=options["split_seed"],

@@ -22,6 +22,7 @@ def load_graph(
     features=(),
     target: str | None = None,
     reverse: bool = True,
+    keep_relations: bool = False,
     directed: bool = False,
     split_ratio=(0.6, 0.2, 0.2),
     split_seed: int = 0,
@@ -32,6 +33,7 @@ def load_graph(
     allow_unlabelled: bool = False,
     name: str | None = None,
     flatten: bool = False,
+    relations=None,
 ):
     """Load the graph a GRAPH argument names (see :data:`NAMED` for the named datasets).
 
@@ -48,9 +50,10 @@ def load_graph(
         CSV graphs: sparse ``.npz`` features in node-file row order.
     target : str, optional
         CSV graphs: the node type to classify (default: the only labelled type).
-    reverse, directed : bool
-        CSV graphs: add ``rev_<relation>`` edges (heterogeneous), keep homogeneous edges as
-        given instead of symmetrising them.
+    reverse, keep_relations, directed : bool
+        CSV graphs: add ``rev:<relation>`` edges where the files lack a relation's reverse, and
+        keep every relation as given (no inverse pairs or duplicates recognised) when
+        heterogeneous; keep homogeneous edges as given instead of symmetrising them.
     split_ratio : (float, float, float), default (0.6, 0.2, 0.2)
         CSV graphs without a ``split`` column: the stratified train/val/test split.
     split_seed : int, default 0
@@ -72,6 +75,9 @@ def load_graph(
         Make a heterogeneous graph one homogeneous graph (one node type, one edge type,
         features with a node-type one-hot), so GAT and GATv2 can train on it: see
         :func:`hetgat.datasets.flatten.flatten`.
+    relations : sequence of Relation, optional
+        Heterogeneous CSV graphs: read the relations as this record of a run says (reloading
+        the data of a saved run, or a new export of it).
     """
     if flatten:
         arguments = {k: v for k, v in locals().items() if k not in ("spec", "flatten")}
@@ -85,6 +91,8 @@ def load_graph(
         common = dict(
             target=target,
             reverse=reverse,
+            keep_relations=keep_relations,
+            relations=relations,
             directed=directed,
             split_ratio=tuple(split_ratio),
             seed=split_seed,

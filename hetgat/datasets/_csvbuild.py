@@ -17,6 +17,7 @@ import torch
 from hetgat.data import EDGE_TYPE, GraphData
 from hetgat.datasets._csvblocks import EdgeBlock, NodeBlock
 from hetgat.datasets._csvlabels import has_labels, parse_labels, pick_target, split_masks
+from hetgat.datasets.relations import dedupe, read_as, read_relations
 from hetgat.errors import DataFormatError
 from hetgat.sparse.csr import sparse_csr
 from hetgat.sparse.hetero import HeteroGraph
@@ -104,14 +105,6 @@ def _relations(edges: list[EdgeBlock], pairs, hetero: bool) -> dict[tuple, tuple
     return out
 
 
-def _dedupe(src: np.ndarray, dst: np.ndarray, n_src: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct edges sorted by (dst, src)."""
-    n_src = max(n_src, 1)
-    code = np.sort(dst * n_src + src)  # sort + neighbour test: 5x faster than np.unique here
-    code = code[np.concatenate([[True], code[1:] != code[:-1]])]
-    return code % n_src, code // n_src
-
-
 def _note_duplicates(path, relations: dict, counts: dict) -> None:
     """Say how many given edges repeat one already given (same relation, source and
     destination): each is kept once."""
@@ -124,24 +117,24 @@ def _note_duplicates(path, relations: dict, counts: dict) -> None:
                     path, repeated)  # fmt: skip
 
 
-def _build_edges(relations, counts, hetero, reverse, directed, self_loop) -> dict[tuple, tuple]:
+def _build_edges(
+    given, counts, hetero, directed, self_loop, *, reverse, keep_relations, record
+) -> tuple[dict[tuple, tuple], tuple | None]:
+    """The graph's edges, and for a heterogeneous graph how the files' relations were read
+    (:func:`~hetgat.datasets.relations.read_relations`, or as a run's ``record`` says)."""
     if not hetero:
-        ((key, (src, dst)),) = relations.items()
+        ((key, (src, dst)),) = given.items()
         n = counts[key[0]]
         if not directed:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
         if self_loop:
             keep, loops = src != dst, np.arange(n, dtype=np.int64)
             src, dst = np.concatenate([src[keep], loops]), np.concatenate([dst[keep], loops])
-        return {key: _dedupe(src, dst, n)}
-    out = {k: _dedupe(s, d, counts[k[0]]) for k, (s, d) in relations.items()}
-    if reverse:
-        given = set(out)
-        for (a, r, b), (src, dst) in list(out.items()):
-            if (b, f"rev_{r}", a) in given or (r.startswith("rev_") and (b, r[4:], a) in given):
-                continue
-            out[(b, f"rev_{r}", a)] = _dedupe(dst, src, counts[b])
-    return out
+        return {key: dedupe(src, dst, n)}, None
+    edges = {k: dedupe(s, d, counts[k[0]]) for k, (s, d) in given.items()}
+    if record is not None:
+        return read_as(edges, counts, record), tuple(record)
+    return read_relations(edges, counts, reverse=reverse, keep_relations=keep_relations)
 
 
 def _features(block: NodeBlock) -> torch.Tensor:
@@ -175,7 +168,7 @@ def _check_types(edges: list[EdgeBlock], blocks: list[NodeBlock]) -> list[str]:
     return types
 
 
-def _unlabelled(name, graph, blocks, node_ids, target: str) -> GraphData:
+def _unlabelled(name, graph, blocks, node_ids, target: str, relations) -> GraphData:
     """The structure of a graph without labels: no classes, no node in a split."""
     n = graph.num_nodes(target)
     none = torch.zeros(n, dtype=torch.bool)
@@ -190,6 +183,7 @@ def _unlabelled(name, graph, blocks, node_ids, target: str) -> GraphData:
         target_type=target,
         class_names=[],
         node_ids=node_ids,
+        relations=relations,
     )
 
 
@@ -207,23 +201,34 @@ def build_graph_data(
     class_names: list[str] | None,
     multilabel: bool | None,
     allow_unlabelled: bool = False,
+    keep_relations: bool = False,
+    relations=None,
 ) -> GraphData:
     """The GraphData of parsed blocks (see :func:`hetgat.datasets.csv.load_csv_graph`)."""
     types = _check_types(edges, nodes)
     blocks = {b.ntype: b for b in nodes}
     node_ids, pairs = _index_nodes(edges, blocks, types)
     counts = {t: len(ids) for t, ids in node_ids.items()}
-    relations = _relations(edges, pairs, hetero=len(types) > 1)
-    hetero = len(types) > 1 or len(relations) > 1
-    _note_duplicates(edges[0].table.path, relations, counts)
-    data_dict = _build_edges(relations, counts, hetero, reverse, directed, self_loop)
+    given = _relations(edges, pairs, hetero=len(types) > 1)
+    hetero = len(types) > 1 or len(given) > 1
+    _note_duplicates(edges[0].table.path, given, counts)
+    data_dict, read = _build_edges(
+        given,
+        counts,
+        hetero,
+        directed,
+        self_loop,
+        reverse=reverse,
+        keep_relations=keep_relations,
+        record=relations,
+    )
     graph = HeteroGraph(
         {k: (torch.from_numpy(s), torch.from_numpy(d)) for k, (s, d) in data_dict.items()},
         num_nodes_dict=counts,
     )
     block = pick_target(target, types, blocks, class_names is not None, allow_unlabelled)
     if block is None:
-        return _unlabelled(name, graph, blocks, node_ids, target or types[0])
+        return _unlabelled(name, graph, blocks, node_ids, target or types[0], read)
     n = counts[block.ntype]
     labels, first, class_names, multilabel = parse_labels(
         block.labels, n, class_names, multilabel, block.table, block.rows, block.label_column
@@ -254,4 +259,5 @@ def build_graph_data(
         class_names=class_names,
         node_ids=node_ids,
         multilabel=multilabel,
+        relations=read,
     )

@@ -21,21 +21,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from hetgat.data import NODE_TYPE, GraphData
-from hetgat.datasets._csvbuild import EdgeBlock, NodeBlock, build_graph_data
+from hetgat.datasets._csvbuild import EdgeBlock, build_graph_data
 from hetgat.datasets._csvlabels import check_options
+from hetgat.datasets._csvnodes import attach_npz, node_blocks
 from hetgat.datasets.csvdataset import load_csv_folder
 from hetgat.datasets.readers.csv import Table
-from hetgat.errors import ConfigError, DataFormatError, DataNotFoundError
+from hetgat.errors import ConfigError, DataFormatError
 
 __all__ = ["load_csv_graph", "load_csv_folder"]
 logger = logging.getLogger("hetgat")
 EDGE_COLUMNS = ("src", "dst", "relation", "src_type", "dst_type")
-NODE_COLUMNS = ("id", "type", "label", "split", "feat")
 
 
 def load_csv_graph(
@@ -45,6 +43,7 @@ def load_csv_graph(
     features=(),
     target: str | None = None,
     reverse: bool = True,
+    keep_relations: bool = False,
     directed: bool = False,
     self_loop: bool = True,
     split_ratio: tuple[float, float, float] = (0.6, 0.2, 0.2),
@@ -53,6 +52,7 @@ def load_csv_graph(
     multilabel: bool | None = None,
     name: str | None = None,
     allow_unlabelled: bool = False,
+    relations=None,
 ) -> GraphData:
     """Load a graph for node classification from an edge CSV file and node CSV files.
 
@@ -69,9 +69,12 @@ def load_csv_graph(
     target : str, optional
         The node type to classify. Default: None, the only type with labels.
     reverse : bool, optional
-        Heterogeneous graphs: add the relation ``rev_<r>`` (dst_type → src_type) for every
-        relation ``r`` unless ``(dst_type, rev_<r>, src_type)`` exists or ``r`` is ``rev_<x>``
-        with ``(dst_type, x, src_type)`` present. Default: True.
+        Heterogeneous graphs: add ``rev:<relation>`` (dst_type → src_type) for every relation
+        whose reverse is not in the file; inverse pairs and exact duplicates are recognised by
+        their edges, not names (:mod:`hetgat.datasets.relations`). Default: True.
+    keep_relations : bool, optional
+        Heterogeneous graphs: every relation its own edge type, exactly as given (no inverse
+        pairs or duplicates recognised; ``reverse`` adds one for each). Default: False.
     directed : bool, optional
         Homogeneous graphs: keep the edges as given instead of adding both directions.
         Default: False.
@@ -95,6 +98,9 @@ def load_csv_graph(
         Load a graph without any label too (to look at its structure: ``hetgat inspect``): no
         classes, every node unlabelled and in no split; the target type is ``target``, else the
         first node type. Default: False (no label is an error: there is nothing to train on).
+    relations : sequence of Relation, optional
+        Read the relations as this record (a run's ``Schema.relations``) says; ``reverse`` and
+        ``keep_relations`` then play no part. Default: None.
 
     Returns
     -------
@@ -103,7 +109,9 @@ def load_csv_graph(
         and :data:`~hetgat.data.EDGE_TYPE` unless the files name them): edges sorted by
         (dst, src), without duplicates. Heterogeneous ones: canonical edge types
         ``(src_type, relation, dst_type)``, sorted by (dst, src) within each, without duplicates;
-        without a ``relation`` column a relation is named ``"<src_type>-<dst_type>"``.
+        without a ``relation`` column a relation is named ``"<src_type>-<dst_type>"``;
+        ``relations`` records how each edge type reads the file's relations (inverse pairs,
+        duplicates, reverses added; ``data.summary()`` says so in its second line).
         ``node_ids`` are object arrays of ``str``. Only labelled nodes are in a mask.
 
     Raises
@@ -123,7 +131,7 @@ def load_csv_graph(
         message = "is a folder, expected an edge CSV file (or a DGL CSVDataset folder)"
         raise DataFormatError(path, message)
     edge = _edge_block(path)
-    blocks = [b for ntype, p in node_specs for b in _node_blocks(ntype, Path(p))]
+    blocks = [b for ntype, p in node_specs for b in node_blocks(ntype, Path(p))]
     if isinstance(edge.src_type, str):  # untyped edges: the type the node files name, if one
         named = sorted({b.ntype for b in blocks if b.ntype is not None})
         if len(named) > 1:
@@ -140,7 +148,7 @@ def load_csv_graph(
                 raise error
             b.ntype = types[0]
     for ntype, p in feature_specs:
-        _attach_npz(Path(p), ntype, types, blocks)
+        attach_npz(Path(p), ntype, types, blocks)
     for table in {id(t): t for t in [edge.table] + [b.table for b in blocks]}.values():
         for note in table.notes:
             logger.info(note)
@@ -149,6 +157,8 @@ def load_csv_graph(
         [edge],
         blocks,
         reverse=reverse,
+        keep_relations=keep_relations,
+        relations=relations,
         directed=directed,
         self_loop=self_loop,
         allow_unlabelled=allow_unlabelled,
@@ -209,105 +219,3 @@ def _edge_types(edge: EdgeBlock) -> list[str]:
     for t in (edge.src_type, edge.dst_type):
         found.update([t] if isinstance(t, str) else pd.unique(t))
     return sorted(found)
-
-
-def split_values(table: Table, column: str) -> np.ndarray:
-    """``train``/``val``/``test``/``""`` per row (case and surrounding blanks ignored)."""
-    raw = table.strings(column)
-    values = pd.Series(raw, dtype=object).str.strip().str.lower().to_numpy(dtype=object)
-    bad = np.flatnonzero(~np.isin(values, ["train", "val", "test", ""]))
-    if len(bad):
-        message = "unknown split (expected train, val, test or empty)"
-        raise table.error(message, row=bad[0], column=column, value=raw[bad[0]])
-    return values
-
-
-def _dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: list[str]):
-    """Feature columns at ``rows`` as float32; columns empty at all these rows are left out."""
-    kept = []
-    for c in columns:
-        cells = table.frame[c]
-        if cells.dtype == np.float64 or (cells.iloc[rows].str.strip() != "").any():
-            kept.append(c)
-        else:
-            notes.append(f"{table.path}: column {c!r} is empty, not a feature")
-    if "feat" in table.columns:
-        cells = pd.Series(table.strings("feat")[rows], dtype=object)
-        return table.number_lists("feat", rows) if (cells.str.strip() != "").any() else None
-    return table.numbers(kept, rows) if kept else None
-
-
-def _node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
-    table = Table(path)
-    table.require(("id",))
-    feature_columns = [c for c in table.columns if c and c not in NODE_COLUMNS]
-    if "feat" in table.columns and feature_columns:
-        shown = ", ".join(map(repr, feature_columns))
-        message = f"both a 'feat' list column and feature columns ({shown}); keep one kind"
-        raise table.error(message, column="feat")
-    table.read(float_columns=feature_columns)
-    rows = np.arange(len(table.frame))
-    ids = table.nonempty("id", "node id")
-    groups = [(ntype, rows)]
-    if "type" in table.columns:
-        types = table.names("type", "node type")
-        if ntype is not None and (types != ntype).any():
-            k = int(np.flatnonzero(types != ntype)[0])
-            message = f"node type differs from the one given for this file ({ntype!r})"
-            raise table.error(message, row=k, column="type", value=types[k])
-        groups = [(t, np.flatnonzero(types == t)) for t in pd.unique(types)]
-    labels = table.strings("label") if "label" in table.columns else None
-    split = split_values(table, "split") if "split" in table.columns else None
-    blocks = []
-    for t, r in groups:
-        table.check_unique(ids[r], r, "id")
-        feats = _dense_features(table, feature_columns, r, table.notes)
-        blocks.append(
-            NodeBlock(
-                t,
-                table,
-                r,
-                ids[r],
-                labels=None if labels is None else labels[r],
-                split=None if split is None else split[r],
-                features=feats,
-                complete=feats is not None,
-            )
-        )
-    return blocks
-
-
-def _attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[NodeBlock]) -> None:
-    """Load sparse features of ``ntype`` into its node block."""
-    if ntype is None and len(types) > 1:
-        raise ConfigError("features", str(path), "TYPE=PATH (node types: " + ", ".join(types) + ")")
-    ntype = types[0] if ntype is None else ntype
-    if ntype not in types:
-        raise ConfigError("features", f"{ntype}={path}", "a node type among " + ", ".join(types))
-    block = next((b for b in blocks if b.ntype == ntype), None)
-    if block is None:
-        expected = f"a node file of type {ntype!r} too (the .npz rows follow its rows)"
-        raise ConfigError("features", f"{ntype}={path}", expected)
-    if not path.exists():
-        raise DataNotFoundError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataFormatError(path, "is a folder, expected a .npz file")
-    try:
-        matrix = sp.csr_matrix(sp.load_npz(path), dtype=np.float32)
-    except Exception as exc:  # a damaged .npz can fail in many ways (zip, numpy, pickle refusal)
-        reason = str(exc).split(". ")[0] or type(exc).__name__
-        message = f"not a scipy.sparse .npz file ({reason})"
-        raise DataFormatError(path, message) from exc
-    if matrix.ndim != 2 or matrix.shape[0] != len(block.ids):
-        message = f"{matrix.shape[0]} rows, but {block.table.path} has {len(block.ids)} nodes"
-        raise DataFormatError(path, message + f" of type {ntype!r}")
-    if block.features is not None:
-        message = f"features of type {ntype!r} are also in {block.table.path}"
-        raise DataFormatError(path, message)
-    matrix.sum_duplicates()
-    bad = np.flatnonzero(~np.isfinite(matrix.data))
-    if len(bad):
-        row = int(np.searchsorted(matrix.indptr, bad[0], side="right")) - 1
-        message = f"non-finite value in row {row} (node {block.ids[row]!r})"
-        raise DataFormatError(path, message, value=float(matrix.data[bad[0]]))
-    block.features, block.complete = matrix, True

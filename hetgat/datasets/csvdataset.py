@@ -51,6 +51,7 @@ def load_csv_folder(
     *,
     target: str | None = None,
     reverse: bool = True,
+    keep_relations: bool = False,
     directed: bool = False,
     self_loop: bool = True,
     split_ratio: tuple[float, float, float] = (0.6, 0.2, 0.2),
@@ -58,6 +59,7 @@ def load_csv_folder(
     class_names: list[str] | None = None,
     name: str | None = None,
     allow_unlabelled: bool = False,
+    relations=None,
 ) -> GraphData:
     """Load a DGL CSVDataset folder (one graph) for node classification.
 
@@ -65,11 +67,16 @@ def load_csv_folder(
     ----------
     path : str or Path
         The folder holding ``meta.yaml`` (or that file itself).
-    target, reverse, directed, self_loop, split_ratio, seed, class_names, allow_unlabelled
-        As in :func:`hetgat.datasets.csv.load_csv_graph`. The masks, when a node file has
+    target, reverse, keep_relations, directed, self_loop, split_ratio, seed, class_names
+        As in :func:`hetgat.datasets.csv.load_csv_graph` (the relations' file order is the
+        order of ``edge_data``). The masks, when a node file has
         ``*_mask`` columns, replace the generated split (a missing mask column means all False).
     name : str, optional
         Dataset name. Default: ``dataset_name`` of ``meta.yaml``, else the folder name.
+    allow_unlabelled : bool, default False
+        As in :func:`~hetgat.datasets.csv.load_csv_graph`.
+    relations : sequence of Relation, optional
+        As in :func:`~hetgat.datasets.csv.load_csv_graph`.
 
     Returns
     -------
@@ -111,6 +118,8 @@ def load_csv_folder(
         edges,
         blocks,
         reverse=reverse,
+        keep_relations=keep_relations,
+        relations=relations,
         directed=directed,
         self_loop=self_loop,
         allow_unlabelled=allow_unlabelled,

@@ -91,6 +91,7 @@ def flatten(data: GraphData) -> GraphData:
         class_names=list(data.class_names),
         node_ids={NODE_TYPE: everything.astype(object)},
         multilabel=data.multilabel,
+        relations=data.relations,  # how the typed files were read, before flattening
     )
 
 

@@ -32,6 +32,9 @@ class DataSource:
         The node type to classify.
     reverse, directed : bool, default True, False
         Reverse relations (heterogeneous CSV graphs); keep edges as given (homogeneous).
+    keep_relations : bool, default False
+        Heterogeneous CSV graphs: every relation its own edge type, as given (no inverse pairs
+        or duplicates recognised).
     split_ratio : (float, float, float), default (0.6, 0.2, 0.2)
         Stratified split where the files have none.
     split_seed : int, default 0
@@ -53,6 +56,7 @@ class DataSource:
     target: str | None = None
     reverse: bool = True
     directed: bool = False
+    keep_relations: bool = False
     split_ratio: tuple = (0.6, 0.2, 0.2)
     split_seed: int = 0
     normalize_features: bool | None = None
@@ -79,7 +83,7 @@ class DataSource:
         if not isinstance(ratio, (list, tuple)) or len(ratio) != 3:
             raise ConfigError("split_ratio", ratio, "three numbers")
         object.__setattr__(self, "split_ratio", tuple(float(r) for r in ratio))
-        for name in ("reverse", "directed", "flatten"):
+        for name in ("reverse", "directed", "flatten", "keep_relations"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, getattr(self, name), "true or false")
         if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
@@ -142,6 +146,7 @@ class DataSource:
             "target": self.target,
             "reverse": self.reverse,
             "directed": self.directed,
+            "keep_relations": self.keep_relations,
             "split_ratio": list(self.split_ratio),
             "split_seed": self.split_seed,
             "normalize_features": self.normalize_features,

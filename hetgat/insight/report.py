@@ -31,7 +31,7 @@ CAPTIONS = {
     "mean (bar) per edge type.",
     "semantic_attention": "Weight of each meta-path or relation in the semantic attention; the "
     "dotted line is uniform weight, and a panel whose weights stay near it, or change between "
-    "the seeds of a --runs folder, says so in red.",
+    "the seeds of a folder of several runs, says so in red.",
 }
 
 TITLES = {

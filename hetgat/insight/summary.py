@@ -5,19 +5,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hetgat.data import GraphData
-from hetgat.datasets.metapaths import (
-    MAX_METAPATH_EDGES,
-    count_edges,
-    estimate_edges,
-    find_metapaths,
-)
+from hetgat.data import GraphData, describe_relations
+from hetgat.datasets.metapath_graphs import MAX_METAPATH_EDGES, count_edges, estimate_edges
+from hetgat.datasets.metapaths import find_metapaths
 from hetgat.errors import HetgatError
 
 
 def describe(data: GraphData, metapath_length: int = 2) -> dict:
     """Counts, feature sizes, labels per class and split, isolated nodes and degree statistics;
-    for heterogeneous graphs also the meta-paths HAN would find, with their estimated sizes.
+    for heterogeneous graphs also the meta-paths HAN would find, with their estimated sizes,
+    and for CSV graphs how the files' relations were read (inverse pairs, duplicates, reverses
+    added: ``relations``, and the line ``relations_read``).
 
     Degrees count edges without self-loops; a node is isolated when it has no edge of any type
     other than a self-loop. A node counts in every split whose mask holds it (a CSVDataset's
@@ -64,6 +62,8 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
         "multilabel": data.multilabel,
         "node_types": node_types,
         "edge_types": edge_types,
+        "relations": [r.to_dict() for r in data.relations or ()],
+        "relations_read": describe_relations(data.relations),
         "labels": _label_counts(data),
         "metapaths": [] if data.is_homogeneous else _metapaths(data, metapath_length),
     }
@@ -178,6 +178,8 @@ def format_summary(info: dict) -> str:
         )
     header = ["edge type", "edges", "self-loops", "in-degree min/median/mean/max"]
     lines += _table(header, rows) + [""]
+    if info.get("relations_read"):
+        lines += [info["relations_read"], ""]
     if info["labels"]:
         keys = ("class", "total", "train", "val", "test", "no_split")
         rows = [[r[k] for k in keys] for r in info["labels"]]

@@ -8,13 +8,8 @@ import logging
 import torch
 from torch import nn
 
-from hetgat.datasets.metapaths import (
-    find_metapaths,
-    metapath_graph,
-    resolve_metapath,
-    select_metapaths,
-    spec_for,
-)
+from hetgat.datasets.metapath_graphs import metapath_graph, select_metapaths
+from hetgat.datasets.metapaths import find_metapaths, resolve_metapaths, spec_for
 from hetgat.models.base import AttentionNet
 from hetgat.nn import GATConv, attend
 from hetgat.nn.semantic import SemanticAttention
@@ -169,7 +164,7 @@ class HAN(AttentionNet):
         super().__init__()
         self.target = schema.target_type
         if metapaths:
-            self.metapaths = [resolve_metapath(m, schema) for m in metapaths]
+            self.metapaths = resolve_metapaths(metapaths, schema)
         else:  # the symmetric meta-paths of length 2 (fit() also checks their sizes)
             self.metapaths = find_metapaths(schema)
         etypes = [(self.target, p.name, self.target) for p in self.metapaths]

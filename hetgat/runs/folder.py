@@ -26,6 +26,7 @@ import torch
 from hetgat import __version__
 from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData, Schema
+from hetgat.datasets.relations import legacy_relations
 from hetgat.datasets.source import DataSource
 from hetgat.errors import DataFormatError, HetgatError
 from hetgat.models import build_model
@@ -176,14 +177,28 @@ class Run:
         ]
         return own + [Path(p) for p in self.source.input_paths()]
 
+    def relations(self) -> tuple:
+        """How the run read the relations of its CSV files (``Schema.relations``); for a run
+        folder written before that was recorded, the rule hetgat then followed."""
+        if self.schema.relations is not None:
+            return self.schema.relations
+        return legacy_relations(self.schema.canonical_etypes)
+
     def load_data(self, source: DataSource | None = None) -> GraphData:
         """Load the run's data again (or, with ``source``, another graph of its schema), with
-        the run's classes in the run's order; a run trained on a flattened graph flattens it."""
+        the run's classes in the run's order and its relations read as the run read them (a
+        new export of the same graph may list them in another order, or under other names
+        where one is an exact duplicate or the reverse of another); a run trained on a
+        flattened graph flattens it."""
         source = self.source if source is None else source
         if self.source.flatten and not source.flatten:  # the model knows the flat graph only
             source = dataclasses.replace(source, flatten=True)
         with _quiet_notes("hetgat"):  # the loader's notes were shown at fit time
-            data = source.load(class_names=list(self.schema.class_names), download=False)
+            data = source.load(
+                class_names=list(self.schema.class_names),
+                download=False,
+                relations=self.relations(),
+            )
         if data.multilabel != self.schema.multilabel:
             if data.multilabel or bool((data.labels >= 0).any()):
                 kinds = ("multi-label", "single-label")

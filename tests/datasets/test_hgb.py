@@ -118,6 +118,9 @@ def test_tiny_graph_exact_edges(tiny):
     assert tiny.node_ids["paper"].tolist() == ["0", "1", "2", "3", "4", "5"]
     assert tiny.node_ids["author"].tolist() == ["6", "7", "8"]
     assert tiny.node_ids["term"].tolist() == ["9", "10"]
+    # HGB's protocol (issue 26): each direction of link.dat its own edge type, none merged or
+    # added (author-paper is paper-author reversed), no relations record.
+    assert tiny.relations is None and tiny.schema().relations is None
 
 
 def test_tiny_features_dense_sparse_and_absent(tiny):

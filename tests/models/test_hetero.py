@@ -4,17 +4,16 @@ import numpy as np
 import pytest
 import torch
 
-import hetgat.datasets.metapaths as metapaths
+import hetgat.datasets.metapath_graphs as metapath_graphs
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
-from hetgat.datasets.metapaths import (
+from hetgat.datasets.metapath_graphs import (
     count_edges,
     estimate_edges,
-    find_metapaths,
     metapath_edges,
-    resolve_metapath,
     select_metapaths,
 )
+from hetgat.datasets.metapaths import find_metapaths, resolve_metapath
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import build_model
 from hetgat.nn import GATConv
@@ -122,7 +121,7 @@ def test_count_edges_is_exact_where_walks_overcount(data, monkeypatch):
     assert count_edges(data.graph, pap) == (8, True)  # 9 walks, 8 distinct pairs
     assert count_edges(data.graph, pvp) == (10, True)
     # One source node per block: counting stops after the first block above the limit.
-    monkeypatch.setattr(metapaths, "_BLOCK_PAIRS", 1)
+    monkeypatch.setattr(metapath_graphs, "_BLOCK_PAIRS", 1)
     assert count_edges(data.graph, pap) == (8, True)
     assert count_edges(data.graph, pvp, stop_above=2) == (3, False)  # p0 joins 3 papers
     assert count_edges(data.graph, pvp, stop_above=10) == (10, True)
