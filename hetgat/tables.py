@@ -133,15 +133,20 @@ def semantic_frame(semantic: list) -> pd.DataFrame:
 
     Columns ``layer, target_type, edge_type, attention``; the weights sum to 1 per layer and
     ``target_type`` (the node type whose inputs were weighed), except with the sigmoid
-    ``semantic_fusion``, whose weights are gates in (0, 1) each.
+    ``semantic_fusion``, whose weights are gates in (0, 1) each. HGT: ``attention`` is the
+    share of the attention into the type's nodes that each relation carries (mean over nodes
+    and heads), and a column ``prior`` holds the learned relation prior (mean over heads).
     """
     rows = [
-        (layer, s.dst_type, name, float(w))
+        (layer, s.dst_type, name, float(w), None if s.prior is None else float(s.prior[k]))
         for layer, records in enumerate(semantic)
         for s in records
-        for name, w in zip(s.names, s.weights.tolist(), strict=True)
+        for k, (name, w) in enumerate(zip(s.names, s.weights.tolist(), strict=True))
     ]
-    return pd.DataFrame(rows, columns=SEMANTIC_COLUMNS)
+    frame = pd.DataFrame(rows, columns=[*SEMANTIC_COLUMNS, "prior"])
+    if frame["prior"].isna().all():  # only HGT has a relation prior
+        frame = frame.drop(columns="prior")
+    return frame
 
 
 def semantic_node_frames(semantic: list, node_ids: dict) -> Iterator[pd.DataFrame]:

@@ -16,6 +16,7 @@ from hetgat.models.base import AttentionNet
 from hetgat.models.gat import GAT
 from hetgat.models.gatv2 import GATv2
 from hetgat.models.han import HAN
+from hetgat.models.hgt import HGT
 from hetgat.models.inputs import NodeClassifier, NodeInputs
 from hetgat.models.rgat import RGAT
 from hetgat.models.simplehgn import SimpleHGN
@@ -73,6 +74,7 @@ def build_model(config, schema) -> NodeClassifier:
 __all__ = [
     "GAT",
     "HAN",
+    "HGT",
     "MODELS",
     "RGAT",
     "AttentionNet",
