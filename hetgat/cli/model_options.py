@@ -156,7 +156,9 @@ def model_values(options: dict) -> dict:
         if options[k] is not None
     }
     if options["dropout"] is not None:
-        values["feat_drop"] = values["attn_drop"] = options["dropout"]
+        values["feat_drop"] = options["dropout"]
+        if options["model_name"] != "hgt":  # HGT's attention has no dropout (DGL's, PyG's)
+            values["attn_drop"] = options["dropout"]
         if options["model_name"] in ("gat", "gatv2"):
             values["msg_drop"] = options["dropout"]
     if options["metapaths"]:
