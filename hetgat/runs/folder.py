@@ -32,6 +32,7 @@ from hetgat.runs.settings import read_settings
 from hetgat.tables import (
     COLUMNS,
     attention_frames,
+    label_input_frame,
     node_ids_frame,
     predictions_frame,
     semantic_frame,
@@ -141,6 +142,8 @@ def write_run(
         chunk_size=train_config.batch_size,
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
+    if getattr(result.model.inputs, "label_input", None) is not None:
+        write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
     if attention:
         rows = attention_rows(att.edges)
         top_k = None if rows <= MAX_ATTENTION_ROWS else TOP_K_WHEN_LARGE
