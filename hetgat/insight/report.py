@@ -90,7 +90,7 @@ def render_report(
     edges : pandas.DataFrame
         The most attended edges (:func:`hetgat.insight.diagnostics.top_edges`).
     semantic : pandas.DataFrame, optional
-        The semantic attention table (HAN, RGAT).
+        The semantic attention table (HAN, RGAT; HGT's relation shares and priors).
     """
     parts = [
         "<!DOCTYPE html>",

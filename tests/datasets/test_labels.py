@@ -131,3 +131,14 @@ def test_from_the_cli(tmp_path):
     assert invoke("explain", out, "p1").exit_code == 0
     bad = invoke(*args, "--label-hops", "11", "--out", tmp_path / "x")
     assert bad.exit_code == 2 and "--label-hops" in bad.output
+
+
+def test_minibatch_and_chunked_inference_read_the_same_input():
+    data = tiny_hetero()
+    config = ModelConfig.for_model("hgt", hidden=4, heads=2, label_hops=2, label_partitions=2)
+    train = TrainConfig.for_model("hgt", epochs=3, patience=0, batch_size=2, fanouts=(2, 2))
+    model = fit(data, config, train).model
+    from hetgat.train import predict
+
+    torch.testing.assert_close(predict(model, data, chunk_size=1), predict(model, data))
+    assert model.inputs.label_input.abs().sum() > 0
