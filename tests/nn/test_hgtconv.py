@@ -230,7 +230,7 @@ def test_hand_computed_one_head():
     h = (alpha * torch.tensor([3.0, 6.0])).sum()
     torch.testing.assert_close(out[2, 0], 0.5 * h + 0.5 * 4.0)
     assert float(out[0, 0].detach()) == pytest.approx(0.5)  # no in-edge: half of the input
-    assert math.isclose(float(att.sum()), 1.0)
+    assert math.isclose(float(att.sum().detach()), 1.0)
 
 
 def test_gradcheck():
