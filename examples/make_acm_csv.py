@@ -61,18 +61,26 @@ def main(out: str = "examples/acm") -> None:
     ids = {
         "paper": np.array([f"P{int(g):04d}" for g in data.node_ids["paper"]], dtype=object),
         "author": np.array(unique([names[int(g)] for g in data.node_ids["author"]]), dtype=object),
-        "subject": np.array(unique([names[int(g)] for g in data.node_ids["subject"]]),
-                            dtype=object),
+        "subject": np.array(
+            unique([names[int(g)] for g in data.node_ids["subject"]]), dtype=object
+        ),
     }
     frames = []
     for etype, relation in RELATIONS.items():
         src, dst = (t.numpy() for t in data.graph.edges(etype=etype))
         # HGB ACM has 8 paper self-citations; indices of different types are not comparable.
         keep = src != dst if etype[0] == etype[2] else np.ones(len(src), dtype=bool)
-        frames.append(pd.DataFrame({
-            "src": ids[etype[0]][src[keep]], "src_type": etype[0], "relation": relation,
-            "dst": ids[etype[2]][dst[keep]], "dst_type": etype[2],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "src": ids[etype[0]][src[keep]],
+                    "src_type": etype[0],
+                    "relation": relation,
+                    "dst": ids[etype[2]][dst[keep]],
+                    "dst_type": etype[2],
+                }
+            )
+        )
     edges = pd.concat(frames, ignore_index=True)
     edges = edges.iloc[np.random.default_rng(0).permutation(len(edges))]
     out_dir = Path(out)
@@ -80,11 +88,13 @@ def main(out: str = "examples/acm") -> None:
     edges.to_csv(out_dir / "edges.csv", index=False)
     names_arr = np.array(data.class_names, dtype=object)
     labels = data.labels.numpy()
-    pd.DataFrame({
-        "id": ids["paper"],
-        "label": np.where(labels >= 0, names_arr[labels.clip(0)], ""),
-        "split": data.split_names(),
-    }).to_csv(out_dir / "papers.csv", index=False)
+    pd.DataFrame(
+        {
+            "id": ids["paper"],
+            "label": np.where(labels >= 0, names_arr[labels.clip(0)], ""),
+            "split": data.split_names(),
+        }
+    ).to_csv(out_dir / "papers.csv", index=False)
     feats = data.features["paper"].to_dense().numpy()
     sp.save_npz(out_dir / "paper_features.npz", sp.csr_matrix(feats.astype(np.float32)))
     print(f"{len(edges)} edges, {len(ids['paper'])} papers -> {out_dir}", file=sys.stderr)

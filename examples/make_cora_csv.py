@@ -26,8 +26,13 @@ import scipy.sparse as sp
 from hetgat.datasets.planetoid import load_planetoid
 
 CLASS_NAMES = [
-    "Theory", "Reinforcement_Learning", "Genetic_Algorithms", "Neural_Networks",
-    "Probabilistic_Methods", "Case_Based", "Rule_Learning",
+    "Theory",
+    "Reinforcement_Learning",
+    "Genetic_Algorithms",
+    "Neural_Networks",
+    "Probabilistic_Methods",
+    "Case_Based",
+    "Rule_Learning",
 ]
 
 
@@ -48,11 +53,13 @@ def main(planetoid_dir: str = "examples/planetoid", out: str = "examples/cora") 
     order = rng.permutation(n)
     labels = data.labels.numpy()
     names = np.array(CLASS_NAMES, dtype=object)
-    papers = pd.DataFrame({
-        "id": ids[order],
-        "label": np.where(labels[order] >= 0, names[labels[order].clip(0)], ""),
-        "split": data.split_names()[order],
-    })
+    papers = pd.DataFrame(
+        {
+            "id": ids[order],
+            "label": np.where(labels[order] >= 0, names[labels[order].clip(0)], ""),
+            "split": data.split_names()[order],
+        }
+    )
     papers.to_csv(out_dir / "papers.csv", index=False)
 
     feats = data.features["node"].to_dense().numpy()[order]

@@ -26,6 +26,7 @@ _LAZY = {
     "GAT": "hetgat.models",
     "GATv2": "hetgat.models",
     "HAN": "hetgat.models",
+    "HGT": "hetgat.models",
     "RGAT": "hetgat.models",
     "SimpleHGN": "hetgat.models",
     "MODELS": "hetgat.models",

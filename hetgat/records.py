@@ -21,12 +21,15 @@ class SemanticWeights:
         ``(P,)`` the weights used, summing to 1 (sigmoid fusion: gates in (0, 1)).
     per_node : torch.Tensor
         ``(N, P)`` each node's own weights from the same scores (before averaging over nodes).
+    prior : torch.Tensor, optional
+        ``(P,)`` HGT: the learned relation prior of each relation (mean over heads).
     """
 
     dst_type: str
     names: list
     weights: torch.Tensor
     per_node: torch.Tensor
+    prior: torch.Tensor | None = None
 
 
 @dataclass
@@ -55,8 +58,9 @@ class Attention:
             if isinstance(x, list):
                 return [move(v) for v in x]
             if isinstance(x, SemanticWeights):
+                prior = None if x.prior is None else x.prior.to(device)
                 return SemanticWeights(
-                    x.dst_type, x.names, x.weights.to(device), x.per_node.to(device)
+                    x.dst_type, x.names, x.weights.to(device), x.per_node.to(device), prior
                 )
             return x.to(device)
 

@@ -133,15 +133,20 @@ def semantic_frame(semantic: list) -> pd.DataFrame:
 
     Columns ``layer, target_type, edge_type, attention``; the weights sum to 1 per layer and
     ``target_type`` (the node type whose inputs were weighed), except with the sigmoid
-    ``semantic_fusion``, whose weights are gates in (0, 1) each.
+    ``semantic_fusion``, whose weights are gates in (0, 1) each. HGT: ``attention`` is the
+    share of the attention into the type's nodes that each relation carries (mean over nodes
+    and heads), and a column ``prior`` holds the learned relation prior (mean over heads).
     """
     rows = [
-        (layer, s.dst_type, name, float(w))
+        (layer, s.dst_type, name, float(w), None if s.prior is None else float(s.prior[k]))
         for layer, records in enumerate(semantic)
         for s in records
-        for name, w in zip(s.names, s.weights.tolist(), strict=True)
+        for k, (name, w) in enumerate(zip(s.names, s.weights.tolist(), strict=True))
     ]
-    return pd.DataFrame(rows, columns=SEMANTIC_COLUMNS)
+    frame = pd.DataFrame(rows, columns=[*SEMANTIC_COLUMNS, "prior"])
+    if frame["prior"].isna().all():  # only HGT has a relation prior
+        frame = frame.drop(columns="prior")
+    return frame
 
 
 def semantic_node_frames(semantic: list, node_ids: dict) -> Iterator[pd.DataFrame]:
@@ -192,6 +197,31 @@ def predictions_frame(data: GraphData, probs: torch.Tensor) -> pd.DataFrame:
 
 def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.array(["|".join(names[row]) for row in mask], dtype=object)
+
+
+def label_input_frame(data: GraphData, inputs) -> pd.DataFrame:
+    """The leak-free label input a model was trained with (``label_input.csv``): per target
+    node its id, split, the training label it gave (empty unless a training node), its part
+    (-1: not a training node) and the input it received, ``hop<k>:<class>`` columns."""
+    train = data.train_mask.numpy()
+    names = np.array(data.class_names, dtype=object)
+    given = np.full(len(train), "", dtype=object)
+    if data.multilabel:
+        given[train] = ["|".join(names[row > 0]) for row in data.labels[train].numpy()]
+    else:
+        given[train] = names[data.labels[train].numpy()]
+    frame = pd.DataFrame(
+        {
+            "id": data.node_ids[data.target_type],
+            "split": data.split_names(),
+            "label_given": given,
+            "partition": inputs.label_partition.cpu().numpy(),
+        }
+    )
+    values = inputs.label_input.cpu().numpy()
+    hops = values.shape[1] // len(names)
+    columns = [f"hop{h + 1}:{c}" for h in range(hops) for c in names]
+    return pd.concat([frame, pd.DataFrame(values, columns=columns)], axis=1)
 
 
 def node_ids_frame(data: GraphData) -> pd.DataFrame:

@@ -51,9 +51,10 @@ def plot(run_dir, out, svg, embedding, max_points, overwrite, threads, quiet):
 
     Training curves; the last hidden layer (t-SNE or PCA) before and after training, coloured
     by true class; test accuracy by in-degree; attention entropy per node against uniform
-    attention, per layer and head; HAN/RGAT: semantic attention per meta-path or relation,
-    flagged where it stays near uniform or changes between seeds. A --runs folder: its best
-    seed. Needs the plot extra: pip install 'hetgat[plot]'.
+    attention, per layer and head; HAN/RGAT: semantic attention per meta-path or relation
+    (HGT: each relation's share of the attention), flagged where it stays near uniform or
+    changes between seeds. A --runs folder: its best seed. Needs the plot extra:
+    pip install 'hetgat[plot]'.
     """
     from hetgat.insight.plots import write_plots
 

@@ -12,6 +12,7 @@ from hetgat.cli.options import Fanouts, apply_options, positive, probability
 from hetgat.config import (
     EARLY_STOPPING_RULES,
     FUSIONS,
+    MAX_LABEL_HOPS,
     MAX_LAYERS,
     MODEL_NAMES,
     MODEL_SPECS,
@@ -125,6 +126,19 @@ def model_options(func):
                 type=click.FloatRange(0, 1),
                 help=f"Simple-HGN: attention residual weight {defaults('beta')}.",
             ),
+            click.option(
+                "--label-hops",
+                type=click.IntRange(0, MAX_LABEL_HOPS),
+                help="Leak-free label input: the training labels of each node's neighbours over "
+                "this many hops, as features, propagated so that no training node sees its own; "
+                f"0: off {defaults('label_hops')}.",
+            ),
+            click.option(
+                "--label-partitions",
+                type=click.IntRange(2),
+                help="With --label-hops: a training node's input comes from the training labels "
+                f"outside its own of this many random parts {defaults('label_partitions')}.",
+            ),
         ],
     )
 
@@ -152,11 +166,15 @@ def model_values(options: dict) -> dict:
             "semantic_fusion",
             "edge_feats",
             "beta",
+            "label_hops",
+            "label_partitions",
         )
         if options[k] is not None
     }
     if options["dropout"] is not None:
-        values["feat_drop"] = values["attn_drop"] = options["dropout"]
+        values["feat_drop"] = options["dropout"]
+        if options["model_name"] != "hgt":  # HGT's attention has no dropout (DGL's, PyG's)
+            values["attn_drop"] = options["dropout"]
         if options["model_name"] in ("gat", "gatv2"):
             values["msg_drop"] = options["dropout"]
     if options["metapaths"]:

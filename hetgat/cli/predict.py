@@ -90,8 +90,8 @@ def predict(run_dir, graph, output, overwrite, **options):
     "--semantic",
     type=click.Choice(("mean", "nodes")),
     default=None,
-    help="HAN/RGAT: write the semantic attention instead: per layer and type "
-    "(mean), or every node's own weights (nodes).",
+    help="HAN/RGAT: write the semantic attention instead (HGT: each relation's share of the "
+    "attention, and its prior): per layer and type (mean), or every node's own weights (nodes).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @user_errors
@@ -112,7 +112,7 @@ def attention(
 
     One row per edge, layer and head: layer, head, edge_type, src_type, src, dst_type, dst,
     attention. GAT, GATv2, HAN and RGAT: the attention sums to 1 for every (layer, head,
-    edge_type, dst); Simple-HGN: for every (layer, head, dst) over all edge types.
+    edge_type, dst); Simple-HGN and HGT: for every (layer, head, dst) over all edge types.
     """
     from hetgat.outputs import write_table
     from hetgat.runs import load_run, run_attention, run_semantic

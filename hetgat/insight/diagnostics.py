@@ -32,6 +32,8 @@ def initial_model(run) -> torch.nn.Module:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(run.train_config.seed)
         model = build_model(run.model_config, run.schema)
+    if run.model.inputs.label_input is not None:  # data, not weights: the run's own
+        model.inputs.set_label_input(run.model.inputs.label_input, run.model.inputs.label_partition)
     return model.eval()
 
 

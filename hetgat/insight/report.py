@@ -102,7 +102,7 @@ def render_report(
     edges : pandas.DataFrame
         The most attended edges (:func:`hetgat.insight.diagnostics.top_edges`).
     semantic : pandas.DataFrame, optional
-        The semantic attention table (HAN, RGAT).
+        The semantic attention table (HAN, RGAT; HGT's relation shares and priors).
     notes : list of str, optional
         Warnings on the semantic attention (near uniform, unstable across seeds), shown
         above its table.

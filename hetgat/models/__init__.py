@@ -16,6 +16,7 @@ from hetgat.models.base import AttentionNet
 from hetgat.models.gat import GAT
 from hetgat.models.gatv2 import GATv2
 from hetgat.models.han import HAN
+from hetgat.models.hgt import HGT
 from hetgat.models.inputs import NodeClassifier, NodeInputs
 from hetgat.models.rgat import RGAT
 from hetgat.models.simplehgn import SimpleHGN
@@ -61,7 +62,8 @@ def build_model(config, schema) -> NodeClassifier:
     """
     check_model(config, schema)
     cls = MODELS[config.name]
-    inputs = NodeInputs(schema, config.embed_dim, config.input_features)
+    label_feats = config.label_hops * schema.num_classes
+    inputs = NodeInputs(schema, config.embed_dim, config.input_features, label_feats)
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in vars(config).items() if k in accepted and k != "name"}
     if cls.heterogeneous:
@@ -74,6 +76,7 @@ def build_model(config, schema) -> NodeClassifier:
 __all__ = [
     "GAT",
     "HAN",
+    "HGT",
     "MODELS",
     "RGAT",
     "AttentionNet",

@@ -27,10 +27,24 @@ class NodeInputs(nn.Module):
     use : str, default "all"
         Which types use their given features: ``all``, ``target`` or ``none``; the others get
         learned embeddings.
+    label_feats : int, default 0
+        Columns of the leak-free label input (:mod:`hetgat.datasets.labels`) appended to the
+        target type's input; 0: none. The input is a buffer ``label_input`` (with each node's
+        part, ``label_partition``), set at training (:meth:`set_label_input`) and saved with the
+        weights, so a saved model reads the same input later (transductive for the target type).
     """
 
-    def __init__(self, schema: Schema, embed_dim: int = 64, use: str = "all") -> None:
+    def __init__(
+        self, schema: Schema, embed_dim: int = 64, use: str = "all", label_feats: int = 0
+    ) -> None:
         super().__init__()
+        self.target_type = schema.target_type
+        if label_feats:
+            n = schema.num_nodes[schema.target_type]
+            self.register_buffer("label_input", torch.zeros(n, label_feats))
+            self.register_buffer("label_partition", torch.full((n,), -1, dtype=torch.long))
+        else:
+            self.label_input = self.label_partition = None
         keep = {
             "all": lambda t: True,
             "target": lambda t: t == schema.target_type,
@@ -47,11 +61,29 @@ class NodeInputs(nn.Module):
             t: (embed_dim if t in self.featureless else schema.in_feats[t])
             for t in schema.node_types
         }
+        self.out_feats[schema.target_type] += label_feats
+
+    def set_label_input(self, values: torch.Tensor, partition: torch.Tensor) -> None:
+        """Set the label input (see :func:`hetgat.datasets.labels.label_input`)."""
+        self.label_input.copy_(values)
+        self.label_partition.copy_(partition)
+
+    def with_labels(self, x: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:
+        """The target type's input ``x`` (of nodes ``ids``; all if None) with the label input
+        appended (a sparse ``x`` becomes dense)."""
+        if self.label_input is None:
+            return x
+        if x.layout != torch.strided:
+            x = x.to_dense()
+        labels = self.label_input if ids is None else self.label_input[ids]
+        return torch.cat([x, labels.to(x.dtype)], dim=1)
 
     def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         out = {t: f for t, f in features.items() if t in self.out_feats}
         for ntype, emb in zip(self.featureless, self.embeddings, strict=True):
             out[ntype] = emb.weight
+        if self.label_input is not None:
+            out[self.target_type] = self.with_labels(out[self.target_type])
         return out
 
 
@@ -81,10 +113,15 @@ class NodeClassifier(nn.Module):
         features, or the learned embedding of a featureless type), for the layer-wise API."""
         embeddings = dict(zip(self.inputs.featureless, self.inputs.embeddings, strict=True))
 
-        def rows(ntype: str, ids: torch.Tensor) -> torch.Tensor:
+        def given(ntype: str, ids: torch.Tensor) -> torch.Tensor:
             if ntype in embeddings:
                 return embeddings[ntype](ids)
             return index_rows(features[ntype], ids)
+
+        def rows(ntype: str, ids: torch.Tensor) -> torch.Tensor:
+            if ntype == self.target_type:
+                return self.inputs.with_labels(given(ntype, ids), ids)
+            return given(ntype, ids)
 
         return rows
 

@@ -38,11 +38,12 @@ class TypedGraph:
         )
 
 
-def typed_graph(graph: HeteroGraph) -> TypedGraph:
-    """Add a self-loop relation to every node type and flatten the graph (types kept as ids)."""
+def typed_graph(graph: HeteroGraph, self_loops: bool = True) -> TypedGraph:
+    """Add a self-loop relation to every node type (unless not ``self_loops``: HGT) and
+    flatten the graph (types kept as ids)."""
     data = {e: graph.edges(etype=e) for e in graph.canonical_etypes}
     own = unused_name(SELF_LOOP, [e[1] for e in data])  # one name, no user relation's
-    for t in graph.ntypes:
+    for t in graph.ntypes if self_loops else ():
         nodes = torch.arange(graph.num_nodes(t), device=graph.device)
         data[(t, own, t)] = (nodes, nodes)
     hetero = HeteroGraph(data, {t: graph.num_nodes(t) for t in graph.ntypes}, check=False)
@@ -170,7 +171,7 @@ class SimpleHGN(AttentionNet):
         logits, attention, _ = self._run(graph, h)
         if not get_attention:
             return logits
-        return logits, Attention(graph.hetero, [_split(graph, a) for a in attention])
+        return logits, Attention(graph.hetero, [split_attention(graph, a) for a in attention])
 
     def embed(self, graph: TypedGraph, h: dict) -> torch.Tensor:
         return self._run(graph, h)[2]
@@ -210,7 +211,7 @@ class SimpleHGN(AttentionNet):
         return h / h.norm(dim=1, keepdim=True).clamp(min=1e-12)
 
     def block_attention(self, graph: TypedGraph, edges: list, semantic: list):
-        return Attention(graph.hetero, [_split(graph, a) for a in edges])
+        return Attention(graph.hetero, [split_attention(graph, a) for a in edges])
 
 
 def _previous(prev, eids: torch.Tensor) -> torch.Tensor:
@@ -228,7 +229,7 @@ def _previous(prev, eids: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def _split(graph: TypedGraph, a: torch.Tensor) -> dict:
+def split_attention(graph: TypedGraph, a: torch.Tensor) -> dict:
     """Homogeneous edge attention back to ``{canonical etype: (E_r, H)}`` in edge-id order."""
     out, eids = {}, graph.eid
     for k, etype in enumerate(graph.hetero.canonical_etypes):

@@ -3,6 +3,7 @@
 
 from hetgat.nn.gatconv import GATConv, attend
 from hetgat.nn.gatv2conv import GATv2Conv
+from hetgat.nn.hgtconv import HGTConv
 from hetgat.nn.simplehgnconv import SimpleHGNConv
 
-__all__ = ["GATConv", "GATv2Conv", "SimpleHGNConv", "attend"]
+__all__ = ["GATConv", "GATv2Conv", "HGTConv", "SimpleHGNConv", "attend"]

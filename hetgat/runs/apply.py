@@ -59,9 +59,9 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
 
 
 def run_semantic(run: Run, data: GraphData, *, per_node: bool = False, nodes=None):
-    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT) as table chunks:
-    per layer and type, or (``per_node``) every node's own weights, only of ``nodes`` (ids of
-    the user) when given."""
+    """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT; HGT: relation shares) as
+    table chunks: per layer and type, or (``per_node``) every node's own weights, only of
+    ``nodes`` (ids of the user) when given."""
     if nodes and not per_node:  # the mean is over all nodes: a filter would be ignored
         raise ConfigError("semantic", "mean", "'nodes' when nodes are chosen")
     _, att = run_output(run, data, get_attention=True)

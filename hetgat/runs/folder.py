@@ -34,7 +34,7 @@ from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_js
 from hetgat.runs.attention import write_attention, write_csv
 from hetgat.runs.files import check_schema, read_metrics, read_node_ids
 from hetgat.runs.settings import read_settings
-from hetgat.tables import node_ids_frame, predictions_frame
+from hetgat.tables import label_input_frame, node_ids_frame, predictions_frame
 from hetgat.train import FitResult, predict
 
 
@@ -137,6 +137,8 @@ def write_run(
         chunk_size=train_config.batch_size,
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
+    if getattr(result.model.inputs, "label_input", None) is not None:
+        write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
     write_json(tmp / "tables.json", {"attention": None, **tables})
 

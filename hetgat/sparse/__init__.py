@@ -70,6 +70,14 @@ def u_add_v(graph, el: torch.Tensor, er: torch.Tensor) -> torch.Tensor:
     return torch_ops.u_add_v(graph, el, er)
 
 
+def u_dot_v(graph, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """``(E, H, 1)``: ``<u[src], v[dst]>`` per edge and head (an SDDMM with a dot product)."""
+    graph = as_graph(graph)
+    if kernels_for(u.device) == "dgl":
+        return require_dgl("kernels='dgl'").ops.u_dot_v(to_dgl(graph), u, v)
+    return torch_ops.u_dot_v(graph, u, v)
+
+
 def pair_scores(
     graph, src_term: torch.Tensor, dst_term: torch.Tensor, attn: torch.Tensor, negative_slope
 ) -> torch.Tensor:
@@ -129,6 +137,7 @@ __all__ = [
     "pair_scores",
     "softmax_aggregate",
     "u_add_v",
+    "u_dot_v",
     "use_kernels",
     "weighted_sum",
 ]

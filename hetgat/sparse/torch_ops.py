@@ -3,6 +3,7 @@ r"""Message passing in plain torch: SDDMM, segment softmax and SpMM over a :clas
 The primitives every attention layer needs, named as the math (``dgl.sparse``'s vocabulary):
 
 - :func:`u_add_v` (an SDDMM with ``+``): ``e_ij = el_j + er_i``, node terms gathered per edge;
+- :func:`u_dot_v` (an SDDMM with a dot product): ``e_ij = <k_j, q_i>`` per head (HGT's score);
 - :func:`edge_softmax`: ``softmax_j(e_ij)`` over each destination's in-edges;
 - :func:`weighted_sum` (SpMM): ``h_i = sum_j w_ij z_j`` per head, with its own backward
   (``dz`` = the transposed SpMM, ``dw`` = an SDDMM dot);
@@ -35,6 +36,33 @@ def u_add_v(graph: Graph, el: torch.Tensor, er: torch.Tensor) -> torch.Tensor:
     return el.index_select(0, graph.src) + er.index_select(0, graph.dst)
 
 
+def u_dot_v(graph: Graph, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """``(E, H, 1)``: ``<u_src, v_dst>`` per edge and head (``u``: ``(N_src, H, D)``, ``v``:
+    ``(N_dst, H, D)``), in chunks of edges recomputed in the backward pass above
+    :data:`CHUNK_ELEMENTS`, as :func:`pair_scores`."""
+
+    def score(src, dst):
+        return (u.index_select(0, src) * v.index_select(0, dst)).sum(-1, keepdim=True)
+
+    return _chunked(graph, score, u.shape[1] * u.shape[2])
+
+
+def _chunked(graph: Graph, score, size: int) -> torch.Tensor:
+    """``score(src, dst)`` of every edge, chunk by chunk (activation checkpointing) when the
+    ``(E, size)`` tensor it builds on the way would exceed :data:`CHUNK_ELEMENTS`."""
+    edges = graph.num_edges()
+    if edges * size <= CHUNK_ELEMENTS:
+        return score(graph.src, graph.dst)
+    step = max(1, CHUNK_ELEMENTS // size)
+    parts = [
+        torch.utils.checkpoint.checkpoint(
+            score, graph.src[a : a + step], graph.dst[a : a + step], use_reentrant=False
+        )
+        for a in range(0, edges, step)
+    ]
+    return torch.cat(parts)
+
+
 def pair_scores(
     graph: Graph,
     src_term: torch.Tensor,
@@ -53,17 +81,7 @@ def pair_scores(
         pair = src_term.index_select(0, src) + dst_term.index_select(0, dst)
         return (F.leaky_relu(pair, negative_slope) * attn).sum(-1, keepdim=True)
 
-    edges, size = graph.num_edges(), src_term.shape[1] * src_term.shape[2]
-    if edges * size <= CHUNK_ELEMENTS:
-        return score(graph.src, graph.dst)
-    step = max(1, CHUNK_ELEMENTS // size)
-    parts = [
-        torch.utils.checkpoint.checkpoint(
-            score, graph.src[a : a + step], graph.dst[a : a + step], use_reentrant=False
-        )
-        for a in range(0, edges, step)
-    ]
-    return torch.cat(parts)
+    return _chunked(graph, score, src_term.shape[1] * src_term.shape[2])
 
 
 def segment_sum(graph: Graph, x: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,7 @@ from hetgat.train.inference import evaluate
 from hetgat.train.loop import (
     EarlyStopping,
     FitResult,
+    add_label_input,
     check_device,
     check_loss,
     history_row,
@@ -65,6 +66,7 @@ def fit_fullbatch(
     multilabel = data.multilabel
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
+    add_label_input(model, data, model_config, train_config.seed)
     graph, features = model_inputs(data, device)
     graph = model.prepare_graph(graph)
     labels = data.labels.to(device)

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from hetgat.config import EARLY_STOPPING_RULES, ModelConfig
 from hetgat.data import GraphData
+from hetgat.datasets.labels import label_input
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.sparse.dgl_interop import seed_dgl
 
@@ -162,6 +163,16 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     seed_dgl(seed)
+
+
+def add_label_input(model, data: GraphData, model_config: ModelConfig, seed: int) -> None:
+    """Give ``model`` its leak-free label input (``model_config.label_hops``; see
+    :mod:`hetgat.datasets.labels`), the split into parts drawn with ``seed``."""
+    if model_config.label_hops:
+        values, part = label_input(
+            data, model_config.label_hops, model_config.label_partitions, seed
+        )
+        model.inputs.set_label_input(values, part)
 
 
 def model_inputs(data: GraphData, device="cpu"):

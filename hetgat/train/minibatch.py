@@ -33,6 +33,7 @@ from hetgat.train.inference import evaluate
 from hetgat.train.loop import (
     EarlyStopping,
     FitResult,
+    add_label_input,
     check_device,
     check_loss,
     history_row,
@@ -135,6 +136,7 @@ def fit_minibatch(
     multilabel = data.multilabel
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
+    add_label_input(model, data, model_config, train_config.seed)
     graph, features = model_inputs(data, device)
     graph = model.prepare_graph(graph)
     net = model.net

@@ -127,7 +127,7 @@ def hetero_csv(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("model", ["han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("model", ["han", "rgat", "simplehgn", "hgt"])
 def test_heterogeneous_models_end_to_end(tmp_path, hetero_csv, model, monkeypatch):
     # With OMP_NUM_THREADS set, fit ran on two threads and attention on one, so a recomputed
     # Simple-HGN attention differed in its last digit from the run's own table.
@@ -159,9 +159,10 @@ def test_heterogeneous_models_end_to_end(tmp_path, hetero_csv, model, monkeypatc
             "published_at,rev:published_at",
             "rev:writes,writes",
         ]
-    if model in ("han", "rgat"):
+    if model in ("han", "rgat", "hgt"):
         sem = pd.read_csv(out / "semantic_attention.csv")
-        assert list(sem.columns) == ["layer", "target_type", "edge_type", "attention"]
+        extra = ["prior"] if model == "hgt" else []  # HGT's relation prior, per relation
+        assert list(sem.columns) == ["layer", "target_type", "edge_type", "attention", *extra]
         sums = sem.groupby(["layer", "target_type"])["attention"].sum()
         np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-6)
         per_node = tmp_path / "nodes.csv"
@@ -204,7 +205,8 @@ def test_gat_on_heterogeneous_csv_says_what_to_use(tmp_path, hetero_csv):
     assert result.exit_code == 2
     assert result.output.strip() == (
         "Error: --model: expected a heterogeneous model for a graph with several node or edge "
-        "types (han, rgat, simplehgn), or the graph made homogeneous with --flatten, got 'gat'"
+        "types (han, rgat, simplehgn, hgt), or the graph made homogeneous with --flatten, "
+        "got 'gat'"
     )
     assert not (tmp_path / "x").exists()
 

@@ -178,7 +178,7 @@ def test_without_matplotlib_plot_says_what_to_install(monkeypatch, gat_run, tmp_
     assert not (tmp_path / "p").exists() and not (tmp_path / "r.html").exists()
 
 
-@pytest.mark.parametrize("model", ["gat", "han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("model", ["gat", "han", "rgat", "simplehgn", "hgt"])
 def test_initial_model_is_where_fit_started(tmp_path, model):
     """With a learning rate of 1e-9 one Adam step moves no weight by more than ~1e-9."""
     args = ["--lr", "1e-9", "--weight-decay", "0", "--epochs", "1", "--seed", "3"]

@@ -1,4 +1,4 @@
-"""Heterogeneous attention on a tiny hand-made graph: meta-paths, HAN, RGAT, Simple-HGN."""
+"""Heterogeneous attention on a tiny hand-made graph: meta-paths, HAN, RGAT, Simple-HGN, HGT."""
 
 import numpy as np
 import pytest
@@ -182,12 +182,12 @@ def _check_sums(graph, edges, per_etype=True):
             torch.testing.assert_close(nonzero, torch.ones_like(nonzero))
 
 
-@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn", "hgt"])
 def test_attention_and_semantic_weights_sum_to_one(data, name):
     model = build_model(ModelConfig.for_model(name, hidden=4, heads=2), data.schema())
     _, att = predict(model, data, get_attention=True)
-    # Simple-HGN's softmax runs over all in-edges of a node, whatever their type.
-    _check_sums(att.graph, att.edges, per_etype=name != "simplehgn")
+    # Simple-HGN's and HGT's softmax runs over all in-edges of a node, whatever their type.
+    _check_sums(att.graph, att.edges, per_etype=name not in ("simplehgn", "hgt"))
     for layer in att.semantic:
         for s in layer:
             assert float(s.weights.sum()) == pytest.approx(1.0)
@@ -274,7 +274,7 @@ def test_simplehgn_conv_gradcheck():
     assert torch.autograd.gradcheck(lambda x: conv(g, x, etype, prev)[0], (x,))
 
 
-@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn", "hgt"])
 def test_fit_learns_and_is_reproducible(data, name):
     config = ModelConfig.for_model(name, hidden=4, heads=2, feat_drop=0.0, attn_drop=0.0)
     train = TrainConfig.for_model(name, epochs=30, patience=0, lr=0.01)
@@ -291,7 +291,7 @@ def test_fit_learns_and_is_reproducible(data, name):
 
 
 def test_gat_on_heterogeneous_graph_says_what_to_use(data):
-    with pytest.raises(ConfigError, match=r"heterogeneous model .* \(han, rgat, simplehgn\)"):
+    with pytest.raises(ConfigError, match=r"heterogeneous model .* \(han, rgat, simplehgn, hgt\)"):
         build_model(ModelConfig(name="gat"), data.schema())
 
 

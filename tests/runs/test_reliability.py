@@ -70,6 +70,7 @@ def same_fit(a, b) -> None:
         ("han", tiny_hetero),
         ("rgat", tiny_hetero),
         ("simplehgn", tiny_hetero),
+        ("hgt", tiny_hetero),
     ],
 )
 def test_resume_equals_uninterrupted(tmp_path, name, make):
@@ -223,7 +224,7 @@ def test_hub_with_thousands_of_neighbours_and_isolated_nodes():
         torch.testing.assert_close(sums, torch.ones_like(sums))
 
 
-@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn", "hgt"])
 def test_a_relation_without_edges(name):
     data = tiny_hetero()
     edges = {e: data.graph.edges(etype=e) for e in data.graph.canonical_etypes}
@@ -246,7 +247,7 @@ def test_a_class_absent_from_training():
     assert 0 <= result.metrics["test_macro_f1"] <= 1
 
 
-@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn", "hgt"])
 def test_same_seed_same_bytes_heterogeneous(tmp_path, name):
     from hetgat.runs.folder import save_run
 

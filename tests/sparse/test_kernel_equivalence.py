@@ -10,7 +10,7 @@ import torch
 
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.models import build_model
-from hetgat.nn import GATConv, GATv2Conv, SimpleHGNConv
+from hetgat.nn import GATConv, GATv2Conv, HGTConv, SimpleHGNConv
 from hetgat.sparse import use_kernels
 from hetgat.sparse.graph import Graph
 from hetgat.sparse.hetero import HeteroGraph
@@ -108,6 +108,29 @@ def test_simplehgn_conv():
     assert_same(*results)
 
 
+@pytest.mark.parametrize("graph", ["random", "block"])
+def test_hgt_conv(graph):
+    torch.manual_seed(0)
+    conv = HGTConv(5, 3, 2, 3, 4, dropout=0.0, use_norm=True, bias=True)
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.copy_(torch.randn_like(p))
+    g = random_graph() if graph == "random" else block()
+    n = g.num_src_nodes()
+    ntype = torch.randint(0, 3, (n,), generator=torch.Generator().manual_seed(2))
+    etype = torch.randint(0, 4, (g.num_edges(),), generator=torch.Generator().manual_seed(3))
+    results = []
+    for kernels in ("dgl", "torch"):
+        module = copy.deepcopy(conv)
+        x = torch.randn(n, 5, generator=torch.Generator().manual_seed(1)).requires_grad_()
+        with use_kernels(kernels):
+            out, att = module(g, x, ntype, etype)
+        (out.sin().sum() + att.cos().sum()).backward()
+        grads = {k: p.grad for k, p in module.named_parameters() if p.grad is not None}
+        results.append((out, att, [x.grad], grads))
+    assert_same(*results)
+
+
 def tiny_typed():
     """Papers, authors, venues and a node type without any edge; an empty relation."""
     from tests.models.test_hetero import tiny_hetero
@@ -122,7 +145,7 @@ def tiny_typed():
     return data
 
 
-@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn"])
+@pytest.mark.parametrize("name", ["han", "rgat", "simplehgn", "hgt"])
 def test_heterogeneous_models(name):
     data = tiny_typed()
     values = {"metapaths": ("paper-author-paper", "cites")} if name == "han" else {}
@@ -152,7 +175,7 @@ def test_heterogeneous_models(name):
         torch.testing.assert_close(ga[k], gb[k], msg=k)
 
 
-@pytest.mark.parametrize("name", ["gat", "han", "simplehgn"])
+@pytest.mark.parametrize("name", ["gat", "han", "simplehgn", "hgt"])
 def test_a_whole_fit_gives_the_same_losses(name):
     """Ten epochs, dropout on: the same losses with either kernels, epoch by epoch."""
     if name == "gat":

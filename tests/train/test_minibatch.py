@@ -61,6 +61,7 @@ CASES = {
     "gatv2": (tiny_homo, {"num_layers": 3, "residual": True}),
     "simplehgn": (tiny_hetero, {"num_layers": 3, "edge_feats": 3}),
     "han": (lambda: all_train(tiny_hetero()), {"num_layers": 2}),
+    "hgt": (tiny_hetero, {"num_layers": 2}),
 }
 
 
@@ -166,7 +167,7 @@ def test_attention_residual_without_previous_edge_keeps_own_attention():
     torch.testing.assert_close(mixed[[0, 2]], 0.5 * own[[0, 2]] + 0.5 * res[[0, 2]])
 
 
-@pytest.mark.parametrize("name", ["gat", "simplehgn", "han"])
+@pytest.mark.parametrize("name", ["gat", "simplehgn", "han", "hgt"])
 def test_fit_minibatch_trains(name):
     make, values = CASES[name]
     data = make()
@@ -192,9 +193,8 @@ def test_fit_minibatch_trains(name):
 
 
 def test_unsupported_model_and_fanout_count():
-    with pytest.raises(
-        ConfigError, match="one of gat, gatv2, han, simplehgn for mini-batch training, got 'rgat'"
-    ):
+    supported = "one of gat, gatv2, han, simplehgn, hgt for mini-batch training"
+    with pytest.raises(ConfigError, match=f"{supported}, got 'rgat'"):
         check_minibatch(ModelConfig.for_model("rgat"), TrainConfig(batch_size=8))
     with pytest.raises(ConfigError, match="fanouts: expected 2 value"):
         check_minibatch(ModelConfig(), TrainConfig(batch_size=8, fanouts=(5, 5, 5)))
