@@ -30,8 +30,8 @@ CAPTIONS = {
     "many edge types and heads, one panel per layer gives each head's ratio (dots) and their "
     "mean (bar) per edge type.",
     "semantic_attention": "Weight of each meta-path or relation in the semantic attention; the "
-    "dotted line is uniform weight, and a panel whose weights stay near it, or change between "
-    "the seeds of a folder of several runs, says so in red.",
+    "dotted line is uniform weight, and a panel whose weights stay near it, or change from "
+    "seed to seed (a fit of several seeds), says so in red.",
 }
 
 TITLES = {
