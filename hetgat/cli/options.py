@@ -109,7 +109,7 @@ def graph_options(func):
             click.option(
                 "--no-reverse",
                 is_flag=True,
-                help="Heterogeneous CSV graphs: do not add rev:<relation> edges where a "
+                help="Heterogeneous CSV graphs: do not add rev_<relation> edges where a "
                 "relation's reverse is not in the files.",
             ),
             click.option(

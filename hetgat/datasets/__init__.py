@@ -51,7 +51,7 @@ def load_graph(
     target : str, optional
         CSV graphs: the node type to classify (default: the only labelled type).
     reverse, keep_relations, directed : bool
-        CSV graphs: add ``rev:<relation>`` edges where the files lack a relation's reverse, and
+        CSV graphs: add ``rev_<relation>`` edges where the files lack a relation's reverse, and
         keep every relation as given (no inverse pairs or duplicates recognised) when
         heterogeneous; keep homogeneous edges as given instead of symmetrising them.
     split_ratio : (float, float, float), default (0.6, 0.2, 0.2)

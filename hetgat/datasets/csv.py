@@ -69,7 +69,7 @@ def load_csv_graph(
     target : str, optional
         The node type to classify. Default: None, the only type with labels.
     reverse : bool, optional
-        Heterogeneous graphs: add ``rev:<relation>`` (dst_type → src_type) for every relation
+        Heterogeneous graphs: add ``rev_<relation>`` (dst_type → src_type) for every relation
         whose reverse is not in the file; inverse pairs and exact duplicates are recognised by
         their edges, not names (:mod:`hetgat.datasets.relations`). Default: True.
     keep_relations : bool, optional

@@ -11,7 +11,7 @@ Exports often list every relation in both directions (``paper -written_by-> auth
   one edge type, named after the first, the other name kept as an alias;
 - a relation between nodes of one type equal to its own reverse (co-author) is self-inverse;
 - every other relation gets a reverse added by hetgat (unless ``reverse`` is False), named by
-  :func:`reverse_name`: ``rev:<relation>``, never the name of a relation of the files.
+  :func:`reverse_name`: ``rev_<relation>``, never the name of a relation of the files.
 
 ``keep_relations`` turns the recognition off (every relation its own edge type, a reverse added
 for each). :func:`read_as` reads a new export of a graph as a run's recorded
@@ -27,8 +27,9 @@ import numpy as np
 from hetgat.data import Relation
 from hetgat.errors import HetgatError
 
-#: Prefix of the reverse relations hetgat adds: ``rev:writes`` is ``writes`` reversed.
-REVERSE_PREFIX = "rev:"
+#: Prefix of the reverse relations hetgat adds: ``rev_writes`` is ``writes`` reversed (no ':'
+#: or '/': DGL's partitions split type names there).
+REVERSE_PREFIX = "rev_"
 
 
 def dedupe(src: np.ndarray, dst: np.ndarray, n_src: int) -> tuple[np.ndarray, np.ndarray]:
@@ -40,13 +41,13 @@ def dedupe(src: np.ndarray, dst: np.ndarray, n_src: int) -> tuple[np.ndarray, np
 
 
 def reverse_name(relation: str, taken) -> str:
-    """hetgat's name for ``relation`` reversed: ``rev:<relation>``, or, if the files use that
-    name themselves (in ``taken``), the first of ``rev2:<relation>``, ``rev3:<relation>``, …
+    """hetgat's name for ``relation`` reversed: ``rev_<relation>``, or, if the files use that
+    name themselves (in ``taken``), the first of ``rev2_<relation>``, ``rev3_<relation>``, …
     that they do not: a reverse hetgat adds is never read as one of the user's relations."""
     name, k = f"{REVERSE_PREFIX}{relation}", 1
     while name in taken:
         k += 1
-        name = f"rev{k}:{relation}"
+        name = f"rev{k}_{relation}"
     return name
 
 

@@ -156,8 +156,8 @@ def test_heterogeneous_models_end_to_end(tmp_path, hetero_csv, model, monkeypatc
     if model == "han":
         assert set(att["edge_type"]) == {"paper-author-paper", "paper-venue-paper"}
         assert config["model"]["metapaths"] == [
-            "published_at,rev:published_at",
-            "rev:writes,writes",
+            "published_at,rev_published_at",
+            "rev_writes,writes",
         ]
     if model in ("han", "rgat", "hgt"):
         sem = pd.read_csv(out / "semantic_attention.csv")
@@ -246,7 +246,7 @@ def test_inspect_lists_metapaths(hetero_csv):
     assert author["edges"] == len(pairs) < author["estimated_edges"] == walks
     table = invoke("inspect", hetero_csv / "edges.csv", "--nodes", f"paper={hetero_csv}/papers.csv")
     last = table.output.rstrip().splitlines()[-1].split()
-    assert last == ["paper-author-paper", "rev:writes,writes", str(len(pairs))]
+    assert last == ["paper-author-paper", "rev_writes,writes", str(len(pairs))]
 
 
 def test_multilabel_csv_end_to_end(tmp_path, homo_csv):

@@ -57,7 +57,7 @@ def test_inspect_says_how_the_relations_were_read(graph):
     result = invoke("inspect", *graph)
     assert result.exit_code == 0, result.output
     assert READ in result.output.splitlines()
-    assert "rev:" not in result.output
+    assert "rev_" not in result.output
     info = json.loads(invoke("inspect", *graph, "--json").output)
     assert info["relations_read"] == READ
     assert {e["etype"][1] for e in info["relations"]} == KEPT
@@ -65,7 +65,7 @@ def test_inspect_says_how_the_relations_were_read(graph):
         "about,has", "cite,ref", "ref,cite", "written_by,writes",
     ]  # fmt: skip
     kept = invoke("inspect", *graph, "--keep-relations", "--json")
-    assert len(json.loads(kept.output)["edge_types"]) == 12  # as given, each with rev:<r>
+    assert len(json.loads(kept.output)["edge_types"]) == 12  # as given, each with rev_<r>
 
 
 @pytest.mark.parametrize("model", ["han", "rgat", "simplehgn"])

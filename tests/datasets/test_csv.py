@@ -242,14 +242,14 @@ def test_heterogeneous_graph_reverse_relations_and_target(tmp_path):
     assert data.target_type == "paper" and data.features["paper"].shape == (3, 1)
     assert set(data.graph.canonical_etypes) == {
         ("author", "writes", "paper"),
-        ("paper", "rev:writes", "author"),
+        ("paper", "rev_writes", "author"),
         ("paper", "cites", "paper"),
-        ("paper", "rev:cites", "paper"),
+        ("paper", "rev_cites", "paper"),
     }
     assert list(data.node_ids["author"]) == ["a1", "a2"]
     assert list(data.node_ids["paper"]) == ["p1", "p2", "p3"]
     assert edge_set(data, "writes") == {("a1", "p1"), ("a2", "p1"), ("a1", "p2")}
-    assert edge_set(data, "rev:writes") == {("p1", "a1"), ("p1", "a2"), ("p2", "a1")}
+    assert edge_set(data, "rev_writes") == {("p1", "a1"), ("p1", "a2"), ("p2", "a1")}
     assert edge_set(data, "cites") == {("p1", "p2")}  # no self-loops, no symmetrising
     data = load_csv_graph(e, [("paper", papers)], reverse=False)
     assert set(data.graph.etypes) == {"writes", "cites"}
@@ -304,8 +304,8 @@ def test_csvdataset_folder(tmp_path):
     data = load_csv_folder(tmp_path)
     assert data.name == "mini" and data.target_type == "user"
     assert set(data.graph.canonical_etypes) == {
-        ("user", "follow", "user"), ("user", "rev:follow", "user"),
-        ("user", "like", "item"), ("item", "rev:like", "user"),
+        ("user", "follow", "user"), ("user", "rev_follow", "user"),
+        ("user", "like", "item"), ("item", "rev_like", "user"),
     }  # fmt: skip
     assert edge_set(data, "like") == {("u1", "i1"), ("u4", "i2")}
     assert list(data.split_names()) == ["train", "val", "test", "train"]

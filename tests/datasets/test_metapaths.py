@@ -44,10 +44,10 @@ def test_near_inverse_and_duplicates_in_metapaths(tmp_path):
     found = find_metapaths(data.schema())
     # about and its near-inverse has: two distinct paper-subject-paper graphs, named by relations
     assert names(found) == [
-        ("about,rev:about", ["about", "rev:about"]),
+        ("about,rev_about", ["about", "rev_about"]),
         ("cite,ref", ["cite", "ref"]),
         ("ref,cite", ["ref", "cite"]),
-        ("rev:has,has", ["rev:has", "has"]),
+        ("rev_has,has", ["rev_has", "has"]),
         ("paper-author-paper", ["written_by", "writes"]),
     ]
     assert all(p.aliases == () for p in found)
@@ -56,18 +56,18 @@ def test_near_inverse_and_duplicates_in_metapaths(tmp_path):
 def test_specs_of_the_same_relations_are_one_metapath(tmp_path):
     data = load_edge_file(tmp_path)
     notes = []
-    specs = ["paper-author-paper", "written_by,writes", "topic_of,rev:about", "about,rev:about"]
+    specs = ["paper-author-paper", "written_by,writes", "topic_of,rev_about", "about,rev_about"]
     paths = resolve_metapaths(specs, data.schema(), notes.append)
     assert names(paths) == [
         ("paper-author-paper", ["written_by", "writes"]),
-        ("paper-subject-paper", ["about", "rev:about"]),
+        ("paper-subject-paper", ["about", "rev_about"]),
     ]
     assert paths[0].aliases == ("written_by,writes",)
-    assert paths[1].aliases == ("topic_of,rev:about", "about,rev:about")
+    assert paths[1].aliases == ("topic_of,rev_about", "about,rev_about")
     assert notes == [
         "meta-paths paper-author-paper and written_by,writes are the same relations: "
         "one graph, used once",
-        "meta-paths topic_of,rev:about and about,rev:about are the same relations: "
+        "meta-paths topic_of,rev_about and about,rev_about are the same relations: "
         "one graph, used once",
     ]
     # The size guard still applies to the found ones.

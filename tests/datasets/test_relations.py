@@ -28,7 +28,7 @@ RELATIONS = [
 ]
 SUMMARY = (
     "relations: writes = reverse of written_by; ref = reverse of cite; "
-    "topic_of = about (same edges); co_author = its own reverse; reverses added: rev:about, rev:has"
+    "topic_of = about (same edges); co_author = its own reverse; reverses added: rev_about, rev_has"
 )
 PAPERS = "id,label\np1,X\np2,Y\np3,X\np4,Y\n"
 
@@ -89,8 +89,8 @@ def test_pairs_duplicates_near_and_self_inverse(tmp_path, load):
         ("paper", "about", "subject"),
         ("subject", "has", "paper"),
         ("author", "co_author", "author"),
-        ("subject", "rev:about", "paper"),
-        ("paper", "rev:has", "subject"),
+        ("subject", "rev_about", "paper"),
+        ("paper", "rev_has", "subject"),
     ]
     by_etype = {r.etype: r for r in data.relations}
     assert by_etype[("author", "writes", "paper")].reverse_of == ("paper", "written_by", "author")
@@ -102,10 +102,10 @@ def test_pairs_duplicates_near_and_self_inverse(tmp_path, load):
         "co_author",
         "author",
     )
-    assert by_etype[("subject", "rev:about", "paper")].added
+    assert by_etype[("subject", "rev_about", "paper")].added
     assert edges_of(data, ("author", "writes", "paper")) == {(b, a) for a, b in WRITTEN_BY}
-    assert edges_of(data, ("subject", "rev:about", "paper")) == {(b, a) for a, b in ABOUT}
-    assert edges_of(data, ("paper", "rev:has", "subject")) == set(ABOUT[:3]) | {("p4", "s1")}
+    assert edges_of(data, ("subject", "rev_about", "paper")) == {(b, a) for a, b in ABOUT}
+    assert edges_of(data, ("paper", "rev_has", "subject")) == set(ABOUT[:3]) | {("p4", "s1")}
     assert describe_relations(data.relations) == SUMMARY
     assert data.summary().splitlines()[1] == SUMMARY
     assert data.schema().relations == data.relations
@@ -128,27 +128,27 @@ def test_keep_relations_reads_every_relation_as_given(tmp_path, load):
     assert describe_relations(data.relations) is None
     data = load(tmp_path, keep_relations=True)
     assert [r.etype[1] for r in data.relations] == [r for _, r, _, _ in RELATIONS] + [
-        f"rev:{r}" for _, r, _, _ in RELATIONS
+        f"rev_{r}" for _, r, _, _ in RELATIONS
     ]
 
 
 @LOADERS
 def test_names_play_no_part(tmp_path, load):
-    """A relation called rev_x or rev:x is the user's like any other; hetgat's reverses take a
-    name no relation of the files has."""
+    """A relation called rev_x or rev2_x is the user's like any other; hetgat's reverses take
+    a name no relation of the files has."""
     relations = [
         ("paper", "cite", "paper", CITE),
         ("paper", "rev_cite", "paper", CITE[:2]),  # not cite reversed, whatever its name
-        ("paper", "rev:cite", "paper", [("p3", "p1")]),
+        ("paper", "rev2_cite", "paper", [("p3", "p1")]),
         ("author", "written", "paper", [(b, a) for a, b in WRITTEN_BY]),
     ]
     data = load(tmp_path, relations)
     names = [r.etype[1] for r in data.relations]
-    assert names == ["cite", "rev_cite", "rev:cite", "written"] + [
-        "rev2:cite", "rev:rev_cite", "rev:rev:cite", "rev:written",
+    assert names == ["cite", "rev_cite", "rev2_cite", "written"] + [
+        "rev3_cite", "rev_rev_cite", "rev_rev2_cite", "rev_written",
     ]  # fmt: skip
-    assert edges_of(data, ("paper", "rev2:cite", "paper")) == {(b, a) for a, b in CITE}
-    assert edges_of(data, ("paper", "rev:cite", "paper")) == {("p3", "p1")}
+    assert edges_of(data, ("paper", "rev3_cite", "paper")) == {(b, a) for a, b in CITE}
+    assert edges_of(data, ("paper", "rev2_cite", "paper")) == {("p3", "p1")}
 
 
 @LOADERS
@@ -174,8 +174,8 @@ def test_a_new_export_is_read_as_the_record_says(tmp_path, load):
 
 
 def test_reverse_name_and_legacy_record():
-    assert reverse_name("writes", {"writes"}) == "rev:writes"
-    assert reverse_name("writes", {"rev:writes", "rev2:writes"}) == "rev3:writes"
+    assert reverse_name("writes", {"writes"}) == "rev_writes"
+    assert reverse_name("writes", {"rev_writes", "rev2_writes"}) == "rev3_writes"
     legacy = legacy_relations([("a", "w", "p"), ("p", "rev_w", "a"), ("p", "rev_x", "p")])
     assert legacy == (
         Relation(("a", "w", "p"), ("w",)),
