@@ -48,7 +48,8 @@ def share(ids: torch.Tensor, owner: torch.Tensor, rank: int, ranks_machine: list
         pieces = {}
         for m in sorted(set(ranks_machine)):
             ranks = [r for r in range(world) if ranks_machine[r] == m]
-            for r, part in zip(ranks, np.array_split(ids[owner == m].numpy(), len(ranks)), strict=True):
+            split = np.array_split(ids[owner == m].numpy(), len(ranks))
+            for r, part in zip(ranks, split, strict=True):
                 pieces[r] = torch.from_numpy(part)
     else:
         pieces = dict(enumerate(torch.from_numpy(p) for p in np.array_split(ids.numpy(), world)))

@@ -47,9 +47,8 @@ def layerwise(session, net, layout: Layout, rows, chunk_size: int, get_attention
                 eids.append(block.eid)
                 atts.append(a)
         out = _rows(outs, collective.all_max(outs[0].shape[1] if outs else 0))
-        store = collective.TypedStore(
-            session, layout.nodes, collective.node_policies(graph, layout), f"hetgat-h{i}", out.shape[1]
-        )
+        policies = collective.node_policies(graph, layout)
+        store = collective.TypedStore(session, layout.nodes, policies, f"hetgat-h{i}", out.shape[1])
         store.write(mine, out)
         session.barrier()
         if hidden is not None:
