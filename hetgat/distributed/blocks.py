@@ -149,7 +149,11 @@ class BlockSampler:
         return self.sample(seeds)
 
     def sample(self, seeds: torch.Tensor, fanouts=None):
-        """``(input nodes, output nodes, blocks)`` in layout ids, blocks input layer first."""
+        """``(input nodes, output nodes, blocks)`` in layout ids, blocks input layer first.
+
+        The output nodes are ``seeds`` without repeats (a trainer's padded share may repeat
+        an id within a batch)."""
+        seeds = torch.unique(seeds)
         blocks, nodes = [], seeds
         for fanout in reversed(self.fanouts if fanouts is None else list(fanouts)):
             block = self.block(nodes, fanout)

@@ -146,6 +146,6 @@ def edge_policies(graph, layout) -> list:
     return [
         graph.get_node_partition_policy(e[0])
         if layout.is_self_loop(k)
-        else graph.get_edge_partition_policy(e if len(graph.canonical_etypes) > 1 else None)
+        else graph.get_edge_partition_policy(e)
         for k, e in enumerate(layout.canonical_etypes)
     ]

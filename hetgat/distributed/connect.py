@@ -28,6 +28,8 @@ import contextlib
 import json
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -84,6 +86,22 @@ class Parts:
         if info.get("part_config") != part_config.name:
             raise HetgatError(f"{meta} describes {info.get('part_config')}, not {part_config.name}")
         return parts
+
+
+def watch_parent() -> None:
+    """Exit this process at once when the launcher that started it is gone
+    (``HETGAT_DIST_PARENT``, set by ``hetgat launch --local``): a killed launcher leaves no
+    graph server or trainer behind waiting for the others."""
+    parent = os.environ.get("HETGAT_DIST_PARENT")
+    if not parent or not parent.isdigit():
+        return
+
+    def watch():
+        while os.getppid() == int(parent):
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hetgat-watch-parent", daemon=True).start()
 
 
 def role() -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.distributed import output
 from hetgat.distributed.blocks import Layout, check_supported
-from hetgat.distributed.connect import Parts, connect, role, serve
+from hetgat.distributed.connect import Parts, connect, role, serve, watch_parent
 from hetgat.distributed.inference import layerwise
 from hetgat.distributed.train import train
 from hetgat.errors import ConfigError, HetgatError
@@ -73,6 +73,7 @@ def dist_fit(
     overwrite : bool, default False
         Replace an existing run folder ``out``.
     """
+    watch_parent()
     parts = Parts.read(part_config)
     if role() == "server":
         serve(part_config)

@@ -34,7 +34,7 @@ def original_order(parts) -> dict:
     index, ids = {}, {}
     for ntype, rows in frame.groupby("type", sort=False):
         rows = rows.sort_values("nid")
-        index[ntype] = torch.as_tensor(rows["index"].to_numpy(), dtype=torch.long)
+        index[ntype] = torch.tensor(rows["index"].to_numpy(), dtype=torch.long)
         user = np.empty(len(rows), dtype=object)
         user[rows["index"].to_numpy()] = rows["id"].to_numpy()
         ids[ntype] = user

@@ -172,7 +172,7 @@ def train(session, model, layout: Layout, model_config, train_config):
         )
         history.append(history_row(epoch, total / count, val_loss, val, time.perf_counter() - tick))
         score = val["micro_f1"] if multilabel else val["accuracy"]
-        stop = stopper.step(epoch, score, val_loss, net)
+        stop = stopper.step(epoch, score, val_loss, net, val)
         if stopper.best_epoch == epoch and inputs.embeddings:
             inputs.keep_best(ranks_machine)
         if session.rank == 0:
