@@ -48,7 +48,7 @@ def dist_fit(part_config, out, overwrite, no_attention, threads, quiet, **option
     summary = run(
         part_config,
         model_config(options),
-        train_config(options),
+        _dist_train_config(options),
         out=out,
         attention=not no_attention,
         overwrite=overwrite,
@@ -106,7 +106,7 @@ def launch(part_config, fit_args, local, ip_config, trainers, timeout):
         part_config,
         fit_args,
         model_config(options),
-        train_config(options),
+        _dist_train_config(options),
         out=options["out"],
         overwrite=options["overwrite"],
         trainers=trainers,
@@ -114,6 +114,16 @@ def launch(part_config, fit_args, local, ip_config, trainers, timeout):
         timeout_s=timeout,
     )
     info(f"run folder: {out}")
+
+
+def _dist_train_config(options: dict):
+    """The training configuration; distributed training is mini-batch, so ``batch_size`` has
+    a default here."""
+    from hetgat.distributed.fit import BATCH_SIZE
+
+    if options["batch_size"] is None:
+        options = {**options, "batch_size": BATCH_SIZE}
+    return train_config(options)
 
 
 def _parse_fit(part_config: str, fit_args: list) -> dict:

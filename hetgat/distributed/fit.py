@@ -14,13 +14,14 @@ from pathlib import Path
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.distributed import output
 from hetgat.distributed.blocks import Layout, check_supported
-from hetgat.distributed.connect import Parts, connect, role, serve, watch_parent
+from hetgat.distributed.connect import WHAT, Parts, connect, role, serve, watch_parent
 from hetgat.distributed.inference import layerwise
 from hetgat.distributed.train import train
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import build_model
 from hetgat.outputs import check_out_folder, staged_dir
 from hetgat.runs.folder import write_run
+from hetgat.sparse.dgl_interop import require_dgl
 from hetgat.train.inference import split_metrics
 from hetgat.train.loop import FitResult, probabilities, seed_everything
 from hetgat.train.minibatch import check_minibatch
@@ -73,6 +74,7 @@ def dist_fit(
     overwrite : bool, default False
         Replace an existing run folder ``out``.
     """
+    require_dgl(WHAT)
     watch_parent()
     parts = Parts.read(part_config)
     if role() == "server":

@@ -143,13 +143,18 @@ def run_job(processes: list, timeout_s: float | None = None, poll_s: float = 0.2
                     f"({len(processes)} processes)",
                     params=("timeout",),
                 )
-            time.sleep(poll_s)
+            _pause(poll_s)
         # The trainers' exit shuts the graph servers down; give them a moment.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(p.popen.poll() is None for p in processes):
-            time.sleep(poll_s)
+            _pause(poll_s)
     finally:
         stop_all(processes)
+
+
+def _pause(seconds: float) -> None:
+    """Wait between looks at the processes (where Ctrl-C usually lands)."""
+    time.sleep(seconds)
 
 
 def _done(trainers: list) -> bool:
