@@ -48,6 +48,8 @@ def _pump(stream, process: Process, forward: bool) -> None:
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip("\n")
         process.tail.append(line)
+        # Messages until a traceback starts: the job's error line says what went wrong.
+        forward = forward and not (line.startswith("Traceback") or RANK_PREFIX.match(line))
         if forward:
             print(line, file=sys.stderr, flush=True)
     stream.close()
@@ -87,16 +89,16 @@ def _signal(popen: subprocess.Popen, signum: int) -> None:
         pass
 
 
-def _last_message(process: Process) -> str:
+def _last_message(process: Process, plain_lines: bool = True) -> str:
     """The process's own ``Error:`` line, else the last exception line of its traceback,
-    else its last line."""
+    else (``plain_lines``) its last line; "" if none."""
     lines = [RANK_PREFIX.sub("", line).strip() for line in process.tail]
     lines = [line for line in lines if line]
     for pattern in (ERROR_LINE, EXCEPTION_LINE):
         found = [line for line in lines if pattern.match(line)]
         if found:
             return ERROR_LINE.sub("", found[-1])
-    return lines[-1] if lines else "no output"
+    return lines[-1] if lines and plain_lines else ""
 
 
 #: torch.distributed prefixes a trainer's traceback lines with its rank.
@@ -131,9 +133,10 @@ def run_job(processes: list, timeout_s: float | None = None, poll_s: float = 0.2
                     if os.environ.get("HETGAT_TRACEBACK", "") not in ("", "0"):
                         for line in p.tail:
                             print(f"[{p.name}] {line}", file=sys.stderr)
+                    said = _last_message(p, plain_lines=code > 0)
                     raise HetgatError(
-                        f"{p.name} {_describe(code)}: {_last_message(p)}; the job was stopped "
-                        f"({len(processes)} processes)"
+                        f"{p.name} {_describe(code)}{': ' + said if said else ''}; "
+                        f"the job was stopped ({len(processes)} processes)"
                     )
             if _done(trainers):
                 break

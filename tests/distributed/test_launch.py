@@ -116,28 +116,28 @@ def left_behind(launcher_pid: int) -> list[int]:
     return found
 
 
-def hetgat(*args, cwd: Path) -> subprocess.CompletedProcess:
-    """``hetgat ARGS`` as its own process (this checkout's code), bounded in time; checks that
-    no process it started is left running."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    proc = subprocess.Popen(
+def start(*args, cwd: Path) -> subprocess.Popen:
+    """``hetgat ARGS`` as its own process, with this checkout's code."""
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return subprocess.Popen(
         [sys.executable, "-m", "hetgat.cli", *map(str, args)],
         cwd=cwd,
-        env=env,
+        env={**os.environ, "PYTHONPATH": path},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+
+
+def finish(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    """Wait for ``proc`` (bounded in time); check that no process it started is left."""
     try:
         out, err = proc.communicate(timeout=JOB_TIMEOUT + 60)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        pytest.fail(f"hetgat {' '.join(map(str, args))} hung:\n{err[-3000:]}")
+        pytest.fail(f"{shlex.join(proc.args)} hung:\n{err[-3000:]}")
     deadline = time.monotonic() + 10  # orphans notice their launcher is gone within 1 s
     while left_behind(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -146,6 +146,25 @@ def hetgat(*args, cwd: Path) -> subprocess.CompletedProcess:
         os.kill(pid, signal.SIGKILL)
     assert not stray, f"processes left running: {stray}"
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def hetgat(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return finish(start(*args, cwd=cwd))
+
+
+def wait_for(launcher: subprocess.Popen, rank: int) -> int:
+    """The pid of the launcher's trainer ``rank``, once it runs."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for pid in left_behind(launcher.pid):
+            try:
+                env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"RANK={rank}".encode() in env:
+                return pid
+        time.sleep(0.1)
+    pytest.fail(f"trainer {rank} did not start")
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +241,36 @@ def test_a_server_that_dies_ends_the_job_with_one_error_line(cora_parts, tmp_pat
     assert last.startswith("Error: server 1 exited with code "), result.stderr[-3000:]
     assert last.endswith("the job was stopped (4 processes); run-bad was not written")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parts"]
+
+
+@needs_dgl
+def test_a_trainer_that_dies_ends_the_job_with_one_error_line(cora_parts, tmp_path):
+    launcher = start(
+        "launch", "--local", "--trainers", 2, "--timeout", JOB_TIMEOUT,
+        cora_parts / "parts" / "cora" / "cites.json",
+        "--", "--epochs", 500, "--out", "run-killed",
+        cwd=tmp_path,
+    )  # fmt: skip
+    os.kill(wait_for(launcher, 1), signal.SIGKILL)
+    result = finish(launcher)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: trainer 1 was killed by SIGKILL; the job was stopped (4 processes); "
+        "run-killed was not written"
+    ), result.stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dgl
+def test_ctrl_c_stops_every_process(cora_parts, tmp_path):
+    launcher = start(
+        "launch", "--local", "--timeout", JOB_TIMEOUT, cora_parts / "parts" / "cora" / "cites.json",
+        "--", "--epochs", 500, "--out", "run-stopped",
+        cwd=tmp_path,
+    )  # fmt: skip
+    wait_for(launcher, 1)
+    launcher.send_signal(signal.SIGINT)
+    result = finish(launcher)
+    assert result.returncode == 130
+    assert result.stderr.strip().splitlines()[-1] == "Interrupted."
+    assert list(tmp_path.iterdir()) == []
