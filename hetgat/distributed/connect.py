@@ -104,6 +104,16 @@ def watch_parent() -> None:
     threading.Thread(target=watch, name="hetgat-watch-parent", daemon=True).start()
 
 
+def check_launched() -> None:
+    """Refuse to run as a trainer outside a job (``hetgat launch`` sets DGL's environment)."""
+    if os.environ.get("DGL_DIST_MODE") != "distributed":
+        raise HetgatError(
+            "`hetgat dist-fit` is one process of a job that `hetgat launch` starts "
+            "(DGL_DIST_MODE=distributed is not set): run `hetgat launch --local PARTS/NAME.json "
+            "-- OPTIONS` instead"
+        )
+
+
 def role() -> str:
     """``"server"`` or ``"trainer"``, from DGL's ``DGL_ROLE``."""
     return "server" if os.environ.get("DGL_ROLE") == "server" else "trainer"

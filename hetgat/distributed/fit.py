@@ -14,7 +14,15 @@ from pathlib import Path
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.distributed import output
 from hetgat.distributed.blocks import Layout, check_supported
-from hetgat.distributed.connect import WHAT, Parts, connect, role, serve, watch_parent
+from hetgat.distributed.connect import (
+    WHAT,
+    Parts,
+    check_launched,
+    connect,
+    role,
+    serve,
+    watch_parent,
+)
 from hetgat.distributed.inference import layerwise
 from hetgat.distributed.train import train
 from hetgat.errors import ConfigError, HetgatError
@@ -80,6 +88,7 @@ def dist_fit(
     if role() == "server":
         serve(part_config)
         return None
+    check_launched()
     train_config = settle(model_config, train_config, parts)
     rank = int(os.environ.get("RANK", "0"))
     keep = parts.source.input_paths()

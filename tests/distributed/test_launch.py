@@ -274,3 +274,16 @@ def test_ctrl_c_stops_every_process(cora_parts, tmp_path):
     assert result.returncode == 130
     assert result.stderr.strip().splitlines()[-1] == "Interrupted."
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dgl
+def test_dist_fit_by_hand_says_to_use_launch(cora_parts, monkeypatch):
+    monkeypatch.delenv("DGL_DIST_MODE", raising=False)
+    monkeypatch.delenv("DGL_ROLE", raising=False)
+    result = invoke("dist-fit", cora_parts / "parts" / "cora" / "cites.json", "--out", "x")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "Error: `hetgat dist-fit` is one process of a job that `hetgat launch` starts "
+        "(DGL_DIST_MODE=distributed is not set): run `hetgat launch --local PARTS/NAME.json "
+        "-- OPTIONS` instead"
+    )
