@@ -287,3 +287,15 @@ def test_dist_fit_by_hand_says_to_use_launch(cora_parts, monkeypatch):
         "(DGL_DIST_MODE=distributed is not set): run `hetgat launch --local PARTS/NAME.json "
         "-- OPTIONS` instead"
     )
+
+
+@needs_dgl
+def test_models_without_distributed_training_are_refused_before_any_process(cora_parts):
+    config = cora_parts / "parts" / "cora" / "cites.json"
+    result = invoke("launch", "--local", config, "--", "--model", "han", "--out", "x")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "Error: --model: expected one of gat, gatv2, simplehgn for distributed training, got 'han'"
+    )
+    result = invoke("launch", "--local", config, "--", "--out", cora_parts / "parts")
+    assert result.exit_code == 2 and "already exists" in result.output
