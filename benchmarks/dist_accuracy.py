@@ -80,7 +80,7 @@ def main() -> None:
         f1 = [r["test_macro_f1"] for r in rows if r["kind"] == kind]
         summary[kind] = dict(
             accuracy_mean=statistics.mean(acc),
-            accuracy_std=statistics.stdev(acc) if len(acc) > 1 else 0.0,
+            accuracy_std=statistics.pstdev(acc),
             macro_f1_mean=statistics.mean(f1),
         )
     print(json.dumps(summary, indent=1))
