@@ -38,6 +38,12 @@ class Process:
     forward: bool = False  # forward its stderr (rank 0's messages) to ours
     popen: subprocess.Popen | None = None
     tail: collections.deque = field(default_factory=lambda: collections.deque(maxlen=TAIL))
+    readers: list = field(default_factory=list)
+
+    def drain(self, timeout_s: float = 5.0) -> None:
+        """Wait until the output of the exited process has been read to its end."""
+        for reader in self.readers:
+            reader.join(timeout_s)
 
     @property
     def is_server(self) -> bool:
@@ -65,7 +71,9 @@ def _start(process: Process) -> None:
         start_new_session=True,  # Ctrl-C reaches the launcher, which stops everything
     )
     for stream, forward in ((process.popen.stdout, False), (process.popen.stderr, process.forward)):
-        threading.Thread(target=_pump, args=(stream, process, forward), daemon=True).start()
+        reader = threading.Thread(target=_pump, args=(stream, process, forward), daemon=True)
+        reader.start()
+        process.readers.append(reader)
 
 
 def stop_all(processes: list) -> None:
@@ -129,7 +137,7 @@ def run_job(processes: list, timeout_s: float | None = None, poll_s: float = 0.2
                 code = p.popen.poll()
                 # A server exits 0 when the trainers have shut it down, and only then.
                 if code is not None and code != 0:
-                    time.sleep(0.3)  # let its last lines arrive
+                    p.drain()
                     if os.environ.get("HETGAT_TRACEBACK", "") not in ("", "0"):
                         for line in p.tail:
                             print(f"[{p.name}] {line}", file=sys.stderr)
@@ -153,6 +161,8 @@ def run_job(processes: list, timeout_s: float | None = None, poll_s: float = 0.2
             _pause(poll_s)
     finally:
         stop_all(processes)
+        for p in processes:  # rank 0's last messages (its summary) come through
+            p.drain()
 
 
 def _pause(seconds: float) -> None:
