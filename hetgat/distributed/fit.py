@@ -42,6 +42,10 @@ def settle(model_config: ModelConfig, train_config: TrainConfig, parts: Parts) -
     """Check that this configuration trains on a ``DistGraph``; the training configuration
     with the default batch size filled in."""
     check_supported(model_config.name)
+    if model_config.label_hops:
+        raise ConfigError(
+            "label_hops", model_config.label_hops, "0: the label input is not built on a DistGraph"
+        )
     if train_config.device != "cpu":
         raise ConfigError("device", train_config.device, "cpu (trainers run on the CPU here)")
     if train_config.batch_size is None:

@@ -90,6 +90,7 @@ def run_data(session, layout: Layout) -> tuple[GraphData, dict]:
         class_names=list(schema.class_names),
         node_ids=ids,
         multilabel=schema.multilabel,
+        relations=schema.relations,  # how the files' relations became edge types
     )
     if data.schema().to_dict() != schema.to_dict():
         raise HetgatError(f"{parts.part_config}: the partitions do not match hetgat.json's schema")

@@ -54,9 +54,10 @@ def _pump(stream, process: Process, forward: bool) -> None:
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip("\n")
         process.tail.append(line)
-        # Messages until a traceback starts: the job's error line says what went wrong.
-        forward = forward and not (line.startswith("Traceback") or RANK_PREFIX.match(line))
-        if forward:
+        # Messages until a traceback starts (the job's error line says what went wrong);
+        # not torch's own lines, which it marks with the rank.
+        forward = forward and not RANK_PREFIX.sub("", line).startswith("Traceback")
+        if forward and not RANK_PREFIX.match(line):
             print(line, file=sys.stderr, flush=True)
     stream.close()
 

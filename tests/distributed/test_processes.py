@@ -100,6 +100,9 @@ def test_ctrl_c_stops_every_process(monkeypatch):
 
 
 def test_rank_0s_messages_come_through_to_the_last_line(capsys):
-    code = "import sys\nfor i in range(300): print(f'line {i}', file=sys.stderr)"
+    code = (
+        "import sys\nprint('[rank0]:[W1204] Warning: a torch warning', file=sys.stderr)\n"
+        "for i in range(300): print(f'line {i}', file=sys.stderr)"
+    )
     run_job([script("server 0", "pass"), script("trainer 0", code, forward=True)], timeout_s=60)
     assert capsys.readouterr().err.splitlines() == [f"line {i}" for i in range(300)]
