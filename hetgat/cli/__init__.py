@@ -12,6 +12,7 @@ import click
 
 from hetgat import __version__
 from hetgat.cli.boundary import Group
+from hetgat.cli.distributed import dist_fit, launch
 from hetgat.cli.fit import fit
 from hetgat.cli.insight import explain, plot, report
 from hetgat.cli.inspect import inspect
@@ -27,7 +28,18 @@ def main(traceback: bool) -> None:
     classification, with attention tables keyed by your node ids."""
 
 
-for command in (fit, predict, attention, inspect, plot, explain, report, partition):
+for command in (
+    fit,
+    predict,
+    attention,
+    inspect,
+    plot,
+    explain,
+    report,
+    partition,
+    launch,
+    dist_fit,
+):
     main.add_command(command)
 
 if __name__ == "__main__":

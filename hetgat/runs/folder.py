@@ -100,6 +100,7 @@ def write_run(
     attention: bool = True,
     attention_format: str = "csv",
     name: str | Path | None = None,
+    outputs: tuple | None = None,
 ) -> None:
     """Write the files of a run folder into ``folder`` (each one atomically).
 
@@ -108,6 +109,8 @@ def write_run(
     ``attention_format``: ``csv``, ``csv.gz`` or ``parquet`` (needs pyarrow) for the attention
     table; ``tables.json`` describes the tables written (see
     :func:`hetgat.runs.attention.write_attention`).
+    ``outputs``: ``(probabilities, Attention)`` of ``result.model`` on ``data`` computed
+    elsewhere (distributed inference, :mod:`hetgat.distributed`); predicted here by default.
     """
     tmp, out, source = folder, name or folder, DataSource.of(source)
     with atomic_path(tmp / "model.pt") as path:
@@ -129,7 +132,7 @@ def write_run(
     write_json(tmp / "timing.json", {k: result.metrics[k] for k in TIMING_KEYS})
     write_csv(pd.DataFrame(result.history), tmp / "history.csv")
     write_csv(node_ids_frame(data), tmp / "node_ids.csv")
-    probs, att = predict(
+    probs, att = outputs or predict(
         result.model,
         data,
         train_config.device,

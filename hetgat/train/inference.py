@@ -151,6 +151,12 @@ def evaluate(
     probs = predict(model, data, device, graph=graph, chunk_size=chunk_size)
     if warn_collapse:
         warn_if_collapsed(probs, data)
+    return split_metrics(probs, data)
+
+
+def split_metrics(probs: torch.Tensor, data: GraphData) -> dict:
+    """:func:`evaluate`'s figures from the probabilities ``(N, C)`` of every target node,
+    wherever they were computed."""
     out = {}
     for split in SPLITS:
         mask = getattr(data, f"{split}_mask")

@@ -85,8 +85,17 @@ def block_logits(model, graph, blocks: list, input_nodes: torch.Tensor, features
 
     ``graph`` is the model's prepared graph, ``input_nodes`` the first block's source nodes.
     """
-    net = model.net
-    h = net.block_input(graph, model.input_rows(features), input_nodes)
+    return blocks_forward(model.net, graph, model.input_rows(features), blocks, input_nodes)
+
+
+def blocks_forward(net, graph, rows, blocks: list, input_nodes: torch.Tensor):
+    """A network's layers on ``blocks`` in turn (the layer-wise API of
+    :mod:`hetgat.models.base`): logits of the last block's destinations.
+
+    ``rows(ntype, ids)`` gives a node type's input rows (features, or learned embeddings), so
+    the inputs may live elsewhere than in this process (DistDGL's servers).
+    """
+    h = net.block_input(graph, rows, input_nodes)
     prev = None
     for i, block in enumerate(blocks):
         h, a = net.layer_forward(i, block, h, graph, prev)
