@@ -95,13 +95,13 @@ def test_a_run_is_read_by_attention_explain_report_and_plot(tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["model"]["name"] == "hgt"
     att = pd.read_csv(out / "attention.csv", keep_default_na=False)
-    assert set(att["edge_type"]) == {"writes", "published_at", "rev:writes", "rev:published_at"}
+    assert set(att["edge_type"]) == {"writes", "published_at", "rev_writes", "rev_published_at"}
     sem = pd.read_csv(out / "semantic_attention.csv")
     assert list(sem.columns) == ["layer", "target_type", "edge_type", "attention", "prior"]
     explained = invoke("explain", out, "p0", "--json")
     assert explained.exit_code == 0, explained.output
     groups = json.loads(explained.output)["attention"]
-    assert {g["edge_type"] for g in groups} == {"rev:published_at", "writes"}
+    assert {g["edge_type"] for g in groups} == {"rev_published_at", "writes"}
     report = invoke("report", out, "--out", tmp_path / "r.html", "-q")
     assert report.exit_code == 0, report.output
     html = (tmp_path / "r.html").read_text()
