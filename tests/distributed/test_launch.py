@@ -213,9 +213,7 @@ def test_gat_on_cora_with_two_servers_and_two_trainers(cora_parts, tmp_path):
 
 @needs_dgl
 def test_simplehgn_on_acm_with_featureless_authors(tmp_path):
-    # --no-reverse: DGL's partitions cannot hold the names of the reverse relations that
-    # hetgat adds (rev:<relation>); `hetgat partition` refuses them.
-    result = invoke("partition", *ACM, "--no-reverse", "--parts", 2, tmp_path / "parts", "-q")
+    result = invoke("partition", *ACM, "--parts", 2, tmp_path / "parts", "-q")
     assert result.exit_code == 0, result.output
     result = hetgat(
         "launch", "--local", "--trainers", 2, "--timeout", JOB_TIMEOUT, "parts/edges.json",
