@@ -6,13 +6,13 @@ import torch
 from torch import nn
 
 from hetgat.models.base import AttentionNet
-from hetgat.models.simplehgn import TypedGraph, split_attention, typed_graph
+from hetgat.models.simplehgn import TypedBlocks, TypedGraph, split_attention, typed_graph
 from hetgat.nn.hgtconv import HGTConv
 from hetgat.nn.typed_linear import TypedLinear
 from hetgat.records import Attention, SemanticWeights
 
 
-class HGT(AttentionNet):
+class HGT(TypedBlocks, AttentionNet):
     """Heterogeneous Graph Transformer node classifier.
 
     Each node type's input is projected to ``hidden * heads`` (a learned embedding for types
@@ -84,11 +84,11 @@ class HGT(AttentionNet):
     def prepare_graph(self, graph) -> TypedGraph:
         return typed_graph(graph, self_loops=False)
 
-    def _input(self, h: dict) -> dict:
+    def typed_input(self, h: dict) -> dict:
         return {t: self.feat_drop(nn.functional.gelu(x)) for t, x in self.project(h).items()}
 
     def _run(self, graph: TypedGraph, h: dict, get_attention: bool):
-        x = self._input(h)
+        x = self.typed_input(h)
         # to_homogeneous orders nodes by type, in the heterograph's type order.
         x = torch.cat([x[t] for t in graph.hetero.ntypes], dim=0)
         attention = []
@@ -110,26 +110,7 @@ class HGT(AttentionNet):
     def embed(self, graph: TypedGraph, h: dict) -> torch.Tensor:
         return self._run(graph, h, False)[0]
 
-    # Layer-wise API (see hetgat.models.base) on blocks of the homogeneous typed graph.
-
-    def block_graph(self, graph: TypedGraph):
-        return graph.homo
-
-    def block_seeds(self, graph: TypedGraph, nodes: torch.Tensor) -> torch.Tensor:
-        ntypes = graph.hetero.ntypes
-        start = sum(graph.hetero.num_nodes(t) for t in ntypes[: ntypes.index(self.target)])
-        return nodes + start
-
-    def block_input(self, graph: TypedGraph, rows, nodes: torch.Tensor) -> torch.Tensor:
-        """Projected inputs of the homogeneous graph's nodes ``nodes`` (of mixed types)."""
-        ntype = graph.ntype[nodes]
-        local = graph.nid[nodes]
-        masks = {t: ntype == k for k, t in enumerate(graph.hetero.ntypes)}
-        x = self._input({t: rows(t, local[m]) for t, m in masks.items()})
-        out = next(iter(x.values())).new_empty(len(nodes), self.project.fcs[0].out_features)
-        for t, m in masks.items():
-            out[m] = x[t]
-        return out
+    # Layer-wise API: TypedBlocks (blocks of the homogeneous typed graph) and this.
 
     def layer_forward(self, i: int, block, h, graph: TypedGraph = None, prev=None):
         return self.layers[i](block, h, graph.ntype[block.src_nid], graph.etype[block.eid])

@@ -50,7 +50,36 @@ def typed_graph(graph: HeteroGraph, self_loops: bool = True) -> TypedGraph:
     return TypedGraph(hetero, *hetero.to_homogeneous())
 
 
-class SimpleHGN(AttentionNet):
+class TypedBlocks:
+    """The layer-wise API (see :mod:`hetgat.models.base`) of a model that runs on the
+    homogeneous form of a :class:`TypedGraph` (Simple-HGN, HGT): blocks of that graph, seeds
+    offset to the target type, inputs projected per type by :meth:`typed_input`."""
+
+    def typed_input(self, h: dict) -> dict:
+        """The model's projected input of each type's rows ``h``."""
+        raise NotImplementedError
+
+    def block_graph(self, graph: TypedGraph):
+        return graph.homo
+
+    def block_seeds(self, graph: TypedGraph, nodes: torch.Tensor) -> torch.Tensor:
+        ntypes = graph.hetero.ntypes
+        start = sum(graph.hetero.num_nodes(t) for t in ntypes[: ntypes.index(self.target)])
+        return nodes + start
+
+    def block_input(self, graph: TypedGraph, rows, nodes: torch.Tensor) -> torch.Tensor:
+        """Projected inputs of the homogeneous graph's nodes ``nodes`` (of mixed types)."""
+        ntype = graph.ntype[nodes]
+        local = graph.nid[nodes]
+        masks = {t: ntype == k for k, t in enumerate(graph.hetero.ntypes)}
+        x = self.typed_input({t: rows(t, local[m]) for t, m in masks.items()})
+        out = next(iter(x.values())).new_empty(len(nodes), self.project.fcs[0].out_features)
+        for t, m in masks.items():
+            out[m] = x[t]
+        return out
+
+
+class SimpleHGN(TypedBlocks, AttentionNet):
     """Simple-HGN node classifier.
 
     Each node type is projected to ``hidden``; ``num_layers - 1`` :class:`SimpleHGNConv` layers
@@ -176,26 +205,8 @@ class SimpleHGN(AttentionNet):
     def embed(self, graph: TypedGraph, h: dict) -> torch.Tensor:
         return self._run(graph, h)[2]
 
-    # Layer-wise API (see hetgat.models.base) on blocks of the homogeneous typed graph.
-
-    def block_graph(self, graph: TypedGraph):
-        return graph.homo
-
-    def block_seeds(self, graph: TypedGraph, nodes: torch.Tensor) -> torch.Tensor:
-        ntypes = graph.hetero.ntypes
-        start = sum(graph.hetero.num_nodes(t) for t in ntypes[: ntypes.index(self.target)])
-        return nodes + start
-
-    def block_input(self, graph: TypedGraph, rows, nodes: torch.Tensor) -> torch.Tensor:
-        """Projected inputs of the homogeneous graph's nodes ``nodes`` (of mixed types)."""
-        ntype = graph.ntype[nodes]
-        local = graph.nid[nodes]
-        masks = {t: ntype == k for k, t in enumerate(graph.hetero.ntypes)}
-        x = self.project({t: rows(t, local[m]) for t, m in masks.items()})
-        out = next(iter(x.values())).new_empty(len(nodes), self.project.fcs[0].out_features)
-        for t, m in masks.items():
-            out[m] = x[t]
-        return out
+    def typed_input(self, h: dict) -> dict:
+        return self.project(h)
 
     def layer_forward(self, i: int, block, h, graph: TypedGraph = None, prev=None):
         """Layer ``i`` on ``block``. ``prev`` is the previous layer's ``(edge ids, attention)``
