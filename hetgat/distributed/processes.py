@@ -11,6 +11,7 @@ launcher, which then stops them in order), forwards the messages of the one mark
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import re
 import signal
@@ -129,6 +130,27 @@ def run_job(processes: list, timeout_s: float | None = None, poll_s: float = 0.2
     """Run a job to its end: return when every trainer has finished well; otherwise stop every
     process and raise a :class:`HetgatError` naming the first that failed (or the timeout)."""
     start = time.monotonic()
+    with _ctrl_c_interrupts():
+        _run(processes, start, timeout_s, poll_s)
+
+
+@contextlib.contextmanager
+def _ctrl_c_interrupts():
+    """Ctrl-C (SIGINT) raises :class:`KeyboardInterrupt` while the job runs, also where the
+    launcher was started with SIGINT ignored: a shell script starts its background jobs so,
+    and Python then leaves SIGINT ignored. ``hetgat fit`` takes SIGINT during training the
+    same way (its checkpoint handler)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(processes: list, start: float, timeout_s: float | None, poll_s: float) -> None:
     try:
         for process in processes:
             _start(process)
