@@ -10,6 +10,7 @@ import click
 
 from hetgat.cli.boundary import info, messages, model_threads, user_errors
 from hetgat.cli.options import positive, threads_option
+from hetgat.insight.projection import TSNE_MAX_POINTS
 
 EMBEDDING = click.Choice(("auto", "tsne", "pca"))
 
@@ -19,7 +20,7 @@ def picture_options(func):
     func = click.option(
         "--max-points",
         type=positive,
-        default=3000,
+        default=TSNE_MAX_POINTS,
         show_default=True,
         help="Most labelled nodes in the embedding picture (a seeded sample).",
     )(func)
@@ -28,7 +29,8 @@ def picture_options(func):
         type=EMBEDDING,
         default="auto",
         show_default=True,
-        help="Projection of the last hidden layer: t-SNE, PCA, or auto (t-SNE up to 3000 nodes).",
+        help="Projection of the last hidden layer: t-SNE, PCA, or auto (t-SNE up to "
+        f"{TSNE_MAX_POINTS} nodes).",
     )(func)
 
 

@@ -13,13 +13,10 @@ import pandas as pd
 import torch
 
 from hetgat.data import GraphData
-from hetgat.errors import ConfigError, HetgatError
+from hetgat.errors import HetgatError
 from hetgat.models import build_model
 from hetgat.train import model_inputs
 from hetgat.train.metrics import THRESHOLD
-
-#: Above this many points ``method="auto"`` projects with PCA instead of t-SNE.
-TSNE_MAX_POINTS = 3000
 
 
 def initial_model(run) -> torch.nn.Module:
@@ -59,54 +56,6 @@ def labelled_nodes(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
         return np.flatnonzero(has), labels[has].argmax(1)
     nodes = np.flatnonzero(labels >= 0)
     return nodes, labels[nodes]
-
-
-def project_2d(h: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:
-    """Two coordinates per row of ``h`` and the method used (``"t-SNE"`` or ``"PCA"``).
-
-    Parameters
-    ----------
-    h : numpy.ndarray
-        ``(N, D)`` points.
-    method : str, default "auto"
-        ``tsne``, ``pca`` or ``auto`` (t-SNE up to :data:`TSNE_MAX_POINTS` points, else PCA).
-    seed : int, default 0
-        t-SNE's random state.
-    """
-    if method not in ("auto", "tsne", "pca"):
-        raise ConfigError("embedding", method, "auto, tsne or pca")
-    if method == "auto":
-        method = "tsne" if len(h) <= TSNE_MAX_POINTS else "pca"
-    if method == "pca" or len(h) < 5:
-        centred = h - h.mean(0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        vt = vt[:2] * np.sign(vt[:2, np.abs(vt[:2]).argmax(1)].diagonal())[:, None]
-        xy = centred @ vt.T
-        return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1]))), "PCA"
-    try:
-        from sklearn.manifold import TSNE
-    except ImportError as exc:
-        raise HetgatError(
-            "t-SNE needs scikit-learn: pip install 'hetgat[plot]' (or `embedding` pca)",
-            params=("embedding",),
-        ) from exc
-    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
-
-    perplexity = min(30.0, (len(h) - 1) / 3)
-    threads = torch.get_num_threads()  # the command's --threads
-    tsne = TSNE(
-        n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=threads
-    )
-    with threadpool_limits(limits=threads):
-        return tsne.fit_transform(h.astype(np.float64)), "t-SNE"
-
-
-def sample(nodes: np.ndarray, max_points: int, seed: int = 0) -> np.ndarray:
-    """At most ``max_points`` of ``nodes`` (a seeded sample, in index order)."""
-    if len(nodes) <= max_points:
-        return nodes
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(nodes, max_points, replace=False))
 
 
 def in_degrees(data: GraphData) -> np.ndarray:

@@ -15,14 +15,11 @@ import pandas as pd
 
 from hetgat.errors import HetgatError
 from hetgat.insight.diagnostics import (
-    TSNE_MAX_POINTS,
     accuracy_by_degree,
     attention_entropy,
     embeddings,
     initial_model,
     labelled_nodes,
-    project_2d,
-    sample,
 )
 from hetgat.insight.figures import (
     PICTURES,
@@ -35,6 +32,7 @@ from hetgat.insight.figures import (
     training_curves_figure,
 )
 from hetgat.insight.flags import near_uniform, semantic_notes, unstable
+from hetgat.insight.projection import TSNE_MAX_POINTS, project_2d, sample
 from hetgat.outputs import atomic_path, check_output_file
 from hetgat.runs import run_output
 from hetgat.runs.seeds import load_run_or_best, sibling_semantic
@@ -89,9 +87,11 @@ def draw_run(
     data : GraphData, optional
         The graph to draw from [default: the run's own data, loaded again].
     embedding : str, default "auto"
-        ``tsne``, ``pca`` or ``auto`` (t-SNE up to 3000 labelled nodes, PCA beyond).
+        ``tsne``, ``pca`` or ``auto`` (t-SNE up to :data:`TSNE_MAX_POINTS` labelled nodes,
+        PCA beyond).
     max_points : int, optional
-        Most nodes in the embedding picture, a seeded sample [default: 3000].
+        Most nodes in the embedding picture, a seeded sample [default:
+        :data:`TSNE_MAX_POINTS`].
     cache : path, optional
         A folder holding (or to hold) :data:`EMBEDDING_CACHE`: the projected points of a
         previous call with the same model, nodes and ``embedding`` are reused, not recomputed

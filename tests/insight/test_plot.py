@@ -14,7 +14,6 @@ from hetgat.insight.diagnostics import (
     degree_buckets,
     in_degrees,
     initial_model,
-    project_2d,
 )
 from hetgat.records import Attention
 from hetgat.runs.folder import load_run
@@ -235,17 +234,6 @@ def test_entropy_by_hand():
     assert groups[0].ratio == pytest.approx(1.0)
     one = list(nodes).index(1)
     assert groups[1].entropy[one] == 0.0 and groups[1].uniform[one] == pytest.approx(np.log(4))
-
-
-def test_pca_projection_beyond_the_t_sne_limit(monkeypatch):
-    import hetgat.insight.diagnostics as diagnostics
-
-    monkeypatch.setattr(diagnostics, "TSNE_MAX_POINTS", 10)
-    h = np.random.default_rng(0).normal(size=(50, 6)) * np.array([5, 3, 1, 1, 1, 1])
-    xy, method = project_2d(h)
-    assert method == "PCA" and xy.shape == (50, 2)
-    # The first coordinate carries the most variance: the first input axis, up to sign.
-    assert abs(np.corrcoef(xy[:, 0], h[:, 0])[0, 1]) > 0.95
 
 
 def test_one_layer_model_has_no_embedding_picture(tmp_path):
