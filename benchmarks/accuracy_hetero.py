@@ -117,6 +117,11 @@ CASES = {
     # ACM's dropout (0.5) on DBLP and IMDB, not tuned there (compute: issue 25's note).
     ("hgb:dblp", "hgt-drop05"): ({"input_features": "none", "feat_drop": 0.5}, {}, "93.01 / 93.49"),
     ("hgb:imdb", "hgt-drop05"): ({"feat_drop": 0.5}, {}, "63.00 / 67.20"),
+    ("hgb:imdb", "hgt-drop05-wide"): (
+        {"feat_drop": 0.5, "hidden": 64, "heads": 8},
+        {},
+        "63.00 / 67.20",
+    ),
     ("hgb:dblp", "rgat"): ({}, {}, ""),
     ("hgb:imdb", "rgat"): ({}, {}, ""),
 }
