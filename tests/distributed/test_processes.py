@@ -1,7 +1,10 @@
 """The job runner: the first failure stops every process and names it; a timeout and Ctrl-C
 stop everything; a clean job returns. Processes here are tiny Python scripts, not DistDGL."""
 
+import os
+import signal
 import sys
+import threading
 import time
 
 import pytest
@@ -96,6 +99,23 @@ def test_ctrl_c_stops_every_process(monkeypatch):
     monkeypatch.setattr(processes, "_pause", interrupt)
     with pytest.raises(KeyboardInterrupt):
         run_job(job, timeout_s=60)
+    assert all_stopped(job)
+
+
+def test_a_real_sigint_stops_the_job_even_when_sigint_was_ignored():
+    """A shell script starts its background jobs with SIGINT ignored, and Python keeps it so:
+    the runner takes SIGINT back while the job runs, and gives the old disposition back."""
+    job = [script("server 0", SERVER), script("trainer 0", SERVER)]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run_job(job, timeout_s=10)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert all_stopped(job)
 
 
