@@ -105,6 +105,8 @@ CASES = {
         {},
         "91.12 / 91.00",
     ),
+    # Every given feature (HGB's --feats-type 0: authors and subjects too; terms learn one).
+    ("hgb:acm", "hgt-drop05-allfeatures"): ({"feat_drop": 0.5}, {}, "91.12 / 91.00"),
     # With the leak-free label input (2 hops: paper-author-paper, paper-subject-paper);
     # published: SeHGNN with label features (its paper's Table 4).
     ("hgb:acm", "hgt-labels"): (
@@ -117,6 +119,7 @@ CASES = {
     # ACM's dropout (0.5) on DBLP and IMDB, not tuned there (compute: issue 25's note).
     ("hgb:dblp", "hgt-drop05"): ({"input_features": "none", "feat_drop": 0.5}, {}, "93.01 / 93.49"),
     ("hgb:imdb", "hgt-drop05"): ({"feat_drop": 0.5}, {}, "63.00 / 67.20"),
+    ("hgb:imdb", "hgt-lr5e-4"): ({}, {"lr": 5e-4}, "63.00 / 67.20"),
     ("hgb:imdb", "hgt-drop05-wide"): (
         {"feat_drop": 0.5, "hidden": 64, "heads": 8},
         {},
