@@ -106,7 +106,7 @@ def main(argv=None) -> None:
         timed("plot", lambda: write_plots(run_dir))
         timed("report after plot (cached points)", lambda: write_report(run_dir))
         (run_dir / "plots" / EMBEDDING_CACHE).unlink()
-        timed("report without the cache (as before)", lambda: write_report(run_dir))
+        timed("report without the cache (a run never plotted)", lambda: write_report(run_dir))
         (run_dir / "plots" / EMBEDDING_CACHE).unlink()
         with previous_tsne_settings():
             timed(
