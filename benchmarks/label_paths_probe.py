@@ -19,7 +19,7 @@ import sys
 
 import torch
 
-from hetgat.datasets.labels import _one_hot
+from hetgat.datasets.labels import leave_own_part_out, training_labels
 
 #: Longest typed path, in relations.
 PATH_HOPS = 2
@@ -47,11 +47,7 @@ def label_input_paths(data, hops: int, partitions: int, seed: int):
     graph, target = data.graph, data.target_type
     paths = typed_paths(graph, target, PATH_HOPS)
     assert len(paths) == hops, (len(paths), hops)
-    train = data.train_mask.nonzero().squeeze(1)
-    known = _one_hot(data, train)
-    gen = torch.Generator().manual_seed(seed)
-    part = torch.full((len(data.train_mask),), -1, dtype=torch.long)
-    part[train] = torch.randperm(len(train), generator=gen) % partitions
+    train, known, part = training_labels(data, partitions, seed)
     edges = {}
     for etype in graph.canonical_etypes:
         src, dst = graph.edges(etype=etype)
@@ -72,13 +68,7 @@ def label_input_paths(data, hops: int, partitions: int, seed: int):
             blocks.append(reached[path])
         return torch.cat(blocks, 1)
 
-    out = propagate(torch.ones(len(train), dtype=torch.bool))
-    scale = partitions / (partitions - 1)
-    for p in range(partitions):
-        mine = part[train] == p
-        if mine.any():
-            out[train[mine]] = propagate(~mine)[train[mine]] * scale
-    return out, part
+    return leave_own_part_out(propagate, train, part, partitions), part
 
 
 def main(argv=None) -> None:

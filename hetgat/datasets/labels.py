@@ -52,11 +52,7 @@ def label_input(data: GraphData, hops: int, partitions: int, seed: int):
     graph, _, _, ntype, _ = data.graph.to_homogeneous()
     target = list(data.graph.ntypes).index(data.target_type)
     rows = (ntype == target).nonzero().squeeze(1)  # the target nodes, in their id order
-    train = data.train_mask.nonzero().squeeze(1)
-    known = _one_hot(data, train)  # (N_train, C)
-    gen = torch.Generator().manual_seed(seed)
-    part = torch.full((len(data.train_mask),), -1, dtype=torch.long)
-    part[train] = torch.randperm(len(train), generator=gen) % partitions
+    train, known, part = training_labels(data, partitions, seed)
     degree = torch.bincount(graph.dst, minlength=graph.num_nodes()).clamp(min=1)
 
     def propagate(keep: torch.Tensor) -> torch.Tensor:
@@ -69,13 +65,30 @@ def label_input(data: GraphData, hops: int, partitions: int, seed: int):
             hops_out.append(y.index_select(0, rows))
         return torch.cat(hops_out, dim=1)
 
-    out = propagate(torch.ones(len(train), dtype=torch.bool))  # every training label
+    return leave_own_part_out(propagate, train, part, partitions), part
+
+
+def training_labels(data: GraphData, partitions: int, seed: int):
+    """``(train, known, part)``: the training nodes, their one-hot (multi-hot) labels and every
+    target node's part (``-1``: not a training node), the parts drawn with ``seed``."""
+    train = data.train_mask.nonzero().squeeze(1)
+    gen = torch.Generator().manual_seed(seed)
+    part = torch.full((len(data.train_mask),), -1, dtype=torch.long)
+    part[train] = torch.randperm(len(train), generator=gen) % partitions
+    return train, _one_hot(data, train), part
+
+
+def leave_own_part_out(propagate, train, part, partitions: int) -> torch.Tensor:
+    """The label input of every target node: ``propagate(keep)`` (the input propagated from
+    the training labels ``keep`` selects) from every training label, except for a training
+    node, whose input comes from the labels outside its part, scaled by ``P / (P - 1)``."""
+    out = propagate(torch.ones(len(train), dtype=torch.bool))
     scale = partitions / (partitions - 1)
     for p in range(partitions):
         mine = part[train] == p
         if mine.any():
             out[train[mine]] = propagate(~mine)[train[mine]] * scale
-    return out, part
+    return out
 
 
 def _one_hot(data: GraphData, nodes: torch.Tensor) -> torch.Tensor:
