@@ -1,6 +1,7 @@
 """Tiny hand-made graphs shared by the tests. The test session never touches the network."""
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,6 +11,16 @@ os.environ.setdefault("DGLBACKEND", "pytorch")
 
 from hetgat.sparse.dgl_interop import dgl_available, load_dgl, to_dgl  # noqa: E402
 from hetgat.sparse.hetero import HeteroGraph  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+#: ``hetgat`` arguments that read the shipped Cora example (GRAPH, its nodes and features).
+CORA_ARGS = [
+    str(EXAMPLES / "cora" / "cites.csv"),
+    "--nodes",
+    f"paper={EXAMPLES / 'cora' / 'papers.csv'}",
+    "--features",
+    f"paper={EXAMPLES / 'cora' / 'features.npz'}",
+]
 
 #: Tests that compare with DGL (its layers, kernels, partitions) skip where it is not installed.
 needs_dgl = pytest.mark.skipif(not dgl_available(), reason="needs DGL (pip install 'dgl<2')")

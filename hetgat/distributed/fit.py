@@ -27,8 +27,8 @@ from hetgat.distributed.inference import layerwise
 from hetgat.distributed.train import train
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import build_model
-from hetgat.outputs import check_out_folder, staged_dir
-from hetgat.runs.folder import write_run
+from hetgat.outputs import check_out_folder
+from hetgat.runs.folder import save_run
 from hetgat.sparse.dgl_interop import require_dgl
 from hetgat.train.inference import split_metrics
 from hetgat.train.loop import FitResult, probabilities, seed_everything
@@ -128,18 +128,18 @@ def dist_fit(
     )
     model.eval()
     result = FitResult(model=model, metrics=metrics, history=history, model_config=model_config)
-    with staged_dir(out, overwrite=overwrite, kind="run", keep=keep) as tmp:
-        write_run(
-            tmp,
-            data,
-            result,
-            model_config,
-            train_config,
-            source=parts.source,
-            attention=attention,
-            name=out,
-            outputs=(probs, record),
-        )
+    save_run(
+        out,
+        data,
+        result,
+        model_config,
+        train_config,
+        source=parts.source,
+        attention=attention,
+        overwrite=overwrite,
+        name=out,
+        outputs=(probs, record),
+    )
     m = metrics
     return (
         f"{data.name} {model_config.name} ({session.world_size} trainers, {parts.num_parts} "

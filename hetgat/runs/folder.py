@@ -67,11 +67,14 @@ def save_run(
     attention: bool = True,
     attention_format: str = "csv",
     overwrite: bool = False,
+    name: str | Path | None = None,
+    outputs: tuple | None = None,
 ) -> Path:
     """Write a complete run folder for ``result`` into ``out`` and return its path.
 
     ``source`` is the :class:`~hetgat.datasets.source.DataSource` that loaded ``data`` (paths
-    absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again.
+    absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again; ``overwrite``
+    never removes its inputs. ``name`` and ``outputs`` as for :func:`write_run`.
     """
     out, source = Path(out), DataSource.of(source)
     check_table_format(attention_format)
@@ -85,6 +88,8 @@ def save_run(
             source=source,
             attention=attention,
             attention_format=attention_format,
+            name=name,
+            outputs=outputs,
         )
     return out
 

@@ -25,17 +25,10 @@ from click.testing import CliRunner
 from hetgat.cli import main
 from hetgat.distributed.launch import local_job, read_ip_config, ssh_job
 from hetgat.errors import HetgatError
-from tests.conftest import needs_dgl
+from tests.conftest import CORA_ARGS, EXAMPLES, needs_dgl
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-CORA = [
-    str(EXAMPLES / "cora" / "cites.csv"),
-    "--nodes",
-    f"paper={EXAMPLES / 'cora' / 'papers.csv'}",
-    "--features",
-    f"paper={EXAMPLES / 'cora' / 'features.npz'}",
-]
+CORA = CORA_ARGS
 ACM = [
     str(EXAMPLES / "acm" / "edges.csv"),
     "--nodes",

@@ -18,18 +18,11 @@ from hetgat.cli import main
 from hetgat.datasets import load_graph
 from hetgat.distributed.partition import partition_data
 from hetgat.errors import ConfigError, HetgatError
-from tests.conftest import import_dgl
+from tests.conftest import CORA_ARGS, EXAMPLES, import_dgl
 
 dgl = import_dgl()
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-CORA = [
-    str(EXAMPLES / "cora" / "cites.csv"),
-    "--nodes",
-    f"paper={EXAMPLES / 'cora' / 'papers.csv'}",
-    "--features",
-    f"paper={EXAMPLES / 'cora' / 'features.npz'}",
-]
+CORA = CORA_ARGS
 ACM = dict(
     nodes=[("paper", str(EXAMPLES / "acm" / "papers.csv"))],
     features=[("paper", str(EXAMPLES / "acm" / "paper_features.npz"))],
