@@ -187,7 +187,8 @@ CASES = {
         {"early_stopping": "macro_f1"},
         HINORMER_IMDB,
     ),
-    # The same width without the label input: what the label input adds at that width.
+    # The same width without the label input: IMDB's HGT setting chosen on validation
+    # (issue 25, 2026-12-05), and what the label input adds at that width.
     ("hgb:imdb", "hgt-wide-3layers-macrof1"): (
         {**HGT_WIDE, "num_layers": 3},
         {"early_stopping": "macro_f1"},
