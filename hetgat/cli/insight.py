@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from hetgat.cli.boundary import info, messages, model_threads, user_errors
-from hetgat.cli.options import positive, threads_option
+from hetgat.cli.options import positive, threads_option, unseen_nodes_option
 from hetgat.insight.projection import TSNE_MAX_POINTS
 
 EMBEDDING = click.Choice(("auto", "tsne", "pca"))
@@ -81,9 +81,10 @@ def plot(run_dir, out, svg, embedding, max_points, overwrite, threads, quiet):
 )
 @click.option("--mean-heads", is_flag=True, help="Average the heads.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@unseen_nodes_option
 @threads_option
 @user_errors
-def explain(run_dir, node_id, top_k, mean_heads, as_json, threads):
+def explain(run_dir, node_id, top_k, mean_heads, as_json, unseen_nodes, threads):
     """Show why a saved run's model predicted what it did for node NODE_ID.
 
     Prints the prediction and, per layer, head and edge type (meta-path for HAN), the
@@ -98,7 +99,7 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json, threads):
 
     messages(False)
     model_threads(threads)
-    run = load_run_or_best(run_dir)
+    run = load_run_or_best(run_dir, unseen_nodes=unseen_nodes)
     found = explain_node(run, node_id, top_k=top_k, mean_heads=mean_heads)
     click.echo(json.dumps(found, indent=2) if as_json else format_explanation(found))
 
@@ -120,10 +121,11 @@ def explain(run_dir, node_id, top_k, mean_heads, as_json, threads):
 )
 @picture_options
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@unseen_nodes_option
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages.")
 @user_errors
-def report(run_dir, out, top_edges, embedding, max_points, overwrite, threads, quiet):
+def report(run_dir, out, top_edges, embedding, max_points, overwrite, unseen_nodes, threads, quiet):
     """Write one self-contained HTML page about a saved run.
 
     Configuration, metrics, the pictures of `hetgat plot` (inline; the embedding's points
@@ -142,5 +144,6 @@ def report(run_dir, out, top_edges, embedding, max_points, overwrite, threads, q
         embedding=embedding,
         max_points=max_points,
         overwrite=overwrite,
+        unseen_nodes=unseen_nodes,
     )
     info(str(path), quiet)

@@ -169,6 +169,19 @@ def name_option(func):
     )(func)
 
 
+def unseen_nodes_option(func):
+    """``--unseen-nodes``: what nodes a run never saw get, in a type whose input it learned per
+    node (predict, attention, explain, report)."""
+    return click.option(
+        "--unseen-nodes",
+        type=click.Choice(("error", "mean")),
+        default="error",
+        show_default=True,
+        help="Nodes the run never saw, in a node type whose input it learned per node (an "
+        "embedding): refuse them (error) or give them the mean learned embedding (mean).",
+    )(func)
+
+
 def threads_option(func):
     """``--threads``: CPU threads for the model (and t-SNE) of the command (fit, plot, explain,
     report), at most :data:`hetgat.config.MAX_THREADS`."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import click
 
 from hetgat.cli.boundary import info, messages, model_threads, user_errors
-from hetgat.cli.options import graph_options, graph_source, positive
+from hetgat.cli.options import graph_options, graph_source, positive, unseen_nodes_option
 
 
 def run_and_graph(func):
-    """RUN_DIR, an optional GRAPH of the run's schema, and how to read it."""
-    func = graph_options(func)
+    """RUN_DIR, an optional GRAPH of the run's schema, how to read it, and what nodes the run
+    never saw get."""
+    func = unseen_nodes_option(graph_options(func))
     func = click.argument("graph", required=False)(func)
     return click.argument("run_dir", type=click.Path(file_okay=False))(func)
 
@@ -40,7 +41,7 @@ def _run_data(run, graph, options):
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @user_errors
-def predict(run_dir, graph, output, overwrite, **options):
+def predict(run_dir, graph, output, overwrite, unseen_nodes, **options):
     """Predictions of a saved run for every node of the target type.
 
     Without GRAPH, the run's training data is read again; with GRAPH (and its options), another
@@ -51,7 +52,7 @@ def predict(run_dir, graph, output, overwrite, **options):
 
     messages(output == "-")
     model_threads()
-    run = load_run(run_dir)
+    run = load_run(run_dir, unseen_nodes=unseen_nodes)
     _check_output(run, graph, options, output, overwrite)
     write_table([run_predictions(run, _run_data(run, graph, options))], output)
 
@@ -106,6 +107,7 @@ def attention(
     mean_heads,
     semantic,
     overwrite,
+    unseen_nodes,
     **options,
 ):
     """Recompute a saved run's attention (eval mode) and write it as a table.
@@ -120,7 +122,7 @@ def attention(
 
     messages(output == "-")
     model_threads()
-    run = load_run(run_dir)
+    run = load_run(run_dir, unseen_nodes=unseen_nodes)
     _check_output(run, graph, options, output, overwrite)
     data = _run_data(run, graph, options)
     if semantic:

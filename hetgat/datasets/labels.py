@@ -49,23 +49,30 @@ def label_input(data: GraphData, hops: int, partitions: int, seed: int):
         raise ConfigError("label_hops", hops, "an integer >= 1")
     if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 2:
         raise ConfigError("label_partitions", partitions, "an integer >= 2")
+    train, known, part = training_labels(data, partitions, seed)
+
+    def propagate(keep: torch.Tensor) -> torch.Tensor:
+        return propagate_labels(data, train[keep], known[keep], hops)
+
+    return leave_own_part_out(propagate, train, part, partitions), part
+
+
+def propagate_labels(data: GraphData, nodes: torch.Tensor, known: torch.Tensor, hops: int):
+    """``[Y^(1) || ... || Y^(hops)]`` of every target node, ``(N_target, hops * C)``: the
+    labels ``known`` (``(len(nodes), C)``) of the target nodes ``nodes``, propagated ``hops``
+    times as a mean over in-neighbours across the whole graph (the module's equation)."""
     graph, _, _, ntype, _ = data.graph.to_homogeneous()
     target = list(data.graph.ntypes).index(data.target_type)
     rows = (ntype == target).nonzero().squeeze(1)  # the target nodes, in their id order
-    train, known, part = training_labels(data, partitions, seed)
     degree = torch.bincount(graph.dst, minlength=graph.num_nodes()).clamp(min=1)
-
-    def propagate(keep: torch.Tensor) -> torch.Tensor:
-        y = torch.zeros(graph.num_nodes(), known.shape[1], dtype=torch.float32)
-        y[rows[train[keep]]] = known[keep]
-        hops_out = []
-        for _ in range(hops):
-            y = torch.zeros_like(y).index_add_(0, graph.dst, y.index_select(0, graph.src))
-            y = y / degree.unsqueeze(1)
-            hops_out.append(y.index_select(0, rows))
-        return torch.cat(hops_out, dim=1)
-
-    return leave_own_part_out(propagate, train, part, partitions), part
+    y = torch.zeros(graph.num_nodes(), known.shape[1], dtype=torch.float32)
+    y[rows[nodes]] = known.float()
+    out = []
+    for _ in range(hops):
+        y = torch.zeros_like(y).index_add_(0, graph.dst, y.index_select(0, graph.src))
+        y = y / degree.unsqueeze(1)
+        out.append(y.index_select(0, rows))
+    return torch.cat(out, dim=1)
 
 
 def training_labels(data: GraphData, partitions: int, seed: int):

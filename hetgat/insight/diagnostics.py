@@ -19,8 +19,9 @@ from hetgat.train import model_inputs
 from hetgat.train.metrics import THRESHOLD
 
 
-def initial_model(run) -> torch.nn.Module:
-    """The run's model with the weights ``fit`` started from (same config, same seed).
+def initial_model(run, data: GraphData) -> torch.nn.Module:
+    """The run's model with the weights ``fit`` started from (same config, same seed), for
+    ``data`` (its per-node rows matched by id, as the trained model's).
 
     ``fit`` seeds every generator with ``train_config.seed`` and then builds the model; the
     weights are drawn from torch's generator only, so seeding it alone rebuilds them. The
@@ -31,7 +32,7 @@ def initial_model(run) -> torch.nn.Module:
         model = build_model(run.model_config, run.schema)
     if run.model.inputs.label_input is not None:  # data, not weights: the run's own
         model.inputs.set_label_input(run.model.inputs.label_input, run.model.inputs.label_partition)
-    return model.eval()
+    return run.model_for(data, model.eval())
 
 
 @torch.no_grad()

@@ -117,8 +117,8 @@ def draw_run(
     else:
         try:
             views = {
-                "untrained (initial weights)": embeddings(initial_model(run), data),
-                "trained": embeddings(run.model, data),
+                "untrained (initial weights)": embeddings(initial_model(run, data), data),
+                "trained": embeddings(run.model_for(data), data),
             }
         except HetgatError as exc:
             log.warning(f"embedding picture left out: {exc}")
@@ -182,7 +182,13 @@ def _write_cache(folder, key: str, points: dict, method: str) -> None:
 
 
 def write_plots(
-    run_dir, out=None, *, svg: bool = False, overwrite: bool = False, **options
+    run_dir,
+    out=None,
+    *,
+    svg: bool = False,
+    overwrite: bool = False,
+    unseen_nodes: str = "error",
+    **options,
 ) -> list[Path]:
     """Draw the pictures of run folder ``run_dir`` into ``out`` [default: ``run_dir/plots``].
 
@@ -194,7 +200,7 @@ def write_plots(
     attention that says little are logged as warnings. Returns the paths written.
     """
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
-    run = load_run_or_best(run_dir)
+    run = load_run_or_best(run_dir, unseen_nodes=unseen_nodes)
     default = run.path / "plots"
     out = Path(out) if out is not None else default
     if out.exists() and not out.is_dir():

@@ -148,7 +148,15 @@ def render_report(
     return "\n".join(parts) + "\n"
 
 
-def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, **options) -> Path:
+def write_report(
+    run_dir,
+    out=None,
+    *,
+    top: int = 20,
+    overwrite: bool = False,
+    unseen_nodes: str = "error",
+    **options,
+) -> Path:
     """Write the report of run folder ``run_dir`` to ``out`` [default: ``run_dir/report.html``].
 
     ``top`` edges are listed per layer; ``options`` are those of
@@ -158,7 +166,7 @@ def write_report(run_dir, out=None, *, top: int = 20, overwrite: bool = False, *
     Returns the path written.
     """
     require_plotting(tsne=options.get("embedding", "auto") != "pca")
-    run = load_run_or_best(run_dir)
+    run = load_run_or_best(run_dir, unseen_nodes=unseen_nodes)
     default = run.path / "report.html"
     out = Path(out) if out is not None else default
     check_output_file(out, overwrite, protected=run.protected_paths(), replaceable=(default,))

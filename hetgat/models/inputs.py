@@ -63,6 +63,15 @@ class NodeInputs(nn.Module):
         }
         self.out_feats[schema.target_type] += label_feats
 
+    def per_node_state(self) -> dict[str, str]:
+        """``{state_dict key: node type}`` of every tensor kept per node (one row a node, in
+        the training graph's node order): the learned embeddings and the label input. A run
+        meeting a graph again gathers these rows by node id (:mod:`hetgat.runs.align`)."""
+        state = {f"embeddings.{i}.weight": t for i, t in enumerate(self.featureless)}
+        if self.label_input is not None:
+            state["label_input"] = state["label_partition"] = self.target_type
+        return state
+
     def set_label_input(self, values: torch.Tensor, partition: torch.Tensor) -> None:
         """Set the label input (see :func:`hetgat.datasets.labels.label_input`)."""
         self.label_input.copy_(values)
@@ -107,6 +116,11 @@ class NodeClassifier(nn.Module):
     def prepare_graph(self, graph):
         """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run."""
         return self.net.prepare_graph(graph)
+
+    def per_node_state(self) -> dict[str, str]:
+        """``{state_dict key: node type}`` of every tensor kept per node (see
+        :meth:`NodeInputs.per_node_state`)."""
+        return {f"inputs.{k}": t for k, t in self.inputs.per_node_state().items()}
 
     def input_rows(self, features: dict):
         """``rows(ntype, ids)``: the input rows of nodes ``ids`` of type ``ntype`` (given

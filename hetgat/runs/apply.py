@@ -30,8 +30,10 @@ def chunk_size(run: Run) -> int | None:
 
 def run_output(run: Run, data: GraphData, get_attention: bool = False):
     """Class probabilities of ``run``'s model on ``data`` (eval mode); with ``get_attention``
-    also its :class:`~hetgat.records.Attention`, on the CPU."""
-    return predict(run.model, data, get_attention=get_attention, chunk_size=chunk_size(run))
+    also its :class:`~hetgat.records.Attention`, on the CPU. What the model keeps per node is
+    matched by id (:meth:`~hetgat.runs.folder.Run.model_for`)."""
+    model = run.model_for(data)
+    return predict(model, data, get_attention=get_attention, chunk_size=chunk_size(run))
 
 
 def run_predictions(run: Run, data: GraphData) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from hetgat.data import Schema
 from hetgat.errors import DataFormatError
@@ -60,3 +61,26 @@ def read_metrics(metrics_path: Path) -> dict:
     if not isinstance(metrics, dict):
         raise DataFormatError(metrics_path, "not a JSON object of metrics")
     return metrics
+
+
+def read_training_labels(path: Path, class_names, multilabel: bool):
+    """``(ids, known)`` from a run's ``label_input.csv``: its training nodes' ids and their
+    one-hot (multi-hot) labels ``(n, C)``, as the label input was propagated from."""
+    if not path.is_file():
+        raise DataFormatError(path, "missing: the run's label input needs its training labels")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["id", "label_given"])
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFormatError(path, f"not a label input table ({exc})") from None
+    given = frame[frame["label_given"] != ""]
+    index = {name: i for i, name in enumerate(class_names)}
+    known = torch.zeros(len(given), len(class_names))
+    for row, value in enumerate(given["label_given"]):
+        names = value.split("|") if multilabel else [value]
+        for name in names:
+            if name not in index:
+                raise DataFormatError(
+                    path, f"label_given {value!r} names no class of the run", line=row + 2
+                )
+            known[row, index[name]] = 1.0
+    return given["id"].to_numpy(dtype=object), known

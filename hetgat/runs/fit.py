@@ -19,6 +19,7 @@ from hetgat.outputs import (
     staged_dir,
     write_json,
 )
+from hetgat.runs.checksums import check_unchanged, read_recorded, record_inputs
 from hetgat.runs.folder import write_run
 from hetgat.runs.settings import read_settings
 from hetgat.train import fit
@@ -72,6 +73,8 @@ def fit_runs(
     (every ``checkpoint_every`` epochs, and when SIGINT/SIGTERM stop training), finished
     seeds. ``resume`` continues there (see :func:`read_job`): finished seeds are kept, an
     interrupted one goes on from its checkpoint, and the result equals an uninterrupted run.
+    The job records the size and checksum of every input file (``input_files``), which a
+    resume checks and every run folder keeps.
     """
     out, source = Path(out), DataSource.of(source)
     check_table_format(attention_format)
@@ -79,7 +82,10 @@ def fit_runs(
         kind="run" if runs == 1 else "runs", replaces=("run", "runs"), keep=source.input_paths()
     )
     with staged_dir(out, overwrite=overwrite, resume=resume, **staging) as tmp:
-        if not resume:
+        if resume:
+            input_files = read_job(out, check_inputs=False)["input_files"]
+        else:
+            input_files = record_inputs(source)
             write_json(
                 tmp / JOB,
                 {
@@ -89,6 +95,7 @@ def fit_runs(
                     "runs": runs,
                     "attention": attention,
                     "attention_format": attention_format,
+                    "input_files": input_files,
                 },
             )
         if runs == 1:
@@ -103,6 +110,7 @@ def fit_runs(
                 attention=attention,
                 attention_format=attention_format,
                 name=out,
+                input_files=input_files,
             )
             (tmp / JOB).unlink()
             m = result.metrics
@@ -134,6 +142,7 @@ def fit_runs(
                         attention=attention,
                         attention_format=attention_format,
                         name=out / folder.name,
+                        input_files=input_files,
                     )
                 metrics = result.metrics
             values = {k: _number(metrics[k]) for k in SUMMARY_KEYS}  # null (empty split): NaN
@@ -179,12 +188,14 @@ def _fit_one(folder, data, model_config, train_config, checkpoint_every, progres
     )
 
 
-def read_job(out: str | Path) -> dict:
+def read_job(out: str | Path, *, check_inputs: bool = True) -> dict:
     """What an interrupted ``fit_runs(out=...)`` was doing, from ``<out>.partial/job.json``.
 
     Returns the keyword arguments that continue it: ``out``, ``source`` (a
     :class:`~hetgat.datasets.source.DataSource`), ``model_config``, ``train_config``, ``runs``,
-    ``attention`` and ``attention_format``.
+    ``attention``, ``attention_format`` and ``input_files``. A job whose input files changed
+    since it started (size or checksum) is refused: it would finish on other data
+    (``check_inputs`` False skips that check, for a caller that made it).
     """
     out = Path(out)
     if out.name.endswith(".partial"):
@@ -207,6 +218,9 @@ def read_job(out: str | Path) -> dict:
             raise ValueError(f"attention: {attention!r}")
     except (KeyError, ValueError) as exc:
         raise DataFormatError(path, f"not a valid job description ({exc})") from None
+    input_files = read_recorded(settings.extra.get("input_files"), path)
+    if check_inputs:
+        check_unchanged(input_files, f"the job in {out}")
     return {
         "out": out,
         "source": settings.source,
@@ -215,4 +229,5 @@ def read_job(out: str | Path) -> dict:
         "runs": runs,
         "attention": attention,
         "attention_format": attention_format,
+        "input_files": input_files,
     }

@@ -28,14 +28,24 @@ from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData, Schema
 from hetgat.datasets.relations import legacy_relations
 from hetgat.datasets.source import DataSource
-from hetgat.errors import DataFormatError, HetgatError
+from hetgat.errors import ConfigError, DataFormatError, HetgatError
 from hetgat.models import build_model
 from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json
+from hetgat.runs.align import (
+    UNSEEN_NODES,
+    aligned_model,
+    check_position_counts,
+    check_unseen,
+    node_rows,
+)
 from hetgat.runs.attention import write_attention, write_csv
-from hetgat.runs.files import check_schema, read_metrics, read_node_ids
+from hetgat.runs.checksums import changed_inputs, read_recorded, record_inputs
+from hetgat.runs.files import check_schema, read_metrics, read_node_ids, read_training_labels
 from hetgat.runs.settings import read_settings
 from hetgat.tables import label_input_frame, node_ids_frame, predictions_frame
 from hetgat.train import FitResult, predict
+
+log = logging.getLogger("hetgat")
 
 
 def versions() -> dict:
@@ -69,12 +79,14 @@ def save_run(
     overwrite: bool = False,
     name: str | Path | None = None,
     outputs: tuple | None = None,
+    input_files: list | None = None,
 ) -> Path:
     """Write a complete run folder for ``result`` into ``out`` and return its path.
 
     ``source`` is the :class:`~hetgat.datasets.source.DataSource` that loaded ``data`` (paths
     absolute), so ``hetgat predict`` and ``hetgat attention`` can load it again; ``overwrite``
-    never removes its inputs. ``name`` and ``outputs`` as for :func:`write_run`.
+    never removes its inputs. ``name``, ``outputs`` and ``input_files`` as for
+    :func:`write_run`.
     """
     out, source = Path(out), DataSource.of(source)
     check_table_format(attention_format)
@@ -90,6 +102,7 @@ def save_run(
             attention_format=attention_format,
             name=name,
             outputs=outputs,
+            input_files=input_files,
         )
     return out
 
@@ -106,6 +119,7 @@ def write_run(
     attention_format: str = "csv",
     name: str | Path | None = None,
     outputs: tuple | None = None,
+    input_files: list | None = None,
 ) -> None:
     """Write the files of a run folder into ``folder`` (each one atomically).
 
@@ -116,6 +130,12 @@ def write_run(
     :func:`hetgat.runs.attention.write_attention`).
     ``outputs``: ``(probabilities, Attention)`` of ``result.model`` on ``data`` computed
     elsewhere (distributed inference, :mod:`hetgat.distributed`); predicted here by default.
+    ``input_files``: the size and checksum of every file the data was read from, taken before
+    training (:func:`hetgat.runs.checksums.record_inputs`); read here by default.
+
+    ``config.json`` says ``"per_node_inputs": "by_id"``: what the model keeps per node is
+    matched by the ids of ``node_ids.csv`` when the run meets a graph again
+    (:mod:`hetgat.runs.align`).
     """
     tmp, out, source = folder, name or folder, DataSource.of(source)
     with atomic_path(tmp / "model.pt") as path:
@@ -126,6 +146,8 @@ def write_run(
         "train": to_dict(train_config),
         "data": {"name": data.name},
         "schema": data.schema().to_dict(),
+        "per_node_inputs": "by_id",
+        "input_files": record_inputs(source) if input_files is None else input_files,
         "versions": versions(),
     }
     write_json(tmp / "config.json", config)
@@ -158,11 +180,20 @@ class Run:
     Attributes
     ----------
     model : NodeClassifier
-        In eval mode, on the CPU.
+        In eval mode, on the CPU, as trained (its per-node rows in the order of
+        :attr:`node_ids`); :meth:`model_for` gives it for another graph.
     node_ids : dict[str, numpy.ndarray]
         The user's id of every node, per type, in model index order.
     source : DataSource
         How the training data was loaded.
+    matched_by_id : bool
+        Whether what the model keeps per node follows :attr:`node_ids` when the run meets a
+        graph (run folders written before hetgat did so match by position).
+    input_files : list[dict]
+        Size and SHA-256 of every file the training data was read from.
+    unseen_nodes : {"error", "mean"}
+        What nodes the run never saw get, in a type whose input it learned per node
+        (:mod:`hetgat.runs.align`).
     """
 
     path: Path
@@ -173,9 +204,17 @@ class Run:
     source: DataSource
     node_ids: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    matched_by_id: bool = False
+    input_files: list = field(default_factory=list)
+    unseen_nodes: str = "error"
+    _warned_by_position: bool = field(default=False, init=False, repr=False, compare=False)
 
     #: Outputs of later commands that hetgat may replace in the run folder without asking.
     OWN_OUTPUTS = ("report.html", "plots")
+
+    def __post_init__(self) -> None:
+        if self.unseen_nodes not in UNSEEN_NODES:
+            raise ConfigError("unseen_nodes", self.unseen_nodes, " or ".join(UNSEEN_NODES))
 
     def protected_paths(self) -> list[Path]:
         """Files no output may replace: the run's own files (not its re-made outputs
@@ -199,7 +238,22 @@ class Run:
         the run's classes in the run's order and its relations read as the run read them (a
         new export of the same graph may list them in another order, or under other names
         where one is an exact duplicate or the reverse of another); a run trained on a
-        flattened graph flattens it."""
+        flattened graph flattens it.
+
+        The run's own data: a warning when its files changed since training. Nodes the model
+        keeps an input for are matched by id (:meth:`model_for`); nodes it never saw in a
+        type whose input it learned are refused here unless :attr:`unseen_nodes` is
+        ``"mean"``."""
+        if source is None:
+            changes = changed_inputs(self.input_files)
+            if changes:
+                more = f" (and {len(changes) - 1} more)" if len(changes) > 1 else ""
+                log.warning(
+                    "the run's data changed since it was trained: %s%s; its nodes are matched "
+                    "by id, but the predictions are of the data as it is now",
+                    changes[0],
+                    more,
+                )
         source = self.source if source is None else source
         if self.source.flatten and not source.flatten:  # the model knows the flat graph only
             source = dataclasses.replace(source, flatten=True)
@@ -222,7 +276,61 @@ class Run:
             data.labels = torch.zeros(len(data.labels), data.num_classes)
             data.multilabel = True
         check_compatible(self.schema, data.schema())
+        self.check_nodes(data)
         return data
+
+    def check_nodes(self, data: GraphData) -> None:
+        """Refuse ``data`` when the model cannot give every node its input: nodes never seen in
+        a type whose input was learned per node (by id), or, in a run folder written before
+        ids were matched, another node count in a type kept per node (by position)."""
+        per_node = self.model.per_node_state()
+        if not per_node:
+            return
+        if not self.matched_by_id:
+            self._warn_by_position()
+            check_position_counts(self.model, self.schema, data.schema())
+            return
+        learned = {t for k, t in per_node.items() if k.startswith("inputs.embeddings.")}
+        check_unseen(node_rows(per_node.values(), self.node_ids, data), learned, self.unseen_nodes)
+
+    def model_for(self, data: GraphData, model: torch.nn.Module | None = None):
+        """The run's model (or ``model``, built for the run's schema) with what it keeps per
+        node gathered by id for ``data`` (:func:`hetgat.runs.align.aligned_model`); the model
+        itself when ``data`` lists those nodes in the run's order, or for a run folder written
+        before ids were matched."""
+        model = self.model if model is None else model
+        if not self.matched_by_id or not model.per_node_state():
+            if model.per_node_state():
+                self._warn_by_position()
+                check_position_counts(model, self.schema, data.schema())
+            return model
+        return aligned_model(
+            model,
+            self.model_config,
+            self.schema,
+            self.node_ids,
+            data,
+            unseen_nodes=self.unseen_nodes,
+            training_labels=self.training_labels,
+        )
+
+    def training_labels(self):
+        """``(ids, known)``: the run's training nodes and their one-hot (multi-hot) labels, from
+        ``label_input.csv`` (runs with the label input)."""
+        return read_training_labels(
+            self.path / "label_input.csv", self.schema.class_names, self.schema.multilabel
+        )
+
+    def _warn_by_position(self) -> None:
+        if self._warned_by_position:
+            return
+        self._warned_by_position = True
+        log.warning(
+            "%s was written before hetgat matched per-node inputs by node id: its learned "
+            "embeddings and label input are matched by position (the graph's row order), as "
+            "when it was written; train it again to match them by id",
+            self.path,
+        )
 
 
 def check_compatible(expected: Schema, got: Schema) -> None:
@@ -243,19 +351,17 @@ def check_compatible(expected: Schema, got: Schema) -> None:
                 f"node type {t!r} has {got.in_feats[t]} features, the model "
                 f"expects {expected.in_feats[t]}"
             )
-        if expected.in_feats[t] == 0 and expected.num_nodes[t] != got.num_nodes[t]:
-            raise HetgatError(
-                f"node type {t!r} has no features and {got.num_nodes[t]} nodes; "
-                f"the model learned embeddings for {expected.num_nodes[t]}"
-            )
     if expected.target_type != got.target_type:
         raise HetgatError(
             f"the target type is {got.target_type!r}, the model's {expected.target_type!r}"
         )
 
 
-def load_run(path: str | Path) -> Run:
+def load_run(path: str | Path, *, unseen_nodes: str = "error") -> Run:
     """Load a run folder written by ``hetgat fit`` (weights only: no code is unpickled).
+
+    ``unseen_nodes``: what nodes the run never saw get in a type whose input it learned per
+    node, when it meets a graph (``"error"``: refused; ``"mean"``: the mean embedding).
 
     Every file is checked: a tampered or truncated ``config.json``, ``metrics.json``,
     ``node_ids.csv`` or ``model.pt`` is one :class:`~hetgat.errors.DataFormatError` naming it.
@@ -289,7 +395,20 @@ def load_run(path: str | Path) -> Run:
     model.eval()
     node_ids = read_node_ids(path / "node_ids.csv", schema)
     metrics = read_metrics(path / "metrics.json")
-    return Run(path, model, model_config, train_config, schema, settings.source, node_ids, metrics)
+    by_id = settings.extra.get("per_node_inputs") == "by_id" and bool(node_ids)
+    return Run(
+        path,
+        model,
+        model_config,
+        train_config,
+        schema,
+        settings.source,
+        node_ids,
+        metrics,
+        matched_by_id=by_id,
+        input_files=read_recorded(settings.extra.get("input_files"), config_path),
+        unseen_nodes=unseen_nodes,
+    )
 
 
 @contextlib.contextmanager

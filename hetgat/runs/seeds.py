@@ -59,14 +59,14 @@ def best_seed(path: str | Path) -> tuple[Path, str]:
     return best, note
 
 
-def load_run_or_best(path: str | Path) -> Run:
+def load_run_or_best(path: str | Path, *, unseen_nodes: str = "error") -> Run:
     """:func:`~hetgat.runs.folder.load_run`, or for a ``--runs`` folder its best seed
     (:func:`best_seed`), saying so on the ``hetgat`` logger."""
     path = Path(path)
     if not (path / "config.json").is_file() and (path / "summary.json").is_file():
         path, note = best_seed(path)
         logging.getLogger("hetgat").warning(note)
-    return load_run(path)
+    return load_run(path, unseen_nodes=unseen_nodes)
 
 
 def sibling_semantic(run: Run) -> pd.DataFrame | None:

@@ -186,14 +186,14 @@ def test_initial_model_is_where_fit_started(tmp_path, model):
     else:
         out = fit_heterogeneous(tmp_path, tmp_path / "run", model, *args)
     run = load_run(out)
-    trained, initial = run.model.state_dict(), initial_model(run).state_dict()
+    data = run.load_data()
+    trained, initial = run.model.state_dict(), initial_model(run, data).state_dict()
     assert trained.keys() == initial.keys()
     for name in trained:
         torch.testing.assert_close(initial[name], trained[name], atol=1e-7, rtol=0)
     run.train_config = type(run.train_config)(seed=4)
-    other = initial_model(run).state_dict()
+    other = initial_model(run, data).state_dict()
     assert any(not torch.equal(other[n], initial[n]) for n in other)
-    data = run.load_data()
     from hetgat.insight.diagnostics import embeddings
 
     h = embeddings(run.model, data)
