@@ -12,6 +12,8 @@ _LAZY = {
     "HetgatError": "hetgat.errors",
     "DataFormatError": "hetgat.errors",
     "load_graph": "hetgat.datasets",
+    "from_pandas": "hetgat.datasets.frames",
+    "GraphDataError": "hetgat.errors",
     "load_planetoid": "hetgat.datasets.planetoid",
     "load_csv_graph": "hetgat.datasets.csv",
     "load_csv_folder": "hetgat.datasets.csv",

@@ -67,6 +67,22 @@ class ConfigError(HetgatError):
         super().__init__(f"{name}: expected {expected}, got {shown(value)}", params=(name, *params))
 
 
+class GraphDataError(HetgatError):
+    """A :class:`~hetgat.data.GraphData` field does not hold together with the graph.
+
+    Parameters
+    ----------
+    field : str
+        The field, e.g. ``"features"`` or ``"train_mask"``.
+    message : str
+        What is wrong, in words.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"GraphData.{field}: {message}")
+
+
 class DataFormatError(HetgatError):
     """A data file does not have the expected content.
 
@@ -78,6 +94,8 @@ class DataFormatError(HetgatError):
         What is wrong, in words.
     line : int, optional
         The line as an editor counts it (the header is line 1).
+    row : object, optional
+        For data given as a pandas DataFrame: the row's index label.
     column : str or int, optional
         The column name or number.
     value : object, optional
@@ -90,15 +108,18 @@ class DataFormatError(HetgatError):
         message: str,
         *,
         line: int | None = None,
+        row: object = None,
         column: str | int | None = None,
         value: object = None,
         params: tuple[str, ...] = (),
     ) -> None:
         self.path, self.line, self.column, self.value = str(path), line, column, value
-        self.reason = message
+        self.row, self.reason = row, message
         where = self.path
         if line is not None:
             where += f", line {line}"
+        if row is not None:
+            where += f", row {shown(row) if isinstance(row, str) else row}"
         if column is not None:
             where += f", column {shown(column) if isinstance(column, str) else column}"
         text = f"{where}: {message}"

@@ -44,8 +44,8 @@ def dense_features(table: Table, columns: list[str], rows: np.ndarray, notes: li
     return table.numbers(kept, rows) if kept else None
 
 
-def node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
-    table = Table(path)
+def node_blocks(ntype: str | None, table: Table) -> list[NodeBlock]:
+    """The node blocks of one node table (a file or a frame), one per node type it holds."""
     table.require(("id",))
     feature_columns = [c for c in table.columns if c and c not in NODE_COLUMNS]
     if "feat" in table.columns and feature_columns:
@@ -84,17 +84,49 @@ def node_blocks(ntype: str | None, path: Path) -> list[NodeBlock]:
     return blocks
 
 
-def attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[NodeBlock]) -> None:
-    """Load sparse features of ``ntype`` into its node block."""
+def attach_features(source, ntype: str | None, types: list[str], blocks: list[NodeBlock]) -> None:
+    """Attach the features ``source`` of ``ntype`` (rows in its node table's order) to its
+    node block: a scipy ``.npz`` file's path, or a matrix in memory (numpy, scipy.sparse,
+    torch)."""
+    given = str(source) if isinstance(source, (str, Path)) else type(source).__name__
     if ntype is None and len(types) > 1:
-        raise ConfigError("features", str(path), "TYPE=PATH (node types: " + ", ".join(types) + ")")
+        raise ConfigError("features", given, "TYPE=PATH (node types: " + ", ".join(types) + ")")
     ntype = types[0] if ntype is None else ntype
     if ntype not in types:
-        raise ConfigError("features", f"{ntype}={path}", "a node type among " + ", ".join(types))
+        raise ConfigError("features", f"{ntype}={given}", "a node type among " + ", ".join(types))
     block = next((b for b in blocks if b.ntype == ntype), None)
     if block is None:
-        expected = f"a node file of type {ntype!r} too (the .npz rows follow its rows)"
-        raise ConfigError("features", f"{ntype}={path}", expected)
+        if isinstance(source, (str, Path)):
+            expected = f"a node file of type {ntype!r} too (the .npz rows follow its rows)"
+        else:
+            expected = f"a node frame of type {ntype!r} too (the feature rows follow its rows)"
+        raise ConfigError("features", f"{ntype}={given}", expected)
+    if isinstance(source, (str, Path)):
+        matrix, where = _load_npz(Path(source)), Path(source)
+    else:
+        matrix, where = _matrix(source, f"features[{ntype!r}]"), f"features[{ntype!r}]"
+    _attach(matrix, where, ntype, block)
+
+
+def _matrix(values, where: str) -> sp.csr_matrix | np.ndarray:
+    """A matrix in memory as float32: scipy sparse stays sparse, the rest becomes numpy."""
+    if sp.issparse(values):
+        return sp.csr_matrix(values, dtype=np.float32)
+    if hasattr(values, "detach"):  # a torch tensor, without importing torch here
+        values = values.detach().cpu()
+        if getattr(values, "layout", None) is not None and "sparse" in str(values.layout):
+            values = values.to_dense()
+        values = values.numpy()
+    try:
+        array = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DataFormatError(where, f"not a numeric matrix ({exc})") from None
+    if array.ndim != 2:
+        raise DataFormatError(where, f"a 2-D (nodes, features) matrix, got {array.ndim}-D")
+    return array
+
+
+def _load_npz(path: Path) -> sp.csr_matrix:
     if not path.exists():
         raise DataNotFoundError(f"{path}: no such file")
     if path.is_dir():
@@ -105,16 +137,27 @@ def attach_npz(path: Path, ntype: str | None, types: list[str], blocks: list[Nod
         reason = str(exc).split(". ")[0] or type(exc).__name__
         message = f"not a scipy.sparse .npz file ({reason})"
         raise DataFormatError(path, message) from exc
+    return matrix
+
+
+def _attach(matrix, where, ntype: str, block: NodeBlock) -> None:
     if matrix.ndim != 2 or matrix.shape[0] != len(block.ids):
         message = f"{matrix.shape[0]} rows, but {block.table.path} has {len(block.ids)} nodes"
-        raise DataFormatError(path, message + f" of type {ntype!r}")
+        raise DataFormatError(where, message + f" of type {ntype!r}")
     if block.features is not None:
         message = f"features of type {ntype!r} are also in {block.table.path}"
-        raise DataFormatError(path, message)
-    matrix.sum_duplicates()
-    bad = np.flatnonzero(~np.isfinite(matrix.data))
+        raise DataFormatError(where, message)
+    if sp.issparse(matrix):
+        matrix.sum_duplicates()
+        values, rows = matrix.data, None
+    else:
+        values = matrix.reshape(-1)
+    bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
-        row = int(np.searchsorted(matrix.indptr, bad[0], side="right")) - 1
-        message = f"non-finite value in row {row} (node {block.ids[row]!r})"
-        raise DataFormatError(path, message, value=float(matrix.data[bad[0]]))
+        if sp.issparse(matrix):
+            rows = int(np.searchsorted(matrix.indptr, bad[0], side="right")) - 1
+        else:
+            rows = int(bad[0]) // max(matrix.shape[1], 1)
+        message = f"non-finite value in row {rows} (node {block.ids[rows]!r})"
+        raise DataFormatError(where, message, value=float(values[bad[0]]))
     block.features, block.complete = matrix, True

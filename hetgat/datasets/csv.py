@@ -11,29 +11,25 @@ every other column is a number, or one column ``feat`` holds a list (``"0.1, 0.2
 ``"[0.1,0.2]"``). Sparse features come as scipy ``.npz`` files whose rows follow the node file.
 
 Nodes are numbered per type: node-file rows in file order, then ids that only occur in edges, in
-order of first appearance. Problems are reported as :class:`~hetgat.errors.DataFormatError` with
-file, editor line (the header is line 1), column and value; notes (ignored columns) go to the
-``hetgat`` logger at INFO level.
+order of first appearance. The files are read into tables and built by
+:func:`hetgat.datasets.builder.build_from_tables`, the builder of
+:func:`hetgat.datasets.frames.from_pandas` too. Problems are reported as
+:class:`~hetgat.errors.DataFormatError` with file, editor line (the header is line 1), column
+and value; notes (ignored columns) go to the ``hetgat`` logger at INFO level.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-import pandas as pd
-
-from hetgat.data import NODE_TYPE, GraphData
-from hetgat.datasets._csvbuild import EdgeBlock, build_graph_data
+from hetgat.data import GraphData
 from hetgat.datasets._csvlabels import check_options
-from hetgat.datasets._csvnodes import attach_npz, node_blocks
+from hetgat.datasets.builder import build_from_tables
 from hetgat.datasets.csvdataset import load_csv_folder
 from hetgat.datasets.readers.csv import Table
 from hetgat.errors import ConfigError, DataFormatError
 
 __all__ = ["load_csv_graph", "load_csv_folder"]
-logger = logging.getLogger("hetgat")
-EDGE_COLUMNS = ("src", "dst", "relation", "src_type", "dst_type")
 
 
 def load_csv_graph(
@@ -123,46 +119,29 @@ def load_csv_graph(
     ConfigError
         An option is wrong (unknown ``target``, bad ``split_ratio``, ...).
     """
-    options = check_options(split_ratio, seed, target, class_names, multilabel)
-    node_specs = _pairs(nodes, "nodes")
-    feature_specs = _pairs(features, "features")
     path = Path(edges)
     if path.is_dir():
         message = "is a folder, expected an edge CSV file (or a DGL CSVDataset folder)"
         raise DataFormatError(path, message)
-    edge = _edge_block(path)
-    blocks = [b for ntype, p in node_specs for b in node_blocks(ntype, Path(p))]
-    if isinstance(edge.src_type, str):  # untyped edges: the type the node files name, if one
-        named = sorted({b.ntype for b in blocks if b.ntype is not None})
-        if len(named) > 1:
-            message = f"node types {', '.join(named)} in node files, but the edges have no types"
-            raise edge.table.error(f"{message} (no src_type/dst_type columns)")
-        edge.src_type = edge.dst_type = named[0] if named else NODE_TYPE
-    types = _edge_types(edge)
-    for b in blocks:
-        if b.ntype is None:
-            if len(types) > 1:
-                message = "no 'type' column: give `nodes` TYPE=PATH; the edges have node types"
-                error = b.table.error(f"{message} {', '.join(types)}")
-                error.params = ("nodes",)
-                raise error
-            b.ntype = types[0]
-    for ntype, p in feature_specs:
-        attach_npz(Path(p), ntype, types, blocks)
-    for table in {id(t): t for t in [edge.table] + [b.table for b in blocks]}.values():
-        for note in table.notes:
-            logger.info(note)
-    return build_graph_data(
-        name or _stem(path),
-        [edge],
-        blocks,
+    node_specs = _pairs(nodes, "nodes")
+    feature_specs = _pairs(features, "features")
+    check_options(split_ratio, seed, target, class_names, multilabel)
+    return build_from_tables(
+        Table(path),
+        [(ntype, Table(Path(p))) for ntype, p in node_specs],
+        [(ntype, Path(p)) for ntype, p in feature_specs],
+        name=name or _stem(path),
+        target=target,
         reverse=reverse,
         keep_relations=keep_relations,
-        relations=relations,
         directed=directed,
         self_loop=self_loop,
+        split_ratio=split_ratio,
+        seed=seed,
+        class_names=class_names,
+        multilabel=multilabel,
         allow_unlabelled=allow_unlabelled,
-        **options,
+        relations=relations,
     )
 
 
@@ -190,32 +169,3 @@ def _pairs(items, option: str) -> list[tuple[str | None, str | Path]]:
             raise ConfigError(option, item, "PATH or (TYPE, PATH)")
         out.append((item[0], item[1]))
     return out
-
-
-def _edge_block(path: Path) -> EdgeBlock:
-    table = Table(path)
-    table.require(("src", "dst"))
-    has = {c: c in table.columns for c in EDGE_COLUMNS}
-    if has["src_type"] != has["dst_type"]:
-        one, other = ("src_type", "dst_type") if has["src_type"] else ("dst_type", "src_type")
-        raise table.error(f"a {one!r} column needs a {other!r} column too", column=one)
-    table.read()
-    ignored = [c for c in table.columns if c not in EDGE_COLUMNS]
-    if ignored:
-        table.notes.append(f"{path}: ignored columns {', '.join(map(repr, ignored))}")
-    typed = has["src_type"]
-    return EdgeBlock(
-        table,
-        src=table.strings("src"),  # blank ids are found among the distinct ids, in _csvbuild
-        dst=table.strings("dst"),
-        src_type=table.names("src_type", "node type") if typed else NODE_TYPE,
-        dst_type=table.names("dst_type", "node type") if typed else NODE_TYPE,
-        relation=table.names("relation", "relation name") if has["relation"] else None,
-    )
-
-
-def _edge_types(edge: EdgeBlock) -> list[str]:
-    found: set[str] = set()
-    for t in (edge.src_type, edge.dst_type):
-        found.update([t] if isinstance(t, str) else pd.unique(t))
-    return sorted(found)

@@ -31,8 +31,10 @@ def fit(
     Full batch (:func:`~hetgat.train.fullbatch.fit_fullbatch`), or with
     ``train_config.batch_size`` on mini-batches of sampled blocks
     (:func:`~hetgat.train.minibatch.fit_minibatch`). ``checkpoint`` and ``resume``: see
-    :func:`~hetgat.train.fullbatch.fit_fullbatch`.
+    :func:`~hetgat.train.fullbatch.fit_fullbatch`. ``data`` is checked first
+    (:meth:`~hetgat.data.GraphData.validate`: a loader or the caller may have changed it).
     """
+    data.validate()
     train = fit_minibatch if train_config.batch_size else fit_fullbatch
     return train(
         data, model_config, train_config, progress=progress, checkpoint=checkpoint, resume=resume

@@ -125,7 +125,9 @@ def predict(
     ``graph`` is the model's prepared graph when the caller has it already. With
     ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
     (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass.
+    ``data`` is checked first (:meth:`~hetgat.data.GraphData.validate`).
     """
+    data.validate()
     model.eval()
     g, features = model_inputs(data, device)
     if graph is None:

@@ -220,10 +220,17 @@ class Table:
     def line(self, row: int) -> int | None:
         return self.lines([row])[0]
 
+    def at(self, row=None) -> dict:
+        """Where data row ``row`` is (the header when None), as DataFormatError's keywords."""
+        return {"line": self.header_line if row is None else self.line(row)}
+
+    def place(self, row) -> str:
+        """Data row ``row`` in words: ``line 7``."""
+        return f"line {self.line(row)}"
+
     def error(self, message: str, row=None, column=None, value=None) -> DataFormatError:
         """A DataFormatError at data row ``row`` (or at the header when ``row`` is None)."""
-        line = self.header_line if row is None else self.line(row)
-        return DataFormatError(self.path, message, line=line, column=column, value=value)
+        return DataFormatError(self.path, message, column=column, value=value, **self.at(row))
 
     def _raise_field_count(self, line: int, count: int) -> None:
         expected = len(self.columns)
@@ -343,9 +350,8 @@ class Table:
         if repeated.any():
             j = int(np.flatnonzero(repeated)[0])
             i = int(np.flatnonzero(ids == ids[j])[0])
-            first, second = self.lines([rows[i], rows[j]])
-            message = f"duplicate node id (also on line {first})"
-            raise DataFormatError(self.path, message, line=second, column=column, value=ids[j])
+            message = f"duplicate node id (also on {self.place(rows[i])})"
+            raise self.error(message, row=rows[j], column=column, value=ids[j])
 
     def numbers(self, columns: list[str], rows: np.ndarray) -> np.ndarray:
         """The cells of ``columns`` at ``rows`` as ``(len(rows), len(columns))`` float32.
@@ -375,9 +381,7 @@ class Table:
         sizes = (inner.str.count(",") + 1).to_numpy()
         odd = np.flatnonzero(sizes != sizes[0])
         if len(odd):
-            message = (
-                f"a list of {sizes[odd[0]]} numbers, but line {self.line(rows[0])} has {sizes[0]}"
-            )
+            message = f"a list of {sizes[odd[0]]} numbers, but {self.place(rows[0])} has {sizes[0]}"
             raise self.error(message, row=rows[odd[0]], column=column, value=cells.iloc[odd[0]])
         joined = ",".join(inner.tolist())
         try:
