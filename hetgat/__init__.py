@@ -13,6 +13,8 @@ _LAZY = {
     "DataFormatError": "hetgat.errors",
     "load_graph": "hetgat.datasets",
     "from_pandas": "hetgat.datasets.frames",
+    "from_pyg": "hetgat.datasets.pyg",
+    "to_pyg": "hetgat.datasets.pyg",
     "GraphDataError": "hetgat.errors",
     "load_planetoid": "hetgat.datasets.planetoid",
     "load_csv_graph": "hetgat.datasets.csv",
