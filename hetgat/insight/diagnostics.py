@@ -15,6 +15,7 @@ import torch
 from hetgat.data import GraphData
 from hetgat.errors import HetgatError
 from hetgat.models import build_model
+from hetgat.records import per_etype_softmax, softmax_degrees
 from hetgat.train import model_inputs
 from hetgat.train.metrics import THRESHOLD
 
@@ -153,7 +154,7 @@ def attention_entropy(attention) -> list[EntropyGroup]:
             dst = graph.edges(etype=etype, order="eid")[1].numpy()
             key = (etype[2], etype[1])
             parts.append((key, dst, a.detach().double().cpu().numpy()))
-        if not _per_etype_softmax(parts, graph):
+        if not per_etype_softmax(parts, graph):
             pooled = {}
             for (dst_type, _), dst, a in parts:
                 pooled.setdefault((dst_type, "all"), []).append((dst, a))
@@ -168,46 +169,6 @@ def attention_entropy(attention) -> list[EntropyGroup]:
                     EntropyGroup(layer, head, name, dst_type, h[keep], np.log(degree[keep]))
                 )
     return groups
-
-
-def _per_etype_softmax(parts, graph) -> bool:
-    for (dst_type, _), dst, a in parts:
-        sums = np.stack(
-            [
-                np.bincount(dst, weights=a[:, h], minlength=graph.num_nodes(dst_type))
-                for h in range(a.shape[1])
-            ]
-        )
-        has = np.bincount(dst, minlength=graph.num_nodes(dst_type)) > 0
-        if not np.allclose(sums[:, has], 1.0, atol=1e-4):
-            return False
-    return True
-
-
-def softmax_degrees(attention) -> list[dict]:
-    """Per layer, ``{canonical edge type: in-edges of each destination node}`` counted over
-    the edges its softmax runs over: the edge type's own (GAT, HAN, RGAT), or every in-edge of
-    the node whatever its type where the weights sum to 1 only over all of them (Simple-HGN).
-
-    ``1 / degree`` is the weight of uniform attention, against which a learned weight reads:
-    0.2 on one of 3 in-edges is below uniform, on one of 50 ten times above it.
-    """
-    graph, out = attention.graph, []
-    for per_layer in attention.edges:
-        if not isinstance(per_layer, dict):
-            per_layer = {graph.canonical_etypes[0]: per_layer}
-        own, parts = {}, []
-        for etype, a in per_layer.items():
-            dst = graph.edges(etype=etype, order="eid")[1].numpy()
-            own[etype] = np.bincount(dst, minlength=graph.num_nodes(etype[2]))
-            parts.append(((etype[2], etype[1]), dst, a.detach().double().cpu().numpy()))
-        if not _per_etype_softmax(parts, graph):
-            pooled = {}
-            for etype, degree in own.items():
-                pooled[etype[2]] = pooled.get(etype[2], 0) + degree
-            own = {etype: pooled[etype[2]] for etype in own}
-        out.append(own)
-    return out
 
 
 def top_edges(attention, node_ids: dict, k: int = 20, min_in_edges: int = 3) -> pd.DataFrame:

@@ -13,7 +13,6 @@ import pandas as pd
 
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
-from hetgat.runs.folder import Run
 from hetgat.tables import (
     attention_frames,
     predictions_frame,
@@ -23,25 +22,25 @@ from hetgat.tables import (
 from hetgat.train import predict
 
 
-def chunk_size(run: Run) -> int | None:
+def chunk_size(run) -> int | None:
     """Nodes per chunk of layer-wise inference: a mini-batch run's batch size, else None."""
     return run.train_config.batch_size
 
 
-def run_output(run: Run, data: GraphData, get_attention: bool = False):
+def run_output(run, data: GraphData, get_attention: bool = False):
     """Class probabilities of ``run``'s model on ``data`` (eval mode); with ``get_attention``
     also its :class:`~hetgat.records.Attention`, on the CPU. What the model keeps per node is
-    matched by id (:meth:`~hetgat.runs.folder.Run.model_for`)."""
+    matched by id (:meth:`~hetgat.runs.run.Run.model_for`)."""
     model = run.model_for(data)
     return predict(model, data, get_attention=get_attention, chunk_size=chunk_size(run))
 
 
-def run_predictions(run: Run, data: GraphData) -> pd.DataFrame:
+def run_predictions(run, data: GraphData) -> pd.DataFrame:
     """The predictions table of ``run``'s model on ``data``."""
     return predictions_frame(data, run_output(run, data))
 
 
-def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
+def run_attention(run, data: GraphData, *, nodes=None, **filters):
     """Attention of ``run``'s model on ``data`` (eval mode) as table chunks.
 
     ``nodes`` (ids of the user) keeps only edges into those nodes; other ``filters`` are those
@@ -60,7 +59,7 @@ def run_attention(run: Run, data: GraphData, *, nodes=None, **filters):
     return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
 
 
-def run_semantic(run: Run, data: GraphData, *, per_node: bool = False, nodes=None):
+def run_semantic(run, data: GraphData, *, per_node: bool = False, nodes=None):
     """Semantic attention of ``run``'s model on ``data`` (HAN, RGAT; HGT: relation shares) as
     table chunks: per layer and type, or (``per_node``) every node's own weights, only of
     ``nodes`` (ids of the user) when given."""
