@@ -48,13 +48,13 @@ def predict(run_dir, graph, output, overwrite, unseen_nodes, **options):
     graph of the same schema, e.g. after new labels or features arrived.
     """
     from hetgat.outputs import write_table
-    from hetgat.runs import load_run, run_predictions
+    from hetgat.runs import load_run
 
     messages(output == "-")
     model_threads()
     run = load_run(run_dir, unseen_nodes=unseen_nodes)
     _check_output(run, graph, options, output, overwrite)
-    write_table([run_predictions(run, _run_data(run, graph, options))], output)
+    write_table([run.predict(_run_data(run, graph, options))], output)
 
 
 @click.command()

@@ -22,7 +22,7 @@ CHUNK = 1 << 20
 
 def _files(source) -> list[str]:
     """The files ``source`` reads (a folder's files, sorted), as absolute paths."""
-    if source is None or source.is_named():
+    if source is None or source.is_named():  # data in memory; published named data
         return []
     out = []
     for path in source.input_paths():

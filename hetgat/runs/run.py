@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from hetgat.config import ModelConfig, TrainConfig
@@ -23,8 +24,12 @@ from hetgat.runs.align import (
     check_unseen,
     node_rows,
 )
+from hetgat.runs.apply import run_attention, run_predictions, run_semantic
 from hetgat.runs.checksums import changed_inputs
+from hetgat.runs.explain import explain_node
 from hetgat.runs.files import read_training_labels
+from hetgat.runs.write import save_run
+from hetgat.tables import COLUMNS
 
 log = logging.getLogger("hetgat")
 
@@ -40,8 +45,11 @@ class Run:
         :attr:`node_ids`); :meth:`model_for` gives it for another graph.
     node_ids : dict[str, numpy.ndarray]
         The user's id of every node, per type, in model index order.
-    source : DataSource
-        How the training data was loaded.
+    source : DataSource or None
+        How the training data was loaded; None for data given in memory (``predict`` and the
+        other commands then need the graph given).
+    path : Path or None
+        The run folder; None for a run in memory (:func:`hetgat.fit`) until :meth:`save`.
     matched_by_id : bool
         Whether what the model keeps per node follows :attr:`node_ids` when the run meets a
         graph (run folders written before hetgat did so match by position).
@@ -50,19 +58,30 @@ class Run:
     unseen_nodes : {"error", "mean"}
         What nodes the run never saw get, in a type whose input it learned per node
         (:mod:`hetgat.runs.align`).
+    data : GraphData or None
+        The data the run was trained on, where it is in memory (a run of :func:`hetgat.fit`).
+    history : list of dict
+        One row per epoch (a run of :func:`hetgat.fit`; ``history.csv`` of a run folder).
+
+    The methods give what the commands write, as DataFrames keyed by the user's ids:
+    :meth:`predict` (``predictions.csv``), :meth:`attention` (``attention.csv``),
+    :meth:`semantic_attention` (``semantic_attention.csv``), :meth:`explain`; :meth:`save`
+    writes a run folder every command reads.
     """
 
-    path: Path
+    path: Path | None
     model: torch.nn.Module
     model_config: ModelConfig
     train_config: TrainConfig
     schema: Schema
-    source: DataSource
+    source: DataSource | None
     node_ids: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     matched_by_id: bool = False
     input_files: list = field(default_factory=list)
     unseen_nodes: str = "error"
+    data: GraphData | None = None
+    history: list = field(default_factory=list)
     _warned_by_position: bool = field(default=False, init=False, repr=False, compare=False)
 
     #: Outputs of later commands that hetgat may replace in the run folder without asking.
@@ -75,12 +94,17 @@ class Run:
     def protected_paths(self) -> list[Path]:
         """Files no output may replace: the run's own files (not its re-made outputs
         :attr:`OWN_OUTPUTS`) and the inputs it was trained on."""
-        own = [
-            p
-            for p in self.path.rglob("*")
-            if p.relative_to(self.path).parts[0] not in self.OWN_OUTPUTS
-        ]
-        return own + [Path(p) for p in self.source.input_paths()]
+        own = (
+            []
+            if self.path is None
+            else [
+                p
+                for p in self.path.rglob("*")
+                if p.relative_to(self.path).parts[0] not in self.OWN_OUTPUTS
+            ]
+        )
+        inputs = [] if self.source is None else self.source.input_paths()
+        return own + [Path(p) for p in inputs]
 
     def relations(self) -> tuple:
         """How the run read the relations of its CSV files (``Schema.relations``); for a run
@@ -110,8 +134,17 @@ class Run:
                     changes[0],
                     more,
                 )
+        if source is None and self.source is None:
+            if self.data is not None:
+                return self.data
+            raise HetgatError(
+                "the run was trained on data given in memory: it has no files to read again; "
+                "give the `graph`",
+                params=("graph",),
+            )
         source = self.source if source is None else source
-        if self.source.flatten and not source.flatten:  # the model knows the flat graph only
+        flat = self.source is not None and self.source.flatten
+        if flat and not source.flatten:  # the model knows the flat graph only
             source = dataclasses.replace(source, flatten=True)
         with _quiet_notes("hetgat"):  # the loader's notes were shown at fit time
             data = source.load(
@@ -172,10 +205,103 @@ class Run:
 
     def training_labels(self):
         """``(ids, known)``: the run's training nodes and their one-hot (multi-hot) labels, from
-        ``label_input.csv`` (runs with the label input)."""
+        its data in memory or ``label_input.csv`` (runs with the label input)."""
+        if self.data is not None:
+            train = self.data.train_mask
+            known = self.data.labels[train]
+            if not self.data.multilabel:
+                known = torch.nn.functional.one_hot(known, self.data.num_classes)
+            return self.data.node_ids[self.data.target_type][train.numpy()], known.float()
         return read_training_labels(
             self.path / "label_input.csv", self.schema.class_names, self.schema.multilabel
         )
+
+    def graph_data(self, graph=None) -> GraphData:
+        """The graph a method runs on: the run's own data (``None``), a
+        :class:`~hetgat.data.GraphData` (checked against the run: types, features, classes,
+        nodes) or a :class:`~hetgat.datasets.source.DataSource` (loaded as the run reads
+        it)."""
+        if graph is None or isinstance(graph, DataSource):
+            return self.load_data(graph)
+        if not isinstance(graph, GraphData):
+            raise ConfigError("graph", type(graph).__name__, "a GraphData or a DataSource")
+        graph.validate()
+        if list(graph.class_names) != list(self.schema.class_names):
+            raise HetgatError(
+                f"the graph's classes {list(graph.class_names)} are not the run's "
+                f"{list(self.schema.class_names)} in its order: build it with "
+                "class_names=run.schema.class_names"
+            )
+        check_compatible(self.schema, graph.schema())
+        self.check_nodes(graph)
+        return graph
+
+    def predict(self, graph=None) -> pd.DataFrame:
+        """``predictions.csv`` of ``graph`` [default: the run's own data]: ``id, predicted,
+        label, split`` and ``prob_<class>`` per class."""
+        return run_predictions(self, self.graph_data(graph))
+
+    def attention(
+        self, graph=None, *, top_k=None, nodes=None, layers=None, heads=None, mean_heads=False
+    ) -> pd.DataFrame:
+        """``attention.csv`` of ``graph`` [default: the run's own data]: one row per edge,
+        layer and head; ``nodes`` (the user's ids) keeps the edges into them, ``top_k`` the
+        strongest in-edges of each node, ``layers``/``heads`` those (lists of ints)."""
+        frames = run_attention(
+            self,
+            self.graph_data(graph),
+            nodes=None if nodes is None else [str(n) for n in _listed(nodes)],
+            layers=None if layers is None else list(_listed(layers)),
+            heads=None if heads is None else list(_listed(heads)),
+            top_k=top_k,
+            mean_heads=mean_heads,
+        )
+        return _concat(list(frames), COLUMNS)
+
+    def semantic_attention(self, graph=None, *, per_node=False, nodes=None) -> pd.DataFrame:
+        """``semantic_attention.csv`` (HAN, RGAT; HGT: each relation's share): per layer and
+        type, or with ``per_node`` every node's own weights (only ``nodes``, the user's ids,
+        when given)."""
+        frames = run_semantic(
+            self,
+            self.graph_data(graph),
+            per_node=per_node,
+            nodes=None if nodes is None else [str(n) for n in _listed(nodes)],
+        )
+        return _concat(list(frames), None)
+
+    def explain(self, node_id, graph=None, *, top_k: int = 10, mean_heads: bool = False):
+        """Why the model predicted what it did for target node ``node_id`` (the user's id):
+        :func:`hetgat.runs.explain.explain_node`'s dict (``hetgat explain --json``)."""
+        data = self.graph_data(graph)
+        return explain_node(self, str(node_id), data, top_k=top_k, mean_heads=mean_heads)
+
+    def save(
+        self,
+        path,
+        *,
+        overwrite: bool = False,
+        attention: bool = True,
+        attention_format: str = "csv",
+    ) -> Path:
+        """Write the run folder ``path`` (every command reads it; a run of data given in
+        memory records no file source, so the commands ask for GRAPH) and return its path;
+        the run then refers to it."""
+        data = self.graph_data()
+        path = save_run(
+            path,
+            data,
+            self,
+            self.model_config,
+            self.train_config,
+            source=self.source,
+            attention=attention,
+            attention_format=attention_format,
+            overwrite=overwrite,
+            input_files=self.input_files if self.source is not None else [],
+        )
+        self.path = Path(path)
+        return self.path
 
     def _warn_by_position(self) -> None:
         if self._warned_by_position:
@@ -223,3 +349,14 @@ def _quiet_notes(name: str):
         yield
     finally:
         log.setLevel(level)
+
+
+def _listed(values) -> list:
+    """One value or several, as a list (``nodes="p1"`` is ``nodes=["p1"]``)."""
+    return [values] if isinstance(values, (str, int)) else list(values)
+
+
+def _concat(frames: list, columns) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)

@@ -65,8 +65,9 @@ def read_settings(path: str | Path, what: str = "run configuration") -> Settings
     try:
         if not isinstance(saved, dict):
             raise TypeError("not a JSON object")
+        source = saved["source"]  # null: a run of data given in memory
         return Settings(
-            source=DataSource.from_dict(saved["source"]),
+            source=None if source is None else DataSource.from_dict(source),
             model_config=from_dict(ModelConfig, saved["model"]),
             train_config=from_dict(TrainConfig, saved["train"]),
             extra={k: v for k, v in saved.items() if k not in ("source", "model", "train")},

@@ -70,9 +70,10 @@ def save_run(
     never removes its inputs. ``name``, ``outputs`` and ``input_files`` as for
     :func:`write_run`.
     """
-    out, source = Path(out), DataSource.of(source)
+    out, source = Path(out), _source(source)
     check_table_format(attention_format)
-    with staged_dir(out, overwrite=overwrite, kind="run", keep=source.input_paths()) as tmp:
+    keep = source.input_paths() if source is not None else []
+    with staged_dir(out, overwrite=overwrite, kind="run", keep=keep) as tmp:
         write_run(
             tmp,
             data,
@@ -119,11 +120,11 @@ def write_run(
     matched by the ids of ``node_ids.csv`` when the run meets a graph again
     (:mod:`hetgat.runs.align`).
     """
-    tmp, out, source = folder, name or folder, DataSource.of(source)
+    tmp, out, source = folder, name or folder, _source(source)
     with atomic_path(tmp / "model.pt") as path:
         torch.save(result.model.state_dict(), path)
     config = {
-        "source": source.to_dict(),
+        "source": None if source is None else source.to_dict(),
         "model": to_dict(model_config),
         "train": to_dict(train_config),
         "data": {"name": data.name},
@@ -138,7 +139,9 @@ def write_run(
     if empty:  # their metrics are NaN, written as null: say why
         figures["notes"] = [f"no node in the {s} split: its metrics are null" for s in empty]
     write_json(tmp / "metrics.json", figures)
-    write_json(tmp / "timing.json", {k: result.metrics[k] for k in TIMING_KEYS})
+    write_json(
+        tmp / "timing.json", {k: result.metrics[k] for k in TIMING_KEYS if k in result.metrics}
+    )
     write_csv(pd.DataFrame(result.history), tmp / "history.csv")
     write_csv(node_ids_frame(data), tmp / "node_ids.csv")
     probs, att = outputs or predict(
@@ -153,3 +156,8 @@ def write_run(
         write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
     write_json(tmp / "tables.json", {"attention": None, **tables})
+
+
+def _source(source) -> DataSource | None:
+    """The run's data source; None for data given in memory (no files to read again)."""
+    return None if source is None else DataSource.of(source)

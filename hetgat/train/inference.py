@@ -125,9 +125,13 @@ def predict(
     ``graph`` is the model's prepared graph when the caller has it already. With
     ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
     (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass.
-    ``data`` is checked first (:meth:`~hetgat.data.GraphData.validate`).
+    ``data`` is checked first (:meth:`~hetgat.data.GraphData.validate`). ``model`` may be a
+    :class:`~hetgat.runs.run.Run` or a :class:`FitResult` too (their model is used).
     """
     data.validate()
+    if hasattr(model, "model_for"):  # a Run: its model, per-node inputs matched by id
+        model = model.model_for(data)
+    model = getattr(model, "model", model)  # a FitResult: its model
     model.eval()
     g, features = model_inputs(data, device)
     if graph is None:

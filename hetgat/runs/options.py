@@ -1,0 +1,106 @@
+"""The options of :func:`hetgat.fit` (and of ``hetgat fit``): the flags' names, without dashes,
+mapped to the fields of :class:`~hetgat.config.ModelConfig` and
+:class:`~hetgat.config.TrainConfig`. The one place that mapping lives: the CLI passes its
+flags through :func:`configs` too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+
+from hetgat.config import ModelConfig, TrainConfig
+from hetgat.errors import HetgatError
+
+#: Library option (a flag of ``hetgat fit`` without its dashes) -> ModelConfig field. The
+#: fields' own names are accepted too (``num_layers`` as ``layers``).
+MODEL_OPTIONS = {
+    "hidden": "hidden",
+    "heads": "heads",
+    "out_heads": "out_heads",
+    "layers": "num_layers",
+    "residual": "residual",
+    "slope": "negative_slope",
+    "embed_dim": "embed_dim",
+    "input_features": "input_features",
+    "metapath": "metapaths",
+    "metapath_length": "metapath_length",
+    "max_metapath_edges": "max_metapath_edges",
+    "semantic_fusion": "semantic_fusion",
+    "edge_feats": "edge_feats",
+    "beta": "beta",
+    "label_hops": "label_hops",
+    "label_partitions": "label_partitions",
+    **{f.name: f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"},
+}
+#: Library option -> TrainConfig field (the same names).
+TRAIN_OPTIONS = {f.name: f.name for f in dataclasses.fields(TrainConfig)}
+#: Options that set several fields or none: ``dropout`` (``feat_drop`` and, as the CLI does,
+#: ``attn_drop`` except for HGT and ``msg_drop`` for GAT/GATv2), ``threads`` (CPU threads).
+OTHER_OPTIONS = ("dropout", "threads")
+#: Every option :func:`configs` takes.
+OPTIONS = tuple(sorted({*MODEL_OPTIONS, *TRAIN_OPTIONS, *OTHER_OPTIONS}))
+
+
+def check_names(options) -> None:
+    """Refuse an option that is not one, naming the closest (``epoch`` -> ``epochs``)."""
+    for name in options:
+        if name not in OPTIONS:
+            close = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise HetgatError(
+                f"unknown option `{name}`{hint} (options: {', '.join(OPTIONS)})",
+                params=(name, *close),
+            )
+
+
+def model_values(model: str, options: dict) -> dict:
+    """The ModelConfig fields ``options`` set (``None`` values: unset)."""
+    values = {}
+    for name, value in options.items():
+        if value is not None and name in MODEL_OPTIONS:
+            values[MODEL_OPTIONS[name]] = value
+    dropout = options.get("dropout")
+    if dropout is not None:
+        values["feat_drop"] = dropout
+        if model != "hgt":  # HGT's attention has no dropout (DGL's, PyG's)
+            values["attn_drop"] = dropout
+        if model in ("gat", "gatv2"):
+            values["msg_drop"] = dropout
+    if values.get("metapaths") is not None:
+        metapaths = values["metapaths"]
+        values["metapaths"] = (metapaths,) if isinstance(metapaths, str) else tuple(metapaths)
+    if values.get("metapath_length") is not None:
+        values["metapath_length"] = int(values["metapath_length"])
+    return values
+
+
+def train_values(options: dict) -> dict:
+    """The TrainConfig fields ``options`` set (``None`` values: unset)."""
+    return {k: v for k, v in options.items() if v is not None and k in TRAIN_OPTIONS}
+
+
+def configs(
+    model: str | ModelConfig = "gat",
+    train_config: TrainConfig | None = None,
+    **options,
+) -> tuple[ModelConfig, TrainConfig]:
+    """The configurations ``model`` and ``options`` name.
+
+    ``model`` is a model's name (its own defaults, then ``options``) or a
+    :class:`~hetgat.config.ModelConfig` (``options`` replace its fields); likewise
+    ``train_config``. A misspelt option is an error naming the closest.
+    """
+    check_names(options)
+    if isinstance(model, ModelConfig):
+        name = model.name
+        model_config = dataclasses.replace(model, **model_values(name, options))
+    else:
+        name = model
+        model_config = ModelConfig.for_model(name, **model_values(name, options))
+    values = train_values(options)
+    if train_config is None:
+        train_config = TrainConfig.for_model(name, **values)
+    else:
+        train_config = dataclasses.replace(train_config, **values)
+    return model_config, train_config
