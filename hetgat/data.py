@@ -209,8 +209,9 @@ class GraphData:
     def validate(self) -> GraphData:
         """Check every field against the graph, in place, and return ``self``.
 
-        Made to fit (as PyG users and loaders write them): features as numpy arrays or
-        float64 become float32 tensors; masks given as index tensors (PyG's ``train_idx``)
+        Made to fit (as PyG users and loaders write them): features as numpy arrays or of
+        another dtype become tensors of torch's default dtype (float32: float64 features
+        would fail against the model's weights); masks given as index tensors (PyG's ``train_idx``)
         become bool masks; missing ``node_ids`` become ``"0", "1", ...``. Refused, naming the
         field: feature keys that name no node type, feature rows other than the type's node
         count, labels out of range or of the wrong length, index masks out of range, ids of

@@ -15,7 +15,8 @@ def listed(names) -> str:
 
 
 def checked_features(ntype: str, values, count: int) -> torch.Tensor:
-    """``values`` as an ``(count, F)`` float32 tensor (dense or sparse CSR)."""
+    """``values`` as an ``(count, F)`` tensor (dense or sparse CSR) of torch's default dtype,
+    the dtype of the model's weights (float32 unless the caller set another)."""
     field = f"features[{ntype!r}]"
     if isinstance(values, np.ndarray):
         values = torch.from_numpy(values)
@@ -36,7 +37,8 @@ def checked_features(ntype: str, values, count: int) -> torch.Tensor:
         raise GraphDataError(field, f"{values.shape[0]} rows, but type {ntype!r} has {count} nodes")
     if values.is_complex():
         raise GraphDataError(field, f"real numbers, got {values.dtype}")
-    return values if values.dtype == torch.float32 else values.to(torch.float32)
+    dtype = torch.get_default_dtype()
+    return values if values.dtype == dtype else values.to(dtype)
 
 
 def checked_labels(labels, count: int, classes: int, multilabel: bool) -> torch.Tensor:
@@ -54,7 +56,7 @@ def checked_labels(labels, count: int, classes: int, multilabel: bool) -> torch.
                 "labels", f"multi-label: a ({count}, {classes}) 0/1 matrix, got "
                 f"{tuple(labels.shape)}"
             )  # fmt: skip
-        labels = labels.to(torch.float32)
+        labels = labels.to(torch.get_default_dtype())
         if not bool(((labels == 0) | (labels == 1)).all()):
             raise GraphDataError("labels", "multi-label: only 0 and 1")
         return labels

@@ -150,38 +150,11 @@ def model_config(options: dict):
 
 
 def model_values(options: dict) -> dict:
-    """The ModelConfig fields the model options set (unset options are None)."""
-    values = {
-        k: options[k]
-        for k in (
-            "hidden",
-            "heads",
-            "out_heads",
-            "num_layers",
-            "residual",
-            "negative_slope",
-            "embed_dim",
-            "input_features",
-            "max_metapath_edges",
-            "semantic_fusion",
-            "edge_feats",
-            "beta",
-            "label_hops",
-            "label_partitions",
-        )
-        if options[k] is not None
-    }
-    if options["dropout"] is not None:
-        values["feat_drop"] = options["dropout"]
-        if options["model_name"] != "hgt":  # HGT's attention has no dropout (DGL's, PyG's)
-            values["attn_drop"] = options["dropout"]
-        if options["model_name"] in ("gat", "gatv2"):
-            values["msg_drop"] = options["dropout"]
-    if options["metapaths"]:
-        values["metapaths"] = tuple(options["metapaths"])
-    if options["metapath_length"] is not None:
-        values["metapath_length"] = int(options["metapath_length"])
-    return values
+    """The ModelConfig fields the model options set (unset options are None), by the
+    library's one mapping (:func:`hetgat.runs.options.model_values`)."""
+    from hetgat.runs.options import model_values as values_of
+
+    return values_of(options["model_name"], options)
 
 
 def train_options(func):
@@ -249,17 +222,7 @@ def train_config(options: dict):
 
 def train_values(options: dict) -> dict:
     """The TrainConfig fields the training options set, except seed and device (which have
-    defaults of their own)."""
-    return {
-        k: options[k]
-        for k in (
-            "lr",
-            "weight_decay",
-            "epochs",
-            "patience",
-            "early_stopping",
-            "batch_size",
-            "fanouts",
-        )
-        if options[k] is not None
-    }
+    defaults of their own), by the library's one mapping."""
+    from hetgat.runs.options import train_values as values_of
+
+    return {k: v for k, v in values_of(options).items() if k not in ("seed", "device")}

@@ -67,9 +67,13 @@ def model_values(model: str, options: dict) -> dict:
             values["attn_drop"] = dropout
         if model in ("gat", "gatv2"):
             values["msg_drop"] = dropout
-    if values.get("metapaths") is not None:
+    if "metapaths" in values:
         metapaths = values["metapaths"]
-        values["metapaths"] = (metapaths,) if isinstance(metapaths, str) else tuple(metapaths)
+        metapaths = (metapaths,) if isinstance(metapaths, str) else tuple(metapaths)
+        if metapaths:
+            values["metapaths"] = metapaths
+        else:  # none given (the CLI's empty --metapath): found automatically
+            del values["metapaths"]
     if values.get("metapath_length") is not None:
         values["metapath_length"] = int(values["metapath_length"])
     return values
