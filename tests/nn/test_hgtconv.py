@@ -52,7 +52,7 @@ def copy_from_dgl(ours: HGTConv, theirs) -> None:
     with torch.no_grad():
         for name in ("k", "q", "v", "a"):
             getattr(ours, f"linear_{name}").copy_(getattr(theirs, f"linear_{name}").W)
-        for i in range(HEADS):
+        for i in range(ours.num_heads):
             ours.relation_pri[:, i] = theirs.relation_pri[i]
             ours.relation_att[:, i] = theirs.relation_att[i].W
             ours.relation_msg[:, i] = theirs.relation_msg[i].W
