@@ -158,7 +158,9 @@ class GATConv(nn.Module):
             ``(x_src, x_dst)`` pair for a bipartite graph).
         feat : Tensor or (Tensor, Tensor)
             ``(N, in)`` features, or ``(src, dst)`` features; in PyG's form the ``(2, E)``
-            ``edge_index`` (sources in row 0, no self-loops added, unlike PyG's default).
+            ``edge_index`` (sources in row 0, no self-loops added, unlike PyG's default). That
+            form builds a :class:`~hetgat.sparse.Graph` (checked, sorted) on every call: for
+            many calls on one graph, build it once and pass it as ``graph``.
         edge_weight : Tensor, optional
             ``(E,)`` multiplies the normalised attention, as in DGL.
         get_attention : bool, default False
