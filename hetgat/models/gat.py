@@ -122,5 +122,5 @@ class GAT(AttentionNet):
 
     def layer_forward(self, i: int, block, h, graph=None, prev=None):
         """Layer ``i`` on ``block``: ``(h_dst, (E_block, H) attention)``."""
-        h, a = self.layers[i](block, h, get_attention=True)
+        h, a = attend(self.layers[i], block, h, get_attention=True)
         return (h.flatten(1) if i < len(self.layers) - 1 else h.mean(1)), a

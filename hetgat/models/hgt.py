@@ -93,9 +93,12 @@ class HGT(TypedBlocks, AttentionNet):
         x = torch.cat([x[t] for t in graph.hetero.ntypes], dim=0)
         attention = []
         for layer in self.layers:
-            x, a = layer(graph.homo, x, graph.ntype, graph.etype)
+            out = layer(graph.homo, x, graph.ntype, graph.etype, get_attention=get_attention)
             if get_attention:
-                attention.append(a)
+                x, a = out
+                attention.append(a.squeeze(-1))  # hetgat's records keep (E, H)
+            else:
+                x = out
         ntypes = graph.hetero.ntypes
         start = sum(graph.hetero.num_nodes(t) for t in ntypes[: ntypes.index(self.target)])
         return x[start : start + graph.hetero.num_nodes(self.target)], attention
@@ -113,7 +116,11 @@ class HGT(TypedBlocks, AttentionNet):
     # Layer-wise API: TypedBlocks (blocks of the homogeneous typed graph) and this.
 
     def layer_forward(self, i: int, block, h, graph: TypedGraph = None, prev=None):
-        return self.layers[i](block, h, graph.ntype[block.src_nid], graph.etype[block.eid])
+        """Layer ``i`` on ``block``: ``(h_dst, (E_block, H) attention)``."""
+        layer = self.layers[i]
+        ntype, etype = graph.ntype[block.src_nid], graph.etype[block.eid]
+        h, a = layer(block, h, ntype, etype, get_attention=True)
+        return h, a.squeeze(-1)
 
     def block_output(self, h: torch.Tensor) -> torch.Tensor:
         return self.predict(h)

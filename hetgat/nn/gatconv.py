@@ -23,9 +23,9 @@ class GATConv(nn.Module):
     node's in-edges folded into the aggregation: :func:`hetgat.sparse.softmax_aggregate`) and
     never as an ``N x N`` matrix; the kernels are plain torch or DGL's, chosen per device
     (:mod:`hetgat.sparse`). A drop-in for :class:`dgl.nn.GATConv`: the same parameter names and
-    shapes (a state dict moves between the two), ``edge_weight`` and
-    ``set_allow_zero_in_degree``, a ``DGLGraph`` or block as input. One difference: the
-    attention is returned as ``(E, H)``, where DGL returns ``(E, H, 1)``.
+    shapes (a state dict moves between the two), the same ``forward(graph, feat, edge_weight,
+    get_attention)``, attention ``(E, H, 1)``, ``set_allow_zero_in_degree``, a ``DGLGraph`` or
+    block as input. It also takes PyG's ``conv(x, edge_index)`` (see :meth:`forward`).
 
     Parameters
     ----------
@@ -58,8 +58,8 @@ class GATConv(nn.Module):
     Shapes
     ------
     - input: ``(N, in)`` dense or sparse CSR, or a pair ``((N_src, in_src), (N_dst, in_dst))``
-    - output: ``(N_dst, H, D)``; attention ``(E, H)`` in the graph's edge-id order (a block with
-      no source or destination nodes gives empty outputs).
+    - output: ``(N_dst, H, D)``; attention ``(E, H, 1)`` in the graph's edge-id order (a block
+      with no source or destination nodes gives empty outputs).
     """
 
     def __init__(
@@ -147,12 +147,26 @@ class GATConv(nn.Module):
         """Allow nodes without in-edges (DGL's API; ``dgl.nn.HeteroGraphConv`` calls it)."""
         self._allow_zero_in_degree = set_value
 
-    def forward(self, graph, feat, get_attention: bool = False, edge_weight=None):
-        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention.
+    def forward(self, graph, feat, edge_weight=None, get_attention: bool = False):
+        """Compute the layer; with ``get_attention`` also return the ``(E, H, 1)`` attention.
 
-        ``graph`` is hetgat's :class:`~hetgat.sparse.Graph` or a ``DGLGraph``/block with one
-        edge type. ``edge_weight`` ``(E,)`` multiplies the normalised attention, as in DGL.
+        Parameters
+        ----------
+        graph : Graph or DGLGraph, or Tensor
+            hetgat's :class:`~hetgat.sparse.Graph` or a ``DGLGraph``/block with one edge type;
+            or, in PyG's calling form ``conv(x, edge_index)``, the features ``x`` (a tensor, or a
+            ``(x_src, x_dst)`` pair for a bipartite graph).
+        feat : Tensor or (Tensor, Tensor)
+            ``(N, in)`` features, or ``(src, dst)`` features; in PyG's form the ``(2, E)``
+            ``edge_index`` (sources in row 0, no self-loops added, unlike PyG's default). That
+            form builds a :class:`~hetgat.sparse.Graph` (checked, sorted) on every call: for
+            many calls on one graph, build it once and pass it as ``graph``.
+        edge_weight : Tensor, optional
+            ``(E,)`` multiplies the normalised attention, as in DGL.
+        get_attention : bool, default False
+            Also return the attention ``(E, H, 1)``, in edge-id (``edge_index`` column) order.
         """
+        graph, feat = graph_and_features(graph, feat)
         g = check_graph(graph, self._allow_zero_in_degree)
         heads, out = self._num_heads, self._out_feats
         h_dst, ft_src, ft_dst = self._project(g, feat)
@@ -187,8 +201,37 @@ class GATConv(nn.Module):
         if self.activation is not None:
             rst = self.activation(rst)
         if get_attention:
-            return rst, a.squeeze(-1)
+            return rst, a
         return rst
+
+
+def graph_and_features(graph, feat):
+    """``(graph, feat)`` of a call in DGL's form, or of one in PyG's form ``(x, edge_index)``
+    (told apart by the first argument: a tensor or a pair of tensors is never a graph)."""
+    pair = isinstance(graph, (tuple, list)) and len(graph) == 2
+    if not isinstance(graph, torch.Tensor) and not (
+        pair and all(isinstance(x, torch.Tensor) for x in graph)
+    ):
+        return graph, feat
+    x, edge_index = (tuple(graph) if pair else graph), feat
+    if (
+        not isinstance(edge_index, torch.Tensor)
+        or edge_index.dim() != 2
+        or edge_index.shape[0] != 2
+        or edge_index.is_floating_point()
+        or edge_index.dtype == torch.bool
+    ):
+        got = (
+            f"shape {tuple(edge_index.shape)}, {edge_index.dtype}"
+            if isinstance(edge_index, torch.Tensor)
+            else type(edge_index).__name__
+        )
+        raise ValueError(
+            "called as conv(x, edge_index) (PyG's form), edge_index must be a (2, E) integer "
+            f"tensor of source and destination rows; got {got}"
+        )
+    n_src, n_dst = (x[0].shape[0], x[1].shape[0]) if pair else (x.shape[0], x.shape[0])
+    return Graph(edge_index[0], edge_index[1], n_src, n_dst), x
 
 
 def check_graph(graph, allow_zero_in_degree: bool) -> Graph:
@@ -203,10 +246,13 @@ def check_graph(graph, allow_zero_in_degree: bool) -> Graph:
 
 
 def attend(conv: nn.Module, graph, feat, get_attention: bool):
-    """``conv(graph, feat)`` as ``(output, attention)``; the attention (``(E, H)``) is None unless
+    """``conv(graph, feat)`` as ``(output, attention)`` for hetgat's models and tables: the
+    attention ``(E, H)`` (the layer's DGL shape ``(E, H, 1)`` squeezed), or None unless
     ``get_attention``: normalising every edge is a pass and an array that training can skip."""
-    out = conv(graph, feat, get_attention)
-    return out if get_attention else (out, None)
+    if not get_attention:
+        return conv(graph, feat), None
+    out, a = conv(graph, feat, get_attention=True)
+    return out, a.squeeze(-1)
 
 
 def _residual(res_fc: nn.Module, h_dst: torch.Tensor) -> torch.Tensor:

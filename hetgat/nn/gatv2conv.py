@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from hetgat.nn.functional import CSRTranspose, dropout, linear, take_rows
-from hetgat.nn.gatconv import _residual, check_graph
+from hetgat.nn.gatconv import _residual, check_graph, graph_and_features
 from hetgat.sparse import pair_scores, softmax_aggregate
 
 
@@ -24,8 +24,10 @@ class GATv2Conv(nn.Module):
     depend on the query node ("dynamic" attention). The score needs the ``(E, H, D)`` sum per
     edge, so unlike GAT it cannot be split into per-node halves (on large graphs it is made in
     chunks of edges: :func:`hetgat.sparse.pair_scores`). A drop-in for
-    :class:`dgl.nn.GATv2Conv` (parameter names and shapes, ``edge_weight``,
-    ``set_allow_zero_in_degree``), except that the attention is ``(E, H)``, not ``(E, H, 1)``.
+    :class:`dgl.nn.GATv2Conv` (parameter names and shapes, ``forward(graph, feat,
+    get_attention)`` with attention ``(E, H, 1)``, ``set_allow_zero_in_degree``); an extra
+    ``edge_weight``, after DGL 1.1's arguments, and PyG's ``conv(x, edge_index)``, as
+    :class:`~hetgat.nn.GATConv`.
 
     Parameters
     ----------
@@ -54,7 +56,7 @@ class GATv2Conv(nn.Module):
 
     Shapes
     ------
-    output ``(N_dst, H, D)``; attention ``(E, H)`` in edge-id order.
+    output ``(N_dst, H, D)``; attention ``(E, H, 1)`` in edge-id order.
     """
 
     def __init__(
@@ -116,8 +118,13 @@ class GATv2Conv(nn.Module):
         self._allow_zero_in_degree = set_value
 
     def forward(self, graph, feat, get_attention: bool = False, edge_weight=None):
-        """Compute the layer; with ``get_attention`` also return ``(E, H)`` attention
-        (``graph`` and ``edge_weight`` as in :class:`~hetgat.nn.GATConv`)."""
+        """Compute the layer; with ``get_attention`` also return the ``(E, H, 1)`` attention.
+
+        DGL 1.1's order ``(graph, feat, get_attention)``, then ``edge_weight`` ``(E,)`` (which
+        DGL 1.1's layer lacks); ``graph``, ``feat`` (or PyG's ``x, edge_index``) and
+        ``edge_weight`` as in :meth:`hetgat.nn.GATConv.forward`.
+        """
+        graph, feat = graph_and_features(graph, feat)
         g = check_graph(graph, self._allow_zero_in_degree)
         heads, out = self._num_heads, self._out_feats
         if isinstance(feat, tuple):
@@ -150,5 +157,5 @@ class GATv2Conv(nn.Module):
         if self.activation is not None:
             rst = self.activation(rst)
         if get_attention:
-            return rst, a.squeeze(-1)
+            return rst, a
         return rst

@@ -65,9 +65,10 @@ class HGTConv(nn.Module):
     Shapes
     ------
     input ``(N, in)``, node types ``(N,)``, edge types ``(E,)``; output ``(N, H * D)``,
-    attention ``(E, H)``. On a block the input and ``ntype`` cover the source nodes
-    (destinations first) and the output the destinations. ``graph``: hetgat's
-    :class:`~hetgat.sparse.Graph` or a ``DGLGraph`` with one edge type.
+    attention ``(E, H, 1)`` (with ``get_attention``, the shape of DGL's ``GATConv``). On a
+    block the input and ``ntype`` cover the source nodes (destinations first) and the output
+    the destinations. ``g``: hetgat's :class:`~hetgat.sparse.Graph` or a ``DGLGraph`` with one
+    edge type.
     """
 
     def __init__(
@@ -121,9 +122,23 @@ class HGTConv(nn.Module):
         nn.init.ones_(self.relation_pri)
         nn.init.ones_(self.skip)
 
-    def forward(self, graph, feat: torch.Tensor, ntype: torch.Tensor, etype: torch.Tensor):
-        """Output ``(N_dst, H * D)`` and the attention ``(E, H)``."""
-        graph = one_relation(graph)
+    def forward(
+        self,
+        g,
+        x: torch.Tensor,
+        ntype: torch.Tensor,
+        etype: torch.Tensor,
+        *,
+        presorted: bool = False,
+        get_attention: bool = False,
+    ):
+        """The output ``(N_dst, H * D)``, as ``dgl.nn.HGTConv`` (its argument names too); with
+        ``get_attention`` also the attention ``(E, H, 1)`` in edge-id order.
+
+        ``presorted`` is DGL's hint that nodes and edges are sorted by type; accepted and not
+        needed (the products are grouped by type whatever the order).
+        """
+        graph, feat = one_relation(g), x
         heads, size = self.num_heads, self.head_size
         n_dst = graph.num_dst_nodes()  # all nodes, except on a block
         x_dst, dst_type = feat[:n_dst], ntype[:n_dst]
@@ -149,7 +164,7 @@ class HGTConv(nn.Module):
         h = h * gate + res * (1 - gate)
         if self.norm is not None:
             h = self.norm(h)
-        return h, a.squeeze(-1)
+        return (h, a) if get_attention else h
 
 
 def typed_matmul(x: torch.Tensor, xtype: torch.Tensor, weight, bias=None) -> torch.Tensor:

@@ -17,7 +17,7 @@ def test_empty_blocks_give_empty_outputs(cls, n_src, n_dst):
     conv = cls(4, 3, 2, allow_zero_in_degree=True)
     block = Graph(NONE, NONE, n_src, n_dst, is_block=True)
     out, att = conv(block, torch.randn(n_src, 4), get_attention=True)
-    assert out.shape == (n_dst, 2, 3) and att.shape == (0, 2)
+    assert out.shape == (n_dst, 2, 3) and att.shape == (0, 2, 1)
     assert torch.isfinite(out).all()
 
 
@@ -55,22 +55,28 @@ def test_edge_weight_and_blocks_as_dgl_does(kind):
     ref, ref_att = theirs(block, x, get_attention=True, **extra)
     out, att = ours(block, x, get_attention=True, **extra)
     torch.testing.assert_close(out, ref)
-    torch.testing.assert_close(att, ref_att.squeeze(-1))  # (E, H) where DGL gives (E, H, 1)
+    torch.testing.assert_close(att, ref_att)  # (E, H, 1) as DGL
     hetero = dgl.nn.HeteroGraphConv({"e": ours})  # calls set_allow_zero_in_degree
     g = dgl.heterograph({("n", "e", "n"): (torch.tensor([0, 1]), torch.tensor([1, 1]))})
     assert hetero(g, {"n": torch.randn(2, 5)})["n"].shape == (2, 3, 4)
 
 
 @pytest.mark.parametrize("cls", [GATConv, GATv2Conv])
-def test_the_one_shape_difference_is_documented(cls):
-    """The layers claim to be drop-ins; where they are not (attention ``(E, H)``, DGL's
-    ``(E, H, 1)``), the layer's docstring and README say so."""
+def test_attention_shape_is_dgls_and_documented(cls):
+    """The attention comes in DGL's ``(E, H, 1)``, as the docstrings and README say; hetgat's
+    models take it as ``(E, H)`` through :func:`hetgat.nn.attend`."""
     from pathlib import Path
+
+    from hetgat.nn import attend
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert "(E, H, 1)" in cls.__doc__
-    assert "`(E, H)` where DGL returns\n`(E, H, 1)`" in readme
+    assert "return the attention as `(E, H, 1)`" in readme
     g = Graph(torch.tensor([0, 1, 2]), torch.tensor([1, 2, 0]), 3)
-    _, att = cls(4, 3, 2)(g, torch.randn(3, 4), get_attention=True)
-    assert att.shape == (3, 2)  # as documented
-    assert att.unsqueeze(-1).shape == (3, 2, 1)  # DGL's shape, as README shows
+    conv, x = cls(4, 3, 2).eval(), torch.randn(3, 4)
+    out, att = conv(g, x, get_attention=True)
+    assert att.shape == (3, 2, 1)
+    out2, att2 = attend(conv, g, x, get_attention=True)
+    assert torch.equal(out2, out) and torch.equal(att2, att.squeeze(-1))
+    out3, none = attend(conv, g, x, get_attention=False)
+    assert torch.equal(out3, out) and none is None

@@ -52,7 +52,7 @@ def copy_from_dgl(ours: HGTConv, theirs) -> None:
     with torch.no_grad():
         for name in ("k", "q", "v", "a"):
             getattr(ours, f"linear_{name}").copy_(getattr(theirs, f"linear_{name}").W)
-        for i in range(HEADS):
+        for i in range(ours.num_heads):
             ours.relation_pri[:, i] = theirs.relation_pri[i]
             ours.relation_att[:, i] = theirs.relation_att[i].W
             ours.relation_msg[:, i] = theirs.relation_msg[i].W
@@ -119,8 +119,10 @@ def test_equals_dgl(monkeypatch, in_feats, use_norm, kind, kernels):
     ref = theirs(g, x_theirs, ntype, etype)
     (ref_att,) = seen
     with use_kernels(kernels):
-        out, att = ours(g, x_ours, ntype, etype)
+        out, att = ours(g, x_ours, ntype, etype, get_attention=True)
     torch.testing.assert_close(out, ref)
+    assert att.shape == (g.num_edges(), HEADS, 1)  # as GATConv's: DGL's HGTConv keeps (E, H)
+    att = att.squeeze(-1)
     torch.testing.assert_close(att, ref_att)
     (ref.sin().sum() + ref_att.cos().sum()).backward()
     (out.sin().sum() + att.cos().sum()).backward()
@@ -183,7 +185,8 @@ def test_equals_pyg(monkeypatch):
     ref = theirs(x_theirs, edges)
     (ref_att,) = seen
     x_ours = torch.cat([x[t] for t in types]).requires_grad_()
-    out, att = ours(g, x_ours, ntype, etype)
+    out, att = ours(g, x_ours, ntype, etype, get_attention=True)
+    att = att.squeeze(-1)
     for t in ("a", "b"):
         torch.testing.assert_close(out[start[t] : start[t] + counts[t]], ref[t])
     assert ref.get("c") is None  # PyG: no output for a type that no relation reaches
@@ -223,7 +226,9 @@ def test_hand_computed_one_head():
         conv.skip.fill_(0.0)  # gate 1/2
     g = Graph(torch.tensor([0, 1]), torch.tensor([2, 2]), 3)
     x = torch.tensor([[1.0], [2.0], [4.0]])
-    out, att = conv(g, x, torch.zeros(3, dtype=torch.long), torch.zeros(2, dtype=torch.long))
+    types = torch.zeros(3, dtype=torch.long), torch.zeros(2, dtype=torch.long)
+    out, att = conv(g, x, *types, get_attention=True)
+    att = att.squeeze(-1)
     scores = torch.tensor([1 * 2 * 4 * 0.5, 2 * 2 * 4 * 0.5])
     alpha = torch.softmax(scores, 0)
     torch.testing.assert_close(att[:, 0], alpha)
@@ -239,5 +244,5 @@ def test_gradcheck():
     conv = HGTConv(4, 2, 2, NTYPES, ETYPES, dropout=0.0, use_norm=True, bias=True)
     randomise(conv)
     x = torch.randn(7, 4, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda x: conv(g, x, ntype, etype)[0], (x,))
-    assert torch.autograd.gradcheck(lambda x: conv(g, x, ntype, etype)[1], (x,))
+    assert torch.autograd.gradcheck(lambda x: conv(g, x, ntype, etype), (x,))
+    assert torch.autograd.gradcheck(lambda x: conv(g, x, ntype, etype, get_attention=True)[1], (x,))

@@ -38,9 +38,9 @@ def test_equals_dgl_layer(kind, residual, out_feats, heads):
     out, att = ours(g, x, get_attention=True)
     ref, ref_att = theirs(g, x, get_attention=True)
     assert out.shape == (5, heads, out_feats)
-    assert att.shape == (g.num_edges(), heads)
+    assert att.shape == (g.num_edges(), heads, 1)  # DGL's shape
     torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(att, ref_att.squeeze(-1), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(att, ref_att, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["gat", "gatv2"])
@@ -53,7 +53,7 @@ def test_equals_dgl_on_bipartite_block(kind):
     out, att = ours(block, (xs, xd), get_attention=True)
     ref, ref_att = theirs(block, (xs, xd), get_attention=True)
     torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(att, ref_att.squeeze(-1), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(att, ref_att, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["gat", "gatv2"])
@@ -71,7 +71,7 @@ def test_attention_sums_to_one_per_destination(cls):
     layer = cls(6, 3, 4).eval()
     _, att = layer(g, torch.randn(5, 6), get_attention=True)
     _, dst = g.edges()
-    sums = torch.zeros(5, 4).index_add_(0, dst, att)
+    sums = torch.zeros(5, 4).index_add_(0, dst, att.squeeze(-1))
     torch.testing.assert_close(sums, torch.ones(5, 4))
     assert (att > 0).all()
 
@@ -89,7 +89,7 @@ def test_gat_hand_computed():
     # score(j -> 0) = LeakyReLU(x_j[0] + x_0[1]): node 1: 2 - 1 = 1; node 2: -3 - 1 = -4 -> -0.8
     e1, e2 = 1.0, -0.8
     a1 = math.exp(e1) / (math.exp(e1) + math.exp(e2))
-    torch.testing.assert_close(att[:, 0], torch.tensor([a1, 1 - a1]))
+    torch.testing.assert_close(att[:, 0, 0], torch.tensor([a1, 1 - a1]))
     expected = a1 * x[1] + (1 - a1) * x[2]
     torch.testing.assert_close(out[0, 0], expected)
     assert torch.equal(out[1:], torch.zeros(2, 1, 2))  # no in-edges, no bias
@@ -106,7 +106,7 @@ def test_gatv2_hand_computed():
     out, att = layer(g, x, get_attention=True)
     # score(j -> 0) = LeakyReLU(x_j + 2 x_0): node 1: 5; node 2: -3 -> -0.6
     a1 = math.exp(5) / (math.exp(5) + math.exp(-0.6))
-    torch.testing.assert_close(att[:, 0], torch.tensor([a1, 1 - a1]))
+    torch.testing.assert_close(att[:, 0, 0], torch.tensor([a1, 1 - a1]))
     torch.testing.assert_close(out[0, 0, 0], torch.tensor(a1 * 3 + (1 - a1) * -5))
 
 
