@@ -1,5 +1,11 @@
 """A trained model with what it was trained on: :class:`Run`, read from a run folder
-(:func:`hetgat.runs.folder.load_run`) or made by :func:`hetgat.fit` in memory."""
+(:func:`hetgat.runs.folder.load_run`) or made by :func:`hetgat.fit` in memory.
+
+Longer than ~300 lines: :class:`Run` is one object, the user's handle on a trained model; its
+methods delegate (:mod:`hetgat.runs.apply`, :mod:`~hetgat.runs.align`,
+:mod:`~hetgat.runs.explain`, :mod:`~hetgat.runs.write`), and most of the length is their
+documentation.
+"""
 
 from __future__ import annotations
 
