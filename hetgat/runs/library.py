@@ -1,19 +1,21 @@
-"""``import hetgat``'s two verbs: :func:`fit` a model on a graph (a :class:`Run` back) and
-:func:`load` a run folder (the same :class:`Run`)."""
+"""``import hetgat``'s verbs: :func:`fit` a model on a graph (a :class:`Run` back),
+:func:`load` a run folder (the same :class:`Run`), :func:`build_model` for a custom loop."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from hetgat.config import ModelConfig, TrainConfig
-from hetgat.data import GraphData
+from hetgat.data import GraphData, Schema
 from hetgat.errors import ConfigError
+from hetgat.models import build_model as build_classifier
 from hetgat.models import resolve_config
 from hetgat.runs.folder import load_run
 from hetgat.runs.options import configs
 from hetgat.runs.run import Run
 from hetgat.sparse.threads import using_threads
 from hetgat.train import fit as train
+from hetgat.train.graph_model import GraphModel, build_graph_model
 
 
 def fit(
@@ -86,3 +88,23 @@ def load(path: str | Path, *, unseen_nodes: str = "error") -> Run:
     :meth:`Run.save`; weights only, no code is unpickled); ``unseen_nodes``: see
     :class:`Run`."""
     return load_run(path, unseen_nodes=unseen_nodes)
+
+
+def build_model(model: str | ModelConfig, graph, **options) -> GraphModel:
+    """A model for ``graph``, for a training loop of your own: ``model(graph)`` gives the
+    target logits, ``model(graph, get_attention=True)`` adds the attention record, and
+    ``model(batch)`` takes a batch of :class:`hetgat.NeighborLoader` (see docs/library.md).
+
+    ``model`` and ``options`` as for :func:`fit` (training options other than ``seed``, which
+    draws the label input's parts, play no part). ``build_model(config, schema)`` with a
+    :class:`~hetgat.config.ModelConfig` and a :class:`~hetgat.data.Schema` gives the bare
+    :class:`~hetgat.models.inputs.NodeClassifier`, as before.
+    """
+    if isinstance(graph, Schema):
+        if options:
+            raise ConfigError("options", sorted(options)[0], "none with a Schema")
+        return build_classifier(model, graph)
+    if not isinstance(graph, GraphData):
+        raise ConfigError("graph", type(graph).__name__, "a GraphData")
+    model_config, train_config = configs(model, **options)
+    return build_graph_model(model_config, graph, seed=train_config.seed)
