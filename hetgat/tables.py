@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from hetgat.data import GraphData
-from hetgat.errors import ConfigError
+from hetgat.errors import ConfigError, HetgatError
 from hetgat.train.metrics import THRESHOLD
 
 COLUMNS = ["layer", "head", "edge_type", "src_type", "src", "dst_type", "dst", "attention"]
@@ -37,6 +37,7 @@ def attention_frames(
     layers: Iterable[int] | None = None,
     heads: Iterable[int] | None = None,
     dst_nodes: dict[str, np.ndarray] | None = None,
+    nodes=None,
     top_k: int | None = None,
     mean_heads: bool = False,
     chunk_rows: int = CHUNK_ROWS,
@@ -54,7 +55,10 @@ def attention_frames(
     layers, heads : iterable of int, optional
         Only these layers / heads (counting from 0).
     dst_nodes : dict[str, numpy.ndarray], optional
-        Only edges into these nodes (indices per node type).
+        Only edges into these nodes (row indices per node type).
+    nodes : sequence of str or dict[str, sequence of str], optional
+        Only edges into these nodes, by the user's ids (of any type, or per type); an id or a
+        type key that names no node is an error.
     top_k : int, optional
         Only the ``top_k`` strongest in-edges of each destination per layer, head and edge
         type; rows are then grouped by destination in descending attention.
@@ -63,6 +67,12 @@ def attention_frames(
     chunk_rows : int, default 2**20
         Most rows per yielded frame; node ids are looked up per chunk.
     """
+    if nodes is not None:
+        dst_nodes = node_rows(node_ids, nodes)
+    if dst_nodes is not None:
+        unknown = sorted(set(dst_nodes) - set(graph.ntypes))
+        if unknown:
+            raise ConfigError("dst_nodes", unknown[0], f"a node type among {list(graph.ntypes)}")
     layers = range(len(attention)) if layers is None else list(layers)
     for layer in layers:
         if not 0 <= layer < len(attention):
@@ -102,6 +112,34 @@ def attention_frames(
                         },
                         columns=COLUMNS,
                     )
+
+
+def node_rows(node_ids: dict, nodes) -> dict[str, np.ndarray]:
+    """``{type: row indices}`` of the user's ids ``nodes`` (a sequence: ids of any type; a
+    dict: ids per type); an id or a type that names no node is a :class:`HetgatError`."""
+    if isinstance(nodes, (str, int)):
+        nodes = [nodes]
+    if isinstance(nodes, dict):
+        unknown = sorted(set(nodes) - set(node_ids))
+        if unknown:
+            raise ConfigError("nodes", unknown[0], f"a node type among {list(node_ids)}")
+        wanted = {t: [str(v) for v in ids] for t, ids in nodes.items()}
+    else:
+        wanted = {t: [str(v) for v in nodes] for t in node_ids}
+    out, found = {}, {t: set() for t in wanted}
+    for t, ids in wanted.items():
+        hits = np.flatnonzero(np.isin(node_ids[t], ids))
+        if len(hits):
+            out[t] = hits
+            found[t].update(node_ids[t][hits])
+    if isinstance(nodes, dict):
+        missing = [v for t, ids in wanted.items() for v in ids if v not in found[t]]
+    else:
+        anywhere = set().union(*found.values())
+        missing = [str(v) for v in nodes if str(v) not in anywhere]
+    if missing:
+        raise HetgatError(f"no node with id {', '.join(map(repr, missing[:5]))} in the graph")
+    return out
 
 
 def _heads(wanted, names) -> list[int]:

@@ -15,6 +15,7 @@ from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.tables import (
     attention_frames,
+    node_rows,
     predictions_frame,
     semantic_frame,
     semantic_node_frames,
@@ -47,15 +48,7 @@ def run_attention(run, data: GraphData, *, nodes=None, **filters):
     of :func:`hetgat.tables.attention_frames`.
     """
     _, att = run_output(run, data, get_attention=True)
-    dst_nodes = None
-    if nodes:
-        dst_nodes = {}
-        for t, ids in data.node_ids.items():
-            hits = np.flatnonzero(np.isin(ids, list(nodes)))
-            if len(hits):
-                dst_nodes[t] = hits
-        if not dst_nodes:
-            raise HetgatError(f"no node with id {', '.join(map(repr, nodes))} in the graph")
+    dst_nodes = node_rows(data.node_ids, list(nodes)) if nodes else None
     return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
 
 

@@ -89,3 +89,28 @@ def test_an_unknown_format_names_the_parameter(tmp_path):
 
     with pytest.raises(ConfigError, match="attention_format"):
         check_table_format("xlsx")
+
+
+def test_attention_frames_take_the_users_ids():
+    """The table helper filters by the user's ids (any type, or per type); an unknown id or
+    type key is an error, never an empty table."""
+    import numpy as np
+    import pytest
+    import torch
+
+    from hetgat.errors import ConfigError, HetgatError
+    from hetgat.sparse.hetero import HeteroGraph
+    from hetgat.tables import attention_frames
+
+    g = HeteroGraph({("a", "to", "b"): (torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]))})
+    ids = {"a": np.array(["x", "y"], dtype=object), "b": np.array(["u", "v"], dtype=object)}
+    att = [{("a", "to", "b"): torch.tensor([[0.25], [0.75], [1.0]])}]
+    frame = next(attention_frames(g, ids, att, nodes=["u"]))
+    assert frame["dst"].tolist() == ["u", "u"] and frame["src"].tolist() == ["x", "y"]
+    assert next(attention_frames(g, ids, att, nodes={"b": ["v"]}))["dst"].tolist() == ["v"]
+    with pytest.raises(HetgatError, match="no node with id 'w' in the graph"):
+        next(attention_frames(g, ids, att, nodes=["u", "w"]))
+    with pytest.raises(ConfigError, match="nodes: expected a node type among"):
+        next(attention_frames(g, ids, att, nodes={"c": ["u"]}))
+    with pytest.raises(ConfigError, match="dst_nodes: expected a node type among"):
+        next(attention_frames(g, ids, att, dst_nodes={"B": np.array([0])}))
