@@ -258,3 +258,29 @@ def test_old_run_folders_match_by_position_with_one_warning(tmp_path, caplog):
         run_predictions(run, data)
     assert caplog.text.count("matched by position") == 1
     assert run.model_for(data) is run.model
+
+
+@pytest.mark.parametrize("model", ["gat", "gatv2"])
+def test_homogeneous_models_without_features_read_a_shuffled_export_the_same(tmp_path, model):
+    """A homogeneous graph without features: GAT learns an embedding per node."""
+    rng = np.random.default_rng(0)
+    edges = pd.DataFrame({"src": [f"n{i}" for i in rng.integers(0, 30, 90)],
+                          "dst": [f"n{i}" for i in rng.integers(0, 30, 90)]})  # fmt: skip
+    nodes = pd.DataFrame({"id": [f"n{i}" for i in range(30)], "label": list("ab") * 15})
+    edges.to_csv(tmp_path / "e.csv", index=False)
+    nodes.to_csv(tmp_path / "n.csv", index=False)
+    edges.sample(frac=1, random_state=1).to_csv(tmp_path / "e2.csv", index=False)
+    nodes.sample(frac=1, random_state=2).to_csv(tmp_path / "n2.csv", index=False)
+    out = tmp_path / "run"
+    result = invoke("fit", tmp_path / "e.csv", "--nodes", tmp_path / "n.csv", "--model", model,
+                    "--out", out, *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = load_run(out)
+    assert run.model.per_node_state()
+    shuffled = run.load_data(
+        DataSource(str(tmp_path / "e2.csv"), nodes=((None, str(tmp_path / "n2.csv")),))
+    )
+    expected = by_id(run_predictions(run, run.load_data()))
+    got = by_id(run_predictions(run, shuffled))
+    prob = [c for c in expected.columns if c.startswith("prob_")]
+    np.testing.assert_allclose(got[prob].to_numpy(), expected[prob].to_numpy(), atol=1e-5)
