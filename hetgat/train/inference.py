@@ -127,7 +127,7 @@ def predict(
     (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass.
     """
     model.eval()
-    g, features = model_inputs(data, device)
+    g, features = model_inputs(data, device, model)
     if graph is None:
         graph = model.prepare_graph(g)
     if chunk_size:
