@@ -161,7 +161,8 @@ def random_features(ids, ntype: str, dim: int, seed: int = SEED) -> np.ndarray:
 
 
 def _hash_strings(values: np.ndarray) -> np.ndarray:
-    """64-bit FNV-1a of each string's UTF-8 bytes and length, vectorised over the strings."""
+    """64-bit FNV-1a of each string's UTF-8 bytes, then its length mixed in, vectorised over the
+    strings (the same id hashes the same whatever the other ids' lengths)."""
     encoded = np.char.encode(values, "utf-8")
     width = max(encoded.dtype.itemsize, 1)
     raw = np.frombuffer(encoded.tobytes(), dtype=np.uint8).reshape(len(values), width)
@@ -169,8 +170,8 @@ def _hash_strings(values: np.ndarray) -> np.ndarray:
     h = np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64)
     prime = np.uint64(0x100000001B3)
     with np.errstate(over="ignore"):
-        for k in range(width):  # bytes past a string's end are 0 and count via its length
-            h = (h ^ raw[:, k].astype(np.uint64)) * prime
+        for k in range(width):  # bytes past a string's end are padding: skipped
+            h = np.where(k < lengths, (h ^ raw[:, k].astype(np.uint64)) * prime, h)
         return (h ^ lengths) * prime
 
 

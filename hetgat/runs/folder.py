@@ -221,12 +221,15 @@ class Run:
             # No labels at all: the graph can be predicted as the run's kind of task.
             data.labels = torch.zeros(len(data.labels), data.num_classes)
             data.multilabel = True
-        check_compatible(self.schema, data.schema())
+        learned = self.model_config.featureless == "embedding"  # else inputs from the graph
+        check_compatible(self.schema, data.schema(), inductive=not learned)
         return data
 
 
-def check_compatible(expected: Schema, got: Schema) -> None:
-    """Raise :class:`HetgatError` unless a model built for ``expected`` can run on ``got``."""
+def check_compatible(expected: Schema, got: Schema, *, inductive: bool = False) -> None:
+    """Raise :class:`HetgatError` unless a model built for ``expected`` can run on ``got``
+    (``inductive``: featureless types have inputs computed from the graph, not learned per
+    node, so their node counts may differ)."""
     if set(expected.node_types) != set(got.node_types):
         raise HetgatError(
             f"the graph has node types {list(got.node_types)}, the model "
@@ -243,7 +246,11 @@ def check_compatible(expected: Schema, got: Schema) -> None:
                 f"node type {t!r} has {got.in_feats[t]} features, the model "
                 f"expects {expected.in_feats[t]}"
             )
-        if expected.in_feats[t] == 0 and expected.num_nodes[t] != got.num_nodes[t]:
+        if (
+            not inductive
+            and expected.in_feats[t] == 0
+            and expected.num_nodes[t] != got.num_nodes[t]
+        ):
             raise HetgatError(
                 f"node type {t!r} has no features and {got.num_nodes[t]} nodes; "
                 f"the model learned embeddings for {expected.num_nodes[t]}"
