@@ -256,11 +256,22 @@ for _choice in FEATURELESS_CHOICES:
     for _model in ("han", "rgat", "hgt", "simplehgn"):
         for _graph, _published in HECO_HAN.items():
             CASES[(_graph, f"{_model}-fl-{_choice}")] = ({"featureless": _choice}, {}, _published)
+            # The collapse remedy measured: early stopping on validation macro-F1.
+            CASES[(_graph, f"{_model}-fl-{_choice}-macrof1")] = (
+                {"featureless": _choice},
+                {"early_stopping": "macro_f1"},
+                _published,
+            )
         for _graph, _metapaths in HGB_HAN_METAPATHS.items():
             _values = {"input_features": "none", "featureless": _choice}
             if _model == "han":
                 _values.update(_metapaths)
             CASES[(_graph, f"{_model}-none-{_choice}")] = (_values, {}, "")
+            CASES[(_graph, f"{_model}-none-{_choice}-macrof1")] = (
+                _values,
+                {"early_stopping": "macro_f1"},
+                "",
+            )
 
 
 def describe(values) -> str:

@@ -110,8 +110,8 @@ def fit_runs(
                 f"{data.name} {model_config.name}: test accuracy {_shown(m['test_accuracy'])}, "
                 f"macro-F1 {_shown(m['test_macro_f1'])} (best epoch {m['best_epoch']} of "
                 f"{m['epochs_run']}, {m['seconds_per_epoch'] * 1000:.1f} ms/epoch) -> {out}"
-            )
-        per_run = []
+            ) + _collapse_note([m.get("one_class", [])], model_config)
+        per_run, collapsed = [], []
         for i in range(runs):
             config = dataclasses.replace(train_config, seed=train_config.seed + i)
             folder = tmp / f"seed-{config.seed}"
@@ -136,6 +136,7 @@ def fit_runs(
                         name=out / folder.name,
                     )
                 metrics = result.metrics
+            collapsed.append(metrics.get("one_class", []))
             values = {k: _number(metrics[k]) for k in SUMMARY_KEYS}  # null (empty split): NaN
             per_run.append({"seed": config.seed, **values})
         stats = {
@@ -152,6 +153,30 @@ def fit_runs(
         f"{data.name} {model_config.name}, {runs} runs: test accuracy "
         f"{acc['mean']:.4f} ± {acc['std']:.4f}, macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
         f"(mean ± population std) -> {out}"
+    ) + _collapse_note(collapsed, model_config)
+
+
+def _collapse_note(collapsed: list, model_config: ModelConfig) -> str:
+    """A second summary line when a run predicts one class for every validation or test node
+    (``one_class`` in its metrics), with what to try; empty otherwise."""
+    seeds = [splits for splits in collapsed if splits]
+    if not seeds:
+        return ""
+    splits = " and ".join(
+        {"val": "validation", "test": "test"}[s]
+        for s in ("val", "test")
+        if any(s in x for x in seeds)
+    )
+    who = "the model" if len(collapsed) == 1 else f"{len(seeds)} of {len(collapsed)} runs"
+    inputs = (
+        "--featureless random+propagated (inputs it cannot memorise), "
+        if model_config.featureless == "embedding"
+        else ""
+    )
+    return (
+        f"\nWarning: {who} predict{'s' if len(collapsed) == 1 else ''} one class for every "
+        f"{splits} node (collapsed). Try --early-stopping macro_f1, {inputs}more --dropout, "
+        "another --lr or --seed."
     )
 
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from click.testing import CliRunner
 
 from hetgat.cli import main
@@ -67,3 +68,25 @@ def test_bad_featureless_value(tmp_path):
                     "--out", tmp_path / "run", *FAST)  # fmt: skip
     assert result.exit_code == 2
     assert result.output.startswith("Error: ") and "--featureless" in result.output
+
+
+def test_summary_says_when_a_run_collapsed():
+    from hetgat.config import ModelConfig
+    from hetgat.runs.fit import _collapse_note
+    from hetgat.train.inference import one_class_splits
+    from tests.datasets.test_featureless import tiny
+
+    data = tiny()  # validation and test: papers 2, 3, 4
+    one = torch.tensor([[0.9, 0.1]] * 5)
+    assert one_class_splits(one, data) == ["val", "test"]
+    assert one_class_splits(torch.tensor([[0.9, 0.1]] * 4 + [[0.1, 0.9]]), data) == []
+    config = ModelConfig(name="rgat")
+    assert _collapse_note([[]], config) == ""
+    assert _collapse_note([["val", "test"]], config) == (
+        "\nWarning: the model predicts one class for every validation and test node "
+        "(collapsed). Try --early-stopping macro_f1, --featureless random+propagated (inputs "
+        "it cannot memorise), more --dropout, another --lr or --seed."
+    )
+    note = _collapse_note([[], ["test"], []], ModelConfig(name="rgat", featureless="random"))
+    assert note.startswith("\nWarning: 1 of 3 runs predict one class for every test node")
+    assert "--featureless" not in note
