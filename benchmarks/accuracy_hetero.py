@@ -256,6 +256,12 @@ for _choice in FEATURELESS_CHOICES:
     for _model in ("han", "rgat", "hgt", "simplehgn"):
         for _graph, _published in HECO_HAN.items():
             CASES[(_graph, f"{_model}-fl-{_choice}")] = ({"featureless": _choice}, {}, _published)
+            # With the leak-free label input (2 hops): the class signal non-learned inputs lack.
+            CASES[(_graph, f"{_model}-fl-{_choice}-labels")] = (
+                {"featureless": _choice, "label_hops": 2},
+                {},
+                _published,
+            )
             # The collapse remedy measured: early stopping on validation macro-F1.
             CASES[(_graph, f"{_model}-fl-{_choice}-macrof1")] = (
                 {"featureless": _choice},
