@@ -168,15 +168,11 @@ def _collapse_note(collapsed: list, model_config: ModelConfig) -> str:
         if any(s in x for x in seeds)
     )
     who = "the model" if len(collapsed) == 1 else f"{len(seeds)} of {len(collapsed)} runs"
-    inputs = (
-        "--featureless random+propagated (inputs it cannot memorise), "
-        if model_config.featureless == "embedding"
-        else ""
-    )
+    labels = "" if model_config.label_hops else ", the label input (`label_hops` 2)"
     return (
         f"\nWarning: {who} predict{'s' if len(collapsed) == 1 else ''} one class for every "
-        f"{splits} node (collapsed). Try --early-stopping macro_f1, {inputs}more --dropout, "
-        "another --lr or --seed."
+        f"{splits} node (collapsed). Try early stopping on macro-F1 (`early_stopping` "
+        f"macro_f1){labels}, more dropout, another learning rate or seed."
     )
 
 

@@ -84,9 +84,9 @@ def test_summary_says_when_a_run_collapsed():
     assert _collapse_note([[]], config) == ""
     assert _collapse_note([["val", "test"]], config) == (
         "\nWarning: the model predicts one class for every validation and test node "
-        "(collapsed). Try --early-stopping macro_f1, --featureless random+propagated (inputs "
-        "it cannot memorise), more --dropout, another --lr or --seed."
+        "(collapsed). Try early stopping on macro-F1 (`early_stopping` macro_f1), the label "
+        "input (`label_hops` 2), more dropout, another learning rate or seed."
     )
-    note = _collapse_note([[], ["test"], []], ModelConfig(name="rgat", featureless="random"))
+    note = _collapse_note([[], ["test"], []], ModelConfig(name="rgat", label_hops=2))
     assert note.startswith("\nWarning: 1 of 3 runs predict one class for every test node")
-    assert "--featureless" not in note
+    assert "label input" not in note
