@@ -83,10 +83,10 @@ def test_summary_says_when_a_run_collapsed():
     config = ModelConfig(name="rgat")
     assert _collapse_note([[]], config) == ""
     assert _collapse_note([["val", "test"]], config) == (
-        "\nWarning: the model predicts one class for every validation and test node "
+        "Warning: the model predicts one class for every validation and test node "
         "(collapsed). Try early stopping on macro-F1 (`early_stopping` macro_f1), the label "
-        "input (`label_hops` 2), more dropout, another learning rate or seed."
+        "input (`label_hops` 2), more dropout, another learning rate or seed.\n"
     )
     note = _collapse_note([[], ["test"], []], ModelConfig(name="rgat", label_hops=2))
-    assert note.startswith("\nWarning: 1 of 3 runs predict one class for every test node")
+    assert note.startswith("Warning: 1 of 3 runs predict one class for every test node")
     assert "label input" not in note
