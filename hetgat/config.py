@@ -26,6 +26,21 @@ EARLY_STOPPING_RULES = ("loss+score", "loss", "accuracy", "macro_f1", "micro_f1"
 #: How semantic attention turns its scores into weights (:class:`ModelConfig`'s
 #: ``semantic_fusion``; :class:`hetgat.nn.semantic.SemanticAttention`).
 FUSIONS = ("softmax", "sigmoid")
+#: Inputs of node types without features (:class:`ModelConfig`'s ``featureless``;
+#: :mod:`hetgat.datasets.featureless`), in the order their columns are concatenated.
+FEATURELESS = ("embedding", "random", "propagated", "degree")
+
+
+def featureless_parts(value) -> tuple:
+    """``"degree+random"`` -> ``("random", "degree")``: a ``featureless`` value's choices, in
+    :data:`FEATURELESS` order; ``embedding`` stands alone."""
+    parts = [p.strip() for p in value.split("+")] if isinstance(value, str) else [value]
+    expected = "embedding, or random, propagated, degree joined by + (e.g. random+degree)"
+    if not all(p in FEATURELESS for p in parts) or len(set(parts)) != len(parts):
+        raise ConfigError("featureless", value, expected)
+    if "embedding" in parts and len(parts) > 1:
+        raise ConfigError("featureless", value, expected + ": embedding stands alone")
+    return tuple(c for c in FEATURELESS if c in parts)
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,12 @@ class ModelConfig:
     label_partitions : int, default 10
         With ``label_hops``: the training nodes are split into this many random parts, and a
         training node's input comes from the labels of the other parts only.
+    featureless : str, default "embedding"
+        Inputs of node types without features (and of those ``input_features`` leaves out):
+        ``embedding`` (learned per node, ``embed_dim`` columns; transductive), or ``random``
+        (fixed Gaussian features of ``embed_dim`` columns keyed by node id), ``propagated``
+        (each relation's mean of the neighbours' inputs), ``degree`` (``log1p`` in-degree per
+        relation), joined by ``+`` (inductive); see :mod:`hetgat.datasets.featureless`.
     """
 
     name: str = "gat"
@@ -108,6 +129,7 @@ class ModelConfig:
     beta: float = 0.05
     label_hops: int = 0
     label_partitions: int = 10
+    featureless: str = "embedding"
 
     def __post_init__(self) -> None:
         ints = (
@@ -131,6 +153,7 @@ class ModelConfig:
         _check("label_partitions", self.label_partitions, lambda v: v >= 2, "an integer >= 2", int)
         if self.input_features not in ("all", "target", "none"):
             raise ConfigError("input_features", self.input_features, "all, target or none")
+        featureless_parts(self.featureless)
         if self.semantic_fusion not in FUSIONS:
             raise ConfigError("semantic_fusion", self.semantic_fusion, " or ".join(FUSIONS))
         if self.metapath_length not in (2, 4):

@@ -101,7 +101,8 @@ def fit(
     """Train a node classifier on GRAPH and write a run folder.
 
     GRAPH is an edge CSV file (with --nodes files), a DGL CSVDataset folder, or a named
-    dataset: planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm.
+    dataset: planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm,
+    heco:acm|dblp|aminer|freebase (HeCo's split, 20 labels a class; heco:acm:40 or :60).
 
     Ctrl-C (or SIGTERM) stops at the end of the epoch and keeps a checkpoint in OUT.partial;
     `hetgat fit --resume OUT` then finishes the run exactly as if it had not stopped.

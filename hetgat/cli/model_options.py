@@ -139,6 +139,14 @@ def model_options(func):
                 help="With --label-hops: a training node's input comes from the training labels "
                 f"outside its own of this many random parts {defaults('label_partitions')}.",
             ),
+            click.option(
+                "--featureless",
+                help="Inputs of node types without features (or left out by --input-features): "
+                "embedding (learned per node, --embed-dim; transductive), or random (fixed, "
+                "keyed by node id, --embed-dim columns), propagated (each relation's mean of "
+                "the neighbours' inputs), degree (per relation), joined by + (e.g. "
+                f"random+degree; inductive) {defaults('featureless')}.",
+            ),
         ],
     )
 

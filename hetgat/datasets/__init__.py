@@ -10,8 +10,11 @@ from pathlib import Path
 
 from hetgat.errors import ConfigError, HetgatError
 
-SOURCES = ("planetoid", "hgb", "han")
-NAMED = "planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm"
+SOURCES = ("planetoid", "hgb", "han", "heco")
+NAMED = (
+    "planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm, "
+    "heco:acm|dblp|aminer|freebase[:20|40|60]"
+)
 
 
 def load_graph(
@@ -130,6 +133,11 @@ def load_graph(
         from hetgat.datasets.han import load_han
 
         data = load_han(name, data_dir)
+    elif source == "heco":  # heco:acm:40 -> HeCo's split with 40 labelled nodes a class
+        from hetgat.datasets.heco import load_heco
+
+        data = load_heco(name, data_dir)
+        name = data.name  # heco-acm, heco-acm-40: apart from hgb:acm in run folder names
     else:
         data = None
     if data is not None:

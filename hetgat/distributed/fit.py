@@ -46,6 +46,12 @@ def settle(model_config: ModelConfig, train_config: TrainConfig, parts: Parts) -
         raise ConfigError(
             "label_hops", model_config.label_hops, "0: the label input is not built on a DistGraph"
         )
+    if model_config.featureless != "embedding":
+        raise ConfigError(
+            "featureless",
+            model_config.featureless,
+            "embedding: computed inputs of featureless types are not built on a DistGraph",
+        )
     if train_config.device != "cpu":
         raise ConfigError("device", train_config.device, "cpu (trainers run on the CPU here)")
     if train_config.batch_size is None:

@@ -40,7 +40,7 @@ def initial_model(run, data: GraphData) -> torch.nn.Module:
 def embeddings(model, data: GraphData) -> np.ndarray:
     """The last hidden layer of ``model`` for every target node, ``(N, D)``, in eval mode."""
     model.eval()
-    graph, features = model_inputs(data)
+    graph, features = model_inputs(data, model=model)
     h = model.embed(model.prepare_graph(graph), features)
     if h is None or h.layout != torch.strided:  # one-layer models have no hidden layer
         raise HetgatError("the model has a single layer: there is no hidden layer to show")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from hetgat.config import ModelConfig
 from hetgat.data import GraphData, describe_relations
+from hetgat.datasets.featureless import FeaturelessInputs
 from hetgat.datasets.metapath_graphs import MAX_METAPATH_EDGES, count_edges, estimate_edges
 from hetgat.datasets.metapaths import find_metapaths
 from hetgat.errors import HetgatError
 
 
-def describe(data: GraphData, metapath_length: int = 2) -> dict:
+def describe(data: GraphData, metapath_length: int = 2, featureless: str | None = None) -> dict:
     """Counts, feature sizes, labels per class and split, isolated nodes and degree statistics;
     for heterogeneous graphs also the meta-paths HAN would find, with their estimated sizes,
     and for CSV graphs how the files' relations were read (inverse pairs, duplicates, reverses
@@ -21,9 +23,13 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
     other than a self-loop. A node counts in every split whose mask holds it (a CSVDataset's
     masks may overlap); ``no_split`` counts the labelled nodes in none. A graph without labels
     (``labelled`` False) has an empty ``labels`` table: its structure is all there is to show.
+    ``featureless_inputs``: what each type without features gets as input under the choice
+    ``featureless`` (default :class:`~hetgat.config.ModelConfig`'s), and whether a model is
+    then inductive for it (:mod:`hetgat.datasets.featureless`).
     """
     g = data.graph
     schema = data.schema()
+    featureless = ModelConfig().featureless if featureless is None else featureless
     touched = {t: np.zeros(g.num_nodes(t), dtype=bool) for t in g.ntypes}
     edge_types = []
     for etype in g.canonical_etypes:
@@ -66,6 +72,8 @@ def describe(data: GraphData, metapath_length: int = 2) -> dict:
         "relations_read": describe_relations(data.relations),
         "labels": _label_counts(data),
         "metapaths": [] if data.is_homogeneous else _metapaths(data, metapath_length),
+        "featureless": featureless,
+        "featureless_inputs": FeaturelessInputs(featureless).describe(schema),
     }
 
 
@@ -180,6 +188,10 @@ def format_summary(info: dict) -> str:
     lines += _table(header, rows) + [""]
     if info.get("relations_read"):
         lines += [info["relations_read"], ""]
+    if info.get("featureless_inputs"):
+        inputs = info["featureless_inputs"]
+        lines += [f"inputs of types without features (--featureless {info['featureless']}):"]
+        lines += [f"  {t}: {words}" for t, words in inputs.items()] + [""]
     if info["labels"]:
         keys = ("class", "total", "train", "val", "test", "no_split")
         rows = [[r[k] for k in keys] for r in info["labels"]]

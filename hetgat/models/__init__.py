@@ -63,7 +63,9 @@ def build_model(config, schema) -> NodeClassifier:
     check_model(config, schema)
     cls = MODELS[config.name]
     label_feats = config.label_hops * schema.num_classes
-    inputs = NodeInputs(schema, config.embed_dim, config.input_features, label_feats)
+    inputs = NodeInputs(
+        schema, config.embed_dim, config.input_features, label_feats, config.featureless
+    )
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in vars(config).items() if k in accepted and k != "name"}
     if cls.heterogeneous:

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from hetgat.data import Schema
+from hetgat.datasets.featureless import FeaturelessInputs
 from hetgat.records import Attention
 from hetgat.sparse.csr import index_rows
 
@@ -32,12 +33,24 @@ class NodeInputs(nn.Module):
         target type's input; 0: none. The input is a buffer ``label_input`` (with each node's
         part, ``label_partition``), set at training (:meth:`set_label_input`) and saved with the
         weights, so a saved model reads the same input later (transductive for the target type).
+    featureless : str, default "embedding"
+        Inputs of featureless types: learned embeddings, or inputs computed from the graph
+        (``random``, ``propagated``, ``degree``, joined by ``+``; :attr:`recipe` computes them,
+        see :mod:`hetgat.datasets.featureless`), which then arrive in ``features`` like given
+        ones: nothing is kept per node.
     """
 
     def __init__(
-        self, schema: Schema, embed_dim: int = 64, use: str = "all", label_feats: int = 0
+        self,
+        schema: Schema,
+        embed_dim: int = 64,
+        use: str = "all",
+        label_feats: int = 0,
+        featureless: str = "embedding",
     ) -> None:
         super().__init__()
+        #: How the features this module reads are made from the data (``model_inputs``).
+        self.recipe = FeaturelessInputs(featureless, use, embed_dim)
         self.target_type = schema.target_type
         if label_feats:
             n = schema.num_nodes[schema.target_type]
@@ -51,6 +64,9 @@ class NodeInputs(nn.Module):
             "none": lambda t: False,
         }[use]
         self.featureless = [t for t in schema.node_types if schema.in_feats[t] == 0 or not keep(t)]
+        computed = {} if self.recipe.learned else self.recipe.sizes(schema)
+        if computed:  # computed inputs arrive with the features: no embedding to learn
+            self.featureless = []
         # Indexed by position: user type names may contain "." which module names may not.
         self.embeddings = nn.ModuleList(
             nn.Embedding(schema.num_nodes[t], embed_dim) for t in self.featureless
@@ -58,7 +74,7 @@ class NodeInputs(nn.Module):
         for emb in self.embeddings:
             nn.init.xavier_uniform_(emb.weight)
         self.out_feats = {
-            t: (embed_dim if t in self.featureless else schema.in_feats[t])
+            t: (embed_dim if t in self.featureless else computed.get(t, schema.in_feats[t]))
             for t in schema.node_types
         }
         self.out_feats[schema.target_type] += label_feats

@@ -114,12 +114,12 @@ def fit_runs(
             )
             (tmp / JOB).unlink()
             m = result.metrics
-            return (
+            return _collapse_note([m.get("one_class", [])], model_config) + (
                 f"{data.name} {model_config.name}: test accuracy {_shown(m['test_accuracy'])}, "
                 f"macro-F1 {_shown(m['test_macro_f1'])} (best epoch {m['best_epoch']} of "
                 f"{m['epochs_run']}, {m['seconds_per_epoch'] * 1000:.1f} ms/epoch) -> {out}"
             )
-        per_run = []
+        per_run, collapsed = [], []
         for i in range(runs):
             config = dataclasses.replace(train_config, seed=train_config.seed + i)
             folder = tmp / f"seed-{config.seed}"
@@ -145,6 +145,7 @@ def fit_runs(
                         input_files=input_files,
                     )
                 metrics = result.metrics
+            collapsed.append(metrics.get("one_class", []))
             values = {k: _number(metrics[k]) for k in SUMMARY_KEYS}  # null (empty split): NaN
             per_run.append({"seed": config.seed, **values})
         stats = {
@@ -157,10 +158,31 @@ def fit_runs(
         write_json(tmp / "summary.json", {"runs": per_run, **stats, "units": UNITS})
         (tmp / JOB).unlink()
     acc, f1 = stats["test_accuracy"], stats["test_macro_f1"]
-    return (
+    return _collapse_note(collapsed, model_config) + (
         f"{data.name} {model_config.name}, {runs} runs: test accuracy "
         f"{acc['mean']:.4f} ± {acc['std']:.4f}, macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
         f"(mean ± population std) -> {out}"
+    )
+
+
+def _collapse_note(collapsed: list, model_config: ModelConfig) -> str:
+    """A line before the summary line when a run predicts one class for every validation or
+    test node (``one_class`` in its metrics), with what to try; empty otherwise (the summary
+    stays the last line)."""
+    seeds = [splits for splits in collapsed if splits]
+    if not seeds:
+        return ""
+    splits = " and ".join(
+        {"val": "validation", "test": "test"}[s]
+        for s in ("val", "test")
+        if any(s in x for x in seeds)
+    )
+    who = "the model" if len(collapsed) == 1 else f"{len(seeds)} of {len(collapsed)} runs"
+    labels = "" if model_config.label_hops else ", the label input (`label_hops` 2)"
+    return (
+        f"Warning: {who} predict{'s' if len(collapsed) == 1 else ''} one class for every "
+        f"{splits} node (collapsed). Try early stopping on macro-F1 (`early_stopping` "
+        f"macro_f1){labels}, more dropout, another learning rate or seed.\n"
     )
 
 

@@ -67,7 +67,7 @@ def fit_fullbatch(
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
-    graph, features = model_inputs(data, device)
+    graph, features = model_inputs(data, device, model)
     graph = model.prepare_graph(graph)
     labels = data.labels.to(device)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)

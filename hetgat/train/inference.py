@@ -133,7 +133,7 @@ def predict(
         model = model.model_for(data)
     model = getattr(model, "model", model)  # a FitResult: its model
     model.eval()
-    g, features = model_inputs(data, device)
+    g, features = model_inputs(data, device, model)
     if graph is None:
         graph = model.prepare_graph(g)
     if chunk_size:
@@ -155,9 +155,28 @@ def evaluate(
     (``chunk_size``: see :func:`predict`). ``warn_collapse``: say so when the model predicts
     one class for every validation node (:func:`warn_if_collapsed`)."""
     probs = predict(model, data, device, graph=graph, chunk_size=chunk_size)
+    metrics = split_metrics(probs, data)
     if warn_collapse:
         warn_if_collapsed(probs, data)
-    return split_metrics(probs, data)
+        collapsed = one_class_splits(probs, data)
+        if collapsed:  # said in `hetgat fit`'s summary; absent when all is well
+            metrics["one_class"] = collapsed
+    return metrics
+
+
+def one_class_splits(probs: torch.Tensor, data: GraphData) -> list[str]:
+    """The splits (``val``, ``test``) of two or more nodes on which single-label predictions
+    are one class for every node: the model has collapsed there."""
+    if data.multilabel or data.num_classes < 2:
+        return []
+    out = []
+    for split in ("val", "test"):
+        mask = getattr(data, f"{split}_mask")
+        if int(mask.sum()) >= 2:
+            predicted = probs[mask].argmax(1)
+            if bool((predicted == predicted[0]).all()):
+                out.append(split)
+    return out
 
 
 def split_metrics(probs: torch.Tensor, data: GraphData) -> dict:

@@ -175,16 +175,22 @@ def add_label_input(model, data: GraphData, model_config: ModelConfig, seed: int
         model.inputs.set_label_input(values, part)
 
 
-def model_inputs(data: GraphData, device="cpu"):
+def model_inputs(data: GraphData, device="cpu", model=None):
     """The graph and the features of every node type, on ``device``.
+
+    With ``model`` (a :class:`~hetgat.models.NodeClassifier`), the features its inputs read:
+    the given ones it uses and the inputs it computes for featureless types
+    (:class:`~hetgat.datasets.featureless.FeaturelessInputs`), the one place where they are
+    made, at training and whenever a run meets a graph again.
 
     Off the CPU, sparse features small enough to hold densely (under :data:`DENSE_LIMIT`
     entries) are made dense: a GPU multiplies them faster so, and torch's sparse CSR kernels
     differ between devices.
     """
     device = torch.device(device)
+    given = data.features if model is None else model.inputs.recipe.features(data)
     features = {}
-    for t, f in data.features.items():
+    for t, f in given.items():
         if device.type != "cpu" and f.layout != torch.strided and f.numel() <= DENSE_LIMIT:
             f = f.to_dense()
         features[t] = f.to(device)

@@ -146,7 +146,7 @@ def fit_minibatch(
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
-    graph, features = model_inputs(data, device)
+    graph, features = model_inputs(data, device, model)
     graph = model.prepare_graph(graph)
     net = model.net
     sample_graph = net.block_graph(graph)

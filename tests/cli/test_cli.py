@@ -205,12 +205,13 @@ def test_missing_dataset_is_one_error_line(tmp_path):
         (
             ["fit", "cora"],
             "Error: GRAPH: expected an edge CSV file, a CSVDataset folder or "
-            "planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm, got 'cora'",
+            "planetoid:cora|citeseer|pubmed, hgb:acm|dblp|imdb, han:acm, "
+            "heco:acm|dblp|aminer|freebase[:20|40|60], got 'cora'",
         ),
         (
             ["fit", "zinc:cora"],
-            "Error: GRAPH: expected a source among planetoid, hgb, han (e.g. planetoid:cora), "
-            "got 'zinc:cora'",
+            "Error: GRAPH: expected a source among planetoid, hgb, han, heco "
+            "(e.g. planetoid:cora), got 'zinc:cora'",
         ),
         (
             ["fit"],
