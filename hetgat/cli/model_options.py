@@ -12,6 +12,7 @@ from hetgat.cli.options import Fanouts, apply_options, positive, probability
 from hetgat.config import (
     EARLY_STOPPING_RULES,
     FUSIONS,
+    MAX_HOPS,
     MAX_LABEL_HOPS,
     MAX_LAYERS,
     MODEL_NAMES,
@@ -104,6 +105,12 @@ def model_options(func):
                 f"{defaults('metapath_length')}.",
             ),
             click.option(
+                "--hops",
+                type=click.IntRange(0, MAX_HOPS),
+                help="sehgnn: longest relation path whose mean-aggregated features are "
+                f"pre-computed {defaults('hops')}.",
+            ),
+            click.option(
                 "--max-metapath-edges",
                 type=positive,
                 help=f"HAN: refuse meta-path graphs larger than this "
@@ -168,12 +175,14 @@ def model_values(options: dict) -> dict:
             "beta",
             "label_hops",
             "label_partitions",
+            "hops",
         )
         if options[k] is not None
     }
     if options["dropout"] is not None:
         values["feat_drop"] = options["dropout"]
-        if options["model_name"] != "hgt":  # HGT's attention has no dropout (DGL's, PyG's)
+        # HGT's attention has no dropout (DGL's, PyG's); SeHGNN's, across paths, has none either
+        if options["model_name"] not in ("hgt", "sehgnn"):
             values["attn_drop"] = options["dropout"]
         if options["model_name"] in ("gat", "gatv2"):
             values["msg_drop"] = options["dropout"]

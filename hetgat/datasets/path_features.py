@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from hetgat.errors import ConfigError
+from hetgat.sparse.csr import sparse_csr
 
 #: A product denser than this fraction of its cells is kept dense (sparse CSR stores about three
 #: times a dense cell's bytes per non-zero, and dense products are faster).
@@ -123,7 +124,7 @@ def mean_adjacency(graph, etype) -> torch.Tensor:
     crow = torch.zeros(n_dst + 1, dtype=torch.long)
     crow[1:] = torch.cumsum(counts, 0)
     values = 1.0 / counts.clamp(min=1).float()[dst]
-    return torch.sparse_csr_tensor(crow, src, values, (n_dst, n_src), check_invariants=False)
+    return sparse_csr(crow, src, values, (n_dst, n_src))
 
 
 def path_features(graph, features: dict, paths) -> list[torch.Tensor]:

@@ -113,9 +113,20 @@ class NodeClassifier(nn.Module):
         h = self.inputs(features)
         return h if self.net.uses == "all" else h[self.target_type]
 
-    def prepare_graph(self, graph):
-        """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run."""
-        return self.net.prepare_graph(graph)
+    def prepare_graph(self, graph, features: dict | None = None):
+        """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run.
+
+        A network that pre-computes from the features (``precomputes``: SeHGNN's path
+        features) needs ``features``, and receives the given ones of the types that use theirs.
+        """
+        if not getattr(self.net, "precomputes", False):
+            return self.net.prepare_graph(graph)
+        if features is None:
+            raise TypeError(f"{type(self.net).__name__}.prepare_graph needs the features")
+        featureless = set(self.inputs.featureless)
+        return self.net.prepare_graph(
+            graph, {t: f for t, f in features.items() if t not in featureless}
+        )
 
     def per_node_state(self) -> dict[str, str]:
         """``{state_dict key: node type}`` of every tensor kept per node (see

@@ -21,6 +21,9 @@ from hetgat.tables import (
 )
 from hetgat.train import predict
 
+#: Why a model that attends across relation paths only (SeHGNN) has no edge table.
+NO_EDGE_ATTENTION = "it averages each relation path's neighbours before training"
+
 
 def chunk_size(run) -> int | None:
     """Nodes per chunk of layer-wise inference: a mini-batch run's batch size, else None."""
@@ -47,6 +50,13 @@ def run_attention(run, data: GraphData, *, nodes=None, **filters):
     of :func:`hetgat.tables.attention_frames`.
     """
     _, att = run_output(run, data, get_attention=True)
+    if att.semantic and not any(att.edges):
+        raise HetgatError(
+            f"model {run.model_config.name!r} has no edge attention ({NO_EDGE_ATTENTION}): "
+            "its attention is across relation paths: use `semantic` (mean, or nodes for each "
+            "node's own)",
+            params=("semantic",),
+        )
     dst_nodes = None
     if nodes:
         dst_nodes = {}

@@ -54,6 +54,11 @@ def write_attention(folder: Path, data: GraphData, att, fmt: str, out) -> dict:
         )
         entry.update(complete=False, top_k=top_k, all_rows=rows, note=note)
         logging.getLogger("hetgat").warning(f"{name} holds {note}")
+    if not any(att.edges) and att.semantic:  # SeHGNN: attention across paths only
+        entry["note"] = (
+            "no edge attention: the model averages each relation path's neighbours before "
+            "training and attends across the paths (semantic_attention.csv)"
+        )
     tables = {"attention": entry}
     if att.semantic:
         frame = semantic_frame(att.semantic)

@@ -68,7 +68,7 @@ def fit_fullbatch(
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
     graph, features = model_inputs(data, device)
-    graph = model.prepare_graph(graph)
+    graph = model.prepare_graph(graph, features)
     labels = data.labels.to(device)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
     val_idx = data.val_mask.nonzero().squeeze(1).to(device)

@@ -135,7 +135,7 @@ def predict(
     model.eval()
     g, features = model_inputs(data, device)
     if graph is None:
-        graph = model.prepare_graph(g)
+        graph = model.prepare_graph(g, features)
     if chunk_size:
         out = layerwise_forward(model, graph, features, chunk_size, get_attention=get_attention)
         logits, attention = out if get_attention else (out, None)

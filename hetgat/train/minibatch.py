@@ -147,7 +147,7 @@ def fit_minibatch(
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
     graph, features = model_inputs(data, device)
-    graph = model.prepare_graph(graph)
+    graph = model.prepare_graph(graph, features)
     net = model.net
     sample_graph = net.block_graph(graph)
     targets = net.block_seeds(graph, torch.arange(len(data.train_mask), device=device))
