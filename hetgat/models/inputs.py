@@ -157,6 +157,16 @@ class NodeClassifier(nn.Module):
             return out[0], Attention(graph, out[1])
         return out
 
+    def rows_logits(self, graph, features: dict, rows: torch.Tensor) -> torch.Tensor:
+        """Logits of the target nodes ``rows``: the full pass's rows, or, for a network whose
+        nodes are independent once its inputs are pre-computed (``precomputes``), those rows
+        alone (a training step then costs the training nodes' rows only)."""
+        if not getattr(self.net, "precomputes", False):
+            return self(graph, features)[rows]
+        h = {t: emb.weight for t, emb in zip(self.inputs.featureless, self.inputs.embeddings)}
+        h[self.target_type] = self.input_rows(features)(self.target_type, rows)
+        return self.net.forward_rows(graph, h, rows)
+
     def embed(self, graph, features: dict) -> torch.Tensor:
         """The last hidden representation of the target nodes."""
         return self.net.embed(graph, self._inputs(features))

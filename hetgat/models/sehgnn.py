@@ -17,7 +17,7 @@ from torch import nn
 from hetgat.datasets.path_features import path_features, relation_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
-from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear
+from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear, sparse_csr
 from hetgat.nn.pathtransformer import PathTransformer
 from hetgat.records import Attention, SemanticWeights
 
@@ -33,7 +33,10 @@ class PathInputs:
     names : list[str]
         The relation paths' names, in the order of ``features``.
     features : list[torch.Tensor]
-        ``(N_target, F_p)`` per path (dense or sparse CSR), rows in the target's id order.
+        ``(N_target, F_p)`` per path (dense or sparse CSR), rows in the target's id order; for a
+        path from a type with a learned embedding, the path's mean operator
+        ``(N_target, N_source)`` (the product of one-hot ids), applied to the embedding at
+        every step.
     """
 
     graph: object
@@ -45,12 +48,20 @@ class PathInputs:
         return [index_rows(x, ids) for x in self.features]
 
 
-def path_sources(schema, input_features: str = "all") -> list[str]:
-    """The node types whose given features start paths (``input_features``: which types use
-    theirs; a type without features starts none)."""
+def learned_types(schema, input_features: str = "all") -> list[str]:
+    """The node types whose input is a learned embedding (as :class:`NodeInputs` decides:
+    no features, or ``input_features`` leaves theirs out)."""
     keep = {"all": lambda t: True, "target": lambda t: t == schema.target_type}
     use = keep.get(input_features, lambda t: False)
-    return [t for t in schema.node_types if schema.in_feats[t] > 0 and use(t)]
+    return [t for t in schema.node_types if schema.in_feats[t] == 0 or not use(t)]
+
+
+def identity(n: int, device) -> torch.Tensor:
+    """The ``(n, n)`` identity as sparse CSR: one-hot ids, whose path products are the paths'
+    mean operators."""
+    ids = torch.arange(n, device=device)
+    crow = torch.arange(n + 1, device=device)
+    return sparse_csr(crow, ids, torch.ones(n, device=device), (n, n))
 
 
 class SeHGNN(AttentionNet):
@@ -61,10 +72,15 @@ class SeHGNN(AttentionNet):
         (z'_1 \\dots z'_P) = \\mathrm{Transformer}(z_1 \\dots z_P), \\qquad
         y = \\mathrm{MLP}(W [z'_1 \\Vert \\dots \\Vert z'_P] \\,(+\\, W_r x))
 
-    Tokens: one per relation path of at most ``hops`` edges into the target whose source has
-    features, then (with ``label_hops``) one per hop of the leak-free label input
+    Tokens: one per relation path of at most ``hops`` edges into the target, then (with ``label_hops``) one per hop of the leak-free label input
     (:mod:`hetgat.datasets.labels`; ``labels-1`` ... ``labels-k``), which never leaves the
     target type, so no training node's own label reaches it.
+
+    A path from a type without features (or whose features ``input_features`` leaves out)
+    averages that type's learned embedding (:class:`~hetgat.models.inputs.NodeInputs`: kept per
+    node, matched by id): its mean operator :math:`\\hat A_{r_k} \\cdots \\hat A_{r_1}` (SeHGNN's
+    averaged one-hot ids) is pre-computed, and multiplied by the embedding at every step, the
+    only per-step sparse product (``nnz`` of the operator x ``embed_dim``).
 
     Its attention: each node's ``(H, P, P)`` attention across paths, summarised as the
     attention each path receives (mean over the node's query paths and the heads; it sums to
@@ -94,11 +110,13 @@ class SeHGNN(AttentionNet):
     label_hops : int, default 0
         Hops of the label input (one token each).
     input_features : str, default "all"
-        Which types' features start paths (see :func:`path_sources`).
+        Which types use their features (the others: a learned embedding of ``embed_dim``).
+    embed_dim : int, default 64
+        Size of the learned embeddings.
     """
 
     heterogeneous = True
-    uses = "target"
+    uses = "all"
     precomputes = True
 
     def __init__(
@@ -115,26 +133,20 @@ class SeHGNN(AttentionNet):
         residual: bool = False,
         label_hops: int = 0,
         input_features: str = "all",
+        embed_dim: int = 64,
     ) -> None:
         super().__init__()
         if hidden % heads:
             raise ConfigError("hidden", hidden, f"a multiple of heads ({heads}) for sehgnn")
         self.target = schema.target_type
-        sources = path_sources(schema, input_features)
-        self.paths = relation_paths(schema, hops, sources)
-        if not self.paths:
-            raise ConfigError(
-                "input_features",
-                input_features,
-                f"node types with features for sehgnn (no relation path of at most {hops} "
-                f"hops into {self.target!r} starts at a type with features)",
-                params=("hops",),
-            )
+        self.learned = learned_types(schema, input_features)
+        self.paths = relation_paths(schema, hops)
         self.num_classes = schema.num_classes
         self.label_cols = label_hops * schema.num_classes
         self.names = [p.name for p in self.paths]
         self.names += [f"labels-{k + 1}" for k in range(label_hops)]
-        dims = [schema.in_feats[p.source] for p in self.paths]
+        dims = [embed_dim if p.source in self.learned else schema.in_feats[p.source]
+                for p in self.paths]  # fmt: skip
         dims += [schema.num_classes] * label_hops
         self.feat_drop = feat_drop
         self.embed_paths = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
@@ -142,7 +154,8 @@ class SeHGNN(AttentionNet):
         self.path_mlp = PathLinear(len(dims), hidden, feat_drop)
         self.fusion = PathTransformer(hidden, heads, attn_drop)
         self.merge = nn.Linear(len(dims) * hidden, hidden)
-        own = self.paths[0].hops == 0  # the target's own features are the first path
+        # the target's own given features are the first path
+        own = self.paths[0].hops == 0 and self.target not in self.learned
         self.residual = nn.Linear(dims[0], hidden, bias=False) if residual and own else None
         self.act = nn.PReLU()
         layers = []
@@ -153,18 +166,26 @@ class SeHGNN(AttentionNet):
         self.predict = nn.Linear(hidden, schema.num_classes)
 
     def prepare_graph(self, graph, features: dict) -> PathInputs:
-        """Every path's features, computed once (``features``: the given ones per type)."""
-        missing = sorted({p.source for p in self.paths} - set(features))
-        if missing:
-            raise ConfigError("features", missing[0], "features for the paths this run starts")
-        return PathInputs(graph, self.names, path_features(graph, features, self.paths))
+        """Every path's features (or, from a type with a learned embedding, its mean operator),
+        computed once; ``features``: the given ones of the types that use theirs."""
+        inputs = {t: f for t, f in features.items() if t not in self.learned}
+        device = next(iter(features.values())).device if features else graph.device
+        for t in self.learned:
+            inputs[t] = identity(graph.num_nodes(t), device)
+        return PathInputs(graph, self.names, path_features(graph, inputs, self.paths))
 
     def hidden_rows(self, inputs: PathInputs, h: torch.Tensor, rows=None, get_attention=False):
         """The last hidden layer ``(n, hidden)`` of target rows ``rows`` (all if None) and the
         attention across paths ``(n, H, P, P)``; ``h`` is the target input of those rows."""
-        x = inputs.features if rows is None else inputs.rows(rows)
-        if self.label_cols:  # the label input's last columns: one token per hop
-            x = x + list(h[:, h.shape[1] - self.label_cols :].split(self.num_classes, 1))
+        x = list(inputs.features) if rows is None else inputs.rows(rows)
+        own = h[self.target]
+        width = own.shape[1] - self.label_cols  # the label input: the last columns
+        for i, p in enumerate(self.paths):
+            if p.source in self.learned:
+                emb = h[p.source] if p.source != self.target else own[:, :width]
+                x[i] = torch.sparse.mm(x[i], emb) if x[i].layout != torch.strided else x[i] @ emb
+        if self.label_cols:  # one token per hop
+            x = x + list(own[:, width:].split(self.num_classes, 1))
         tokens = [
             linear(dropout(xp, self.feat_drop, self.training), fc.weight, fc.bias, tr)
             for xp, fc, tr in zip(x, self.embed_paths, self._transpose, strict=True)
@@ -176,12 +197,17 @@ class SeHGNN(AttentionNet):
         out = nn.functional.dropout(self.act(out), self.feat_drop, self.training)
         return self.head(out), alpha
 
-    def forward(self, graph: PathInputs, h: torch.Tensor, get_attention: bool = False):
+    def forward(self, graph: PathInputs, h: dict, get_attention: bool = False):
         out, alpha = self.hidden_rows(graph, h)
         logits = self.predict(out)
         if not get_attention:
             return logits
         return logits, self.attention(graph, alpha)
+
+    def forward_rows(self, graph: PathInputs, h: dict, rows: torch.Tensor):
+        """Logits of target rows ``rows`` alone (``h``: every type's input, the target's of
+        those rows only)."""
+        return self.predict(self.hidden_rows(graph, h, rows)[0])
 
     def attention(self, graph: PathInputs, alpha: torch.Tensor) -> Attention:
         """The record of one pass: no edge attention (an empty dict for the one layer) and the
@@ -191,7 +217,7 @@ class SeHGNN(AttentionNet):
         semantic = SemanticWeights(self.target, list(self.names), weights, per_node)
         return Attention(graph.graph, [{}], [[semantic]])
 
-    def embed(self, graph: PathInputs, h: torch.Tensor) -> torch.Tensor:
+    def embed(self, graph: PathInputs, h: dict) -> torch.Tensor:
         return self.hidden_rows(graph, h)[0]
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
+from hetgat.runs.attention import has_edge_attention
 from hetgat.tables import (
     attention_frames,
     predictions_frame,
@@ -50,7 +51,7 @@ def run_attention(run, data: GraphData, *, nodes=None, **filters):
     of :func:`hetgat.tables.attention_frames`.
     """
     _, att = run_output(run, data, get_attention=True)
-    if att.semantic and not any(att.edges):
+    if not has_edge_attention(att.edges):
         raise HetgatError(
             f"model {run.model_config.name!r} has no edge attention ({NO_EDGE_ATTENTION}): "
             "its attention is across relation paths: use `semantic` (mean, or nodes for each "

@@ -101,14 +101,14 @@ def fit_fullbatch(
         tick = time.perf_counter()
         model.train()
         opt.zero_grad(set_to_none=True)
-        logits = model(graph, features)
-        loss = loss_fn(logits[train_idx], labels[train_idx], multilabel)
+        logits = model.rows_logits(graph, features, train_idx)
+        loss = loss_fn(logits, labels[train_idx], multilabel)
         check_loss(loss, epoch)
         loss.backward()
         opt.step()
         model.eval()
         with torch.no_grad():
-            logits = model(graph, features)[val_idx]
+            logits = model.rows_logits(graph, features, val_idx)
             val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
             val = classification_metrics(
                 probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel

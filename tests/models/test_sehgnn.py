@@ -43,12 +43,39 @@ def test_forward_reads_the_precomputed_paths():
     model = build_model(small(hops=2), data.schema()).eval()
     graph, features = model_inputs(data)
     prepared = model.prepare_graph(graph, features)
-    paths = relation_paths(data.schema(), 2, sources=("paper", "author"))
+    paths = relation_paths(data.schema(), 2)
     assert prepared.names == [p.name for p in paths]
-    for got, want in zip(prepared.features, path_features(graph, features, paths), strict=True):
-        torch.testing.assert_close(got, want)
+    # venues have no features: their paths hold the mean operator (one-hot ids averaged)
+    inputs = {**features, "venue": torch.eye(2).to_sparse_csr()}
+    for got, want in zip(prepared.features, path_features(graph, inputs, paths), strict=True):
+        torch.testing.assert_close(got.to_dense(), want.to_dense())
     with pytest.raises(TypeError, match="needs the features"):
         model.prepare_graph(graph)
+
+
+def test_a_learned_embedding_is_averaged_along_the_path():
+    """Dense reference: venue-paper averages the venue embedding over a paper's venues, and
+    paper-venue-paper (with ``input_features`` none) the paper embedding over its venue's
+    papers."""
+    data = tiny_hetero()
+    model = build_model(small(input_features="none"), data.schema()).eval()
+    graph, features = model_inputs(data)
+    prepared = model.prepare_graph(graph, features)
+    emb = dict(zip(model.inputs.featureless, model.inputs.embeddings, strict=True))
+    at = torch.zeros(4, 2)
+    at[[0, 1, 2, 3], [0, 0, 0, 1]] = 1  # paper -> venue, one each
+    shared = at @ at.T  # papers sharing the venue, the paper itself included
+    want = {
+        "venue-paper": at @ emb["venue"].weight,
+        "paper-venue-paper": (shared / shared.sum(1, keepdim=True)) @ emb["paper"].weight,
+    }
+    h = model.inputs(features)
+    for name, expected in want.items():
+        i = prepared.names.index(name)
+        source = model.net.paths[i].source
+        got = torch.sparse.mm(prepared.features[i], h[source])
+        torch.testing.assert_close(got, expected)
+    assert model.net.residual is None  # no given features of the target to add
 
 
 def test_semantic_attention_sums_to_one_per_node_and_layer():
@@ -60,7 +87,8 @@ def test_semantic_attention_sums_to_one_per_node_and_layer():
     (s,) = att.semantic[0]
     assert s.dst_type == "paper"
     assert s.names == [
-        "paper", "author-paper", "paper-venue-paper", "paper-author-paper", "labels-1", "labels-2"
+        "paper", "author-paper", "venue-paper", "paper-venue-paper", "paper-author-paper",
+        "labels-1", "labels-2",
     ]  # fmt: skip
     torch.testing.assert_close(s.per_node.sum(1), torch.ones(4))
     torch.testing.assert_close(s.weights, s.per_node.mean(0))
@@ -78,10 +106,7 @@ def test_fit_learns_and_is_reproducible():
     torch.testing.assert_close(predict(a.model, data), predict(b.model, data))
 
 
-def test_paths_need_a_type_with_features():
-    data = tiny_hetero()
-    with pytest.raises(ConfigError, match="input_features"):
-        build_model(small(input_features="none"), data.schema())
+def test_hops_out_of_range_is_refused():
     with pytest.raises(ConfigError, match="hops"):
         small(hops=7)
 
@@ -94,7 +119,9 @@ def test_cli_tables_and_a_reordered_export(tmp_path):
     result = invoke("fit", *args, "--model", "sehgnn", "--hops", "2", "--out", out, *fast)
     assert result.exit_code == 0, result.output
     semantic = pd.read_csv(out / "semantic_attention.csv")
-    assert semantic["edge_type"].tolist() == ["paper", "paper-venue-paper", "paper-author-paper"]
+    assert semantic["edge_type"].tolist() == [
+        "paper", "author-paper", "venue-paper", "paper-venue-paper", "paper-author-paper"
+    ]  # fmt: skip
     assert abs(semantic["attention"].sum() - 1) < 1e-6
     assert len(pd.read_csv(out / "attention.csv")) == 0
     nodes = invoke("attention", out, "--semantic", "nodes", "-o", tmp_path / "nodes.csv")
@@ -120,3 +147,15 @@ def test_cli_tables_and_a_reordered_export(tmp_path):
     np.testing.assert_allclose(
         moved.filter(like="prob").to_numpy(), saved.filter(like="prob").to_numpy(), rtol=1e-5
     )
+
+
+def test_a_training_step_computes_the_rows_it_needs_only():
+    data = tiny_hetero()
+    model = build_model(small(label_hops=1, label_partitions=2), data.schema()).eval()
+    graph, features = model_inputs(data)
+    prepared = model.prepare_graph(graph, features)
+    rows = torch.tensor([3, 0])
+    with torch.no_grad():
+        torch.testing.assert_close(
+            model.rows_logits(prepared, features, rows), model(prepared, features)[rows]
+        )
