@@ -163,7 +163,8 @@ class NodeClassifier(nn.Module):
         alone (a training step then costs the training nodes' rows only)."""
         if not getattr(self.net, "precomputes", False):
             return self(graph, features)[rows]
-        h = {t: emb.weight for t, emb in zip(self.inputs.featureless, self.inputs.embeddings)}
+        inputs = self.inputs
+        h = {t: e.weight for t, e in zip(inputs.featureless, inputs.embeddings, strict=True)}
         h[self.target_type] = self.input_rows(features)(self.target_type, rows)
         return self.net.forward_rows(graph, h, rows)
 

@@ -72,9 +72,10 @@ class SeHGNN(AttentionNet):
         (z'_1 \\dots z'_P) = \\mathrm{Transformer}(z_1 \\dots z_P), \\qquad
         y = \\mathrm{MLP}(W [z'_1 \\Vert \\dots \\Vert z'_P] \\,(+\\, W_r x))
 
-    Tokens: one per relation path of at most ``hops`` edges into the target, then (with ``label_hops``) one per hop of the leak-free label input
-    (:mod:`hetgat.datasets.labels`; ``labels-1`` ... ``labels-k``), which never leaves the
-    target type, so no training node's own label reaches it.
+    Tokens: one per relation path of at most ``hops`` edges into the target, then (with
+    ``label_hops``) one per hop of the leak-free label input (:mod:`hetgat.datasets.labels`;
+    ``labels-1`` ... ``labels-k``), which never leaves the target type, so no training node's
+    own label reaches it.
 
     A path from a type without features (or whose features ``input_features`` leaves out)
     averages that type's learned embedding (:class:`~hetgat.models.inputs.NodeInputs`: kept per
