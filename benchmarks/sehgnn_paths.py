@@ -3,6 +3,8 @@
     HETGAT_DATA=../shared/data python -m benchmarks.sehgnn_paths hgb:acm --hops 2
 
 One process per measurement (the peak resident memory is the process's, loading included).
+As ``--model sehgnn`` computes them: a type without features starts paths too, with one-hot
+ids (the product is the path's mean operator, applied to a learned embedding when training).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 
 from hetgat.datasets import load_graph
 from hetgat.datasets.path_features import path_features, relation_paths
+from hetgat.models.sehgnn import identity
 
 
 def nbytes(x: torch.Tensor) -> int:
@@ -31,9 +34,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     data = load_graph(args.graph)
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    paths = relation_paths(data.schema(), args.hops, sources=data.features)
+    paths = relation_paths(data.schema(), args.hops)
     start = time.perf_counter()
-    out = path_features(data.graph, data.features, paths)
+    inputs = dict(data.features)
+    for t in data.graph.ntypes:
+        if t not in inputs:
+            inputs[t] = identity(data.graph.num_nodes(t), "cpu")
+    out = path_features(data.graph, inputs, paths)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     dense = sum(x.layout == torch.strided for x in out)
