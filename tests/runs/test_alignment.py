@@ -241,9 +241,7 @@ def test_resume_on_changed_inputs_is_refused(tmp_path):
     open(source.spec, "w").write("\n".join(lines[: len(lines) // 2]) + "\n")
     result = invoke("fit", "--resume", out)
     assert result.exit_code == 2
-    assert result.output.startswith(
-        f"Error: the job in {out} read other files: {source.spec} has "
-    )
+    assert result.output.startswith(f"Error: the job in {out} read other files: {source.spec} has ")
     assert "since it started; resuming would train on other data" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
