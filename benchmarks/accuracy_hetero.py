@@ -249,6 +249,12 @@ CASES = {
     ("hgb:imdb", "sehgnn"): ({}, {}, SEHGNN_IMDB),
     ("hgb:imdb", "sehgnn-labels4"): ({"label_hops": 4}, {}, SEHGNN_IMDB),
     ("hgb:imdb", "sehgnn-hops3-labels4"): ({"hops": 3, "label_hops": 4}, {}, SEHGNN_IMDB),
+    ("hgb:imdb", "sehgnn-labels4-macrof1"): (
+        {"label_hops": 4},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-macrof1"): ({}, {"early_stopping": "macro_f1"}, SEHGNN_IMDB),
 }
 
 
