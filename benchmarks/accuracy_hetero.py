@@ -255,6 +255,11 @@ CASES = {
         SEHGNN_IMDB,
     ),
     ("hgb:imdb", "sehgnn-macrof1"): ({}, {"early_stopping": "macro_f1"}, SEHGNN_IMDB),
+    ("hgb:imdb", "sehgnn-hops3-labels4-macrof1"): (
+        {"hops": 3, "label_hops": 4},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
 }
 
 
