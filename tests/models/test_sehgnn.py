@@ -159,3 +159,20 @@ def test_a_training_step_computes_the_rows_it_needs_only():
         torch.testing.assert_close(
             model.rows_logits(prepared, features, rows), model(prepared, features)[rows]
         )
+
+
+def test_the_label_input_reaches_its_own_node_only():
+    """The label tokens are the node's own label input (leak-free by construction,
+    tests/datasets/test_labels.py), never propagated along the paths: changing one node's
+    label input changes that node's logits alone."""
+    data = tiny_hetero()
+    model = fit(data, small(label_hops=2, label_partitions=2),
+                TrainConfig.for_model("sehgnn", epochs=2, patience=0)).model  # fmt: skip
+    graph, features = model_inputs(data)
+    prepared = model.prepare_graph(graph, features)
+    with torch.no_grad():
+        before = model(prepared, features)
+        model.inputs.label_input[0] += 1.0
+        after = model(prepared, features)
+    assert not torch.allclose(before[0], after[0])
+    torch.testing.assert_close(before[1:], after[1:])
