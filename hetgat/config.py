@@ -91,7 +91,8 @@ class ModelConfig:
         SeHGNN: the longest relation path whose mean-aggregated features are pre-computed
         (0: the target's own features only). A field of its own, not ``metapath_length``:
         these paths need not be symmetric nor start at the target, and any length from 0 to
-        :data:`MAX_HOPS` is one (SeHGNN's HGB commands use 2 and 4; 3 halves ACM's memory).
+        :data:`MAX_HOPS` is one (SeHGNN's HGB commands use 2 and 4; the paths multiply with
+        each hop: HGB ACM has 19 of at most 2 hops, see BENCHMARKS.md).
     """
 
     name: str = "gat"
