@@ -17,9 +17,10 @@ Full-graph API (every model)
     (``NodeClassifier.prepare_graph(graph, features)``), never per epoch; nothing is cached
     between graphs: what it returns is a pure function of the graph and the features, so a
     graph met again in another row order gives its rows in that order. Such a network's nodes
-    are independent once their inputs exist: ``forward_rows(graph, h, rows)`` gives the logits
-    of target rows ``rows`` alone (``h``: their input rows), so that a training step costs the
-    training rows only (``NodeClassifier.rows_logits``).
+    are independent once their inputs exist: ``forward_rows(graph, h, own, rows)`` gives the
+    logits of target rows ``rows`` alone (``h``: the learned embeddings per type; ``own``: the
+    target's input of those rows), so that a training step costs the training rows only
+    (``NodeClassifier.rows_logits``).
 ``forward(graph, h, get_attention=False)``
     Logits ``(N_target, C)`` of the target nodes; with ``get_attention`` also the attention: a
     list of ``(E, H)`` per layer (homogeneous models) or an :class:`~hetgat.records.Attention`.

@@ -165,8 +165,8 @@ class NodeClassifier(nn.Module):
             return self(graph, features)[rows]
         inputs = self.inputs
         h = {t: e.weight for t, e in zip(inputs.featureless, inputs.embeddings, strict=True)}
-        h[self.target_type] = self.input_rows(features)(self.target_type, rows)
-        return self.net.forward_rows(graph, h, rows)
+        own = self.input_rows(features)(self.target_type, rows)
+        return self.net.forward_rows(graph, h, own, rows)
 
     def embed(self, graph, features: dict) -> torch.Tensor:
         """The last hidden representation of the target nodes."""

@@ -142,7 +142,7 @@ class SeHGNN(AttentionNet):
         self.target = schema.target_type
         self.learned = learned_types(schema, input_features)
         self.paths = relation_paths(schema, hops)
-        self.num_classes = schema.num_classes
+        self.num_classes, self.embed_dim = schema.num_classes, embed_dim
         self.label_cols = label_hops * schema.num_classes
         self.names = [p.name for p in self.paths]
         self.names += [f"labels-{k + 1}" for k in range(label_hops)]
@@ -175,15 +175,16 @@ class SeHGNN(AttentionNet):
             inputs[t] = identity(graph.num_nodes(t), device)
         return PathInputs(graph, self.names, path_features(graph, inputs, self.paths))
 
-    def hidden_rows(self, inputs: PathInputs, h: torch.Tensor, rows=None, get_attention=False):
+    def hidden_rows(self, inputs: PathInputs, h: dict, own: torch.Tensor, rows=None):
         """The last hidden layer ``(n, hidden)`` of target rows ``rows`` (all if None) and the
-        attention across paths ``(n, H, P, P)``; ``h`` is the target input of those rows."""
+        attention across paths ``(n, H, P, P)``. ``h``: every type's input (a learned type's:
+        its whole embedding, label input columns after it for the target); ``own``: the
+        target's input of those rows."""
         x = list(inputs.features) if rows is None else inputs.rows(rows)
-        own = h[self.target]
         width = own.shape[1] - self.label_cols  # the label input: the last columns
         for i, p in enumerate(self.paths):
             if p.source in self.learned:
-                emb = h[p.source] if p.source != self.target else own[:, :width]
+                emb = h[p.source][:, : self.embed_dim]  # never the target's label columns
                 x[i] = torch.sparse.mm(x[i], emb) if x[i].layout != torch.strided else x[i] @ emb
         if self.label_cols:  # one token per hop
             x = x + list(own[:, width:].split(self.num_classes, 1))
@@ -199,16 +200,16 @@ class SeHGNN(AttentionNet):
         return self.head(out), alpha
 
     def forward(self, graph: PathInputs, h: dict, get_attention: bool = False):
-        out, alpha = self.hidden_rows(graph, h)
+        out, alpha = self.hidden_rows(graph, h, h[self.target])
         logits = self.predict(out)
         if not get_attention:
             return logits
         return logits, self.attention(graph, alpha)
 
-    def forward_rows(self, graph: PathInputs, h: dict, rows: torch.Tensor):
-        """Logits of target rows ``rows`` alone (``h``: every type's input, the target's of
-        those rows only)."""
-        return self.predict(self.hidden_rows(graph, h, rows)[0])
+    def forward_rows(self, graph: PathInputs, h: dict, own: torch.Tensor, rows: torch.Tensor):
+        """Logits of target rows ``rows`` alone (``h``: the learned types' embeddings; ``own``:
+        the target's input of those rows)."""
+        return self.predict(self.hidden_rows(graph, h, own, rows)[0])
 
     def attention(self, graph: PathInputs, alpha: torch.Tensor) -> Attention:
         """The record of one pass: no edge attention (an empty dict for the one layer) and the
@@ -219,7 +220,7 @@ class SeHGNN(AttentionNet):
         return Attention(graph.graph, [{}], [[semantic]])
 
     def embed(self, graph: PathInputs, h: dict) -> torch.Tensor:
-        return self.hidden_rows(graph, h)[0]
+        return self.hidden_rows(graph, h, h[self.target])[0]
 
 
 class PathLinear(nn.Module):

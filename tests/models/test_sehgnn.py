@@ -11,6 +11,7 @@ from hetgat.errors import ConfigError
 from hetgat.models import build_model
 from hetgat.nn.pathtransformer import PathTransformer
 from hetgat.train import fit, model_inputs, predict
+from hetgat.train.loop import add_label_input
 from tests.insight.plot_runs import heterogeneous_csv, invoke
 from tests.models.test_hetero import tiny_hetero
 
@@ -149,9 +150,12 @@ def test_cli_tables_and_a_reordered_export(tmp_path):
     )
 
 
-def test_a_training_step_computes_the_rows_it_needs_only():
+@pytest.mark.parametrize("use", ["all", "none"])
+def test_a_training_step_computes_the_rows_it_needs_only(use):
     data = tiny_hetero()
-    model = build_model(small(label_hops=1, label_partitions=2), data.schema()).eval()
+    config = small(label_hops=1, label_partitions=2, input_features=use)
+    model = build_model(config, data.schema()).eval()
+    add_label_input(model, data, config, seed=0)
     graph, features = model_inputs(data)
     prepared = model.prepare_graph(graph, features)
     rows = torch.tensor([3, 0])
