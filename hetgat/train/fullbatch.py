@@ -37,6 +37,15 @@ from hetgat.train.loop import (
 from hetgat.train.metrics import classification_metrics
 
 
+def row_batches(rows: torch.Tensor, batch_size: int | None) -> list:
+    """``rows`` as one batch, or (``batch_size``: a model that pre-computes its inputs, whose
+    nodes are independent rows) shuffled into batches of ``batch_size`` target nodes, nothing
+    sampled: one optimiser step each."""
+    if not batch_size:
+        return [rows]
+    return list(rows[torch.randperm(len(rows), device=rows.device)].split(batch_size))
+
+
 def fit_fullbatch(
     data: GraphData,
     model_config: ModelConfig = ModelConfig(),
@@ -47,6 +56,10 @@ def fit_fullbatch(
     resume: dict | None = None,
 ) -> FitResult:
     """Train a node classifier on ``data`` (full batch, Adam) and evaluate it on every split.
+
+    A model that pre-computes its inputs (``precomputes``: SeHGNN) computes the training rows
+    only, and with ``train_config.batch_size`` steps over shuffled batches of that many training
+    rows (the history's loss is the last batch's).
 
     Early stopping: see :class:`EarlyStopping`; ``patience=0`` runs exactly ``epochs`` epochs
     and keeps the weights the same rule chooses. Without validation nodes the training nodes
@@ -100,12 +113,13 @@ def fit_fullbatch(
         """One full-batch step and its validation; True when early stopping says stop."""
         tick = time.perf_counter()
         model.train()
-        opt.zero_grad(set_to_none=True)
-        logits = model.rows_logits(graph, features, train_idx)
-        loss = loss_fn(logits, labels[train_idx], multilabel)
-        check_loss(loss, epoch)
-        loss.backward()
-        opt.step()
+        for rows in row_batches(train_idx, train_config.batch_size):
+            opt.zero_grad(set_to_none=True)
+            logits = model.rows_logits(graph, features, rows)
+            loss = loss_fn(logits, labels[rows], multilabel)
+            check_loss(loss, epoch)
+            loss.backward()
+            opt.step()
         model.eval()
         with torch.no_grad():
             logits = model.rows_logits(graph, features, val_idx)

@@ -53,6 +53,15 @@ def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> Non
     if train_config.batch_size is None:
         return
     cls = MODELS.get(model_config.name)
+    if cls is not None and cls.precomputes:  # batches of rows (fit_fullbatch), nothing sampled
+        if train_config.fanouts is not None:
+            raise ConfigError(
+                "fanouts",
+                train_config.fanouts,
+                f"none for {model_config.name}: its mini-batches are rows of pre-computed "
+                "inputs, no neighbour is sampled",
+            )
+        return
     if cls is not None and not cls.supports_blocks:
         supported = ", ".join(n for n, c in MODELS.items() if c.supports_blocks)
         raise ConfigError("model", model_config.name, f"one of {supported} for mini-batch training")

@@ -180,3 +180,13 @@ def test_the_label_input_reaches_its_own_node_only():
         after = model(prepared, features)
     assert not torch.allclose(before[0], after[0])
     torch.testing.assert_close(before[1:], after[1:])
+
+
+def test_batches_of_rows_train_and_infer_in_chunks_alike():
+    data = tiny_hetero()
+    train = TrainConfig.for_model("sehgnn", epochs=3, patience=0, batch_size=1)
+    result = fit(data, small(), train)
+    full = predict(result.model, data)
+    torch.testing.assert_close(predict(result.model, data, chunk_size=3), full)
+    with pytest.raises(ConfigError, match="fanouts"):
+        fit(data, small(), TrainConfig.for_model("sehgnn", batch_size=2, fanouts=(2, 2)))
