@@ -43,6 +43,15 @@ HGT_DBLP = {"input_features": "none", "feat_drop": 0.5}
 HINORMER_IMDB = "64.65 / 67.83 (HINormer)"
 HINORMER_DBLP = "94.57 / 94.94 (HINormer)"
 
+#: SeHGNN's published HGB figures (AAAI 2023, Table 4), with its label features.
+SEHGNN_ACM = "94.05 / 93.98 (SeHGNN)"
+SEHGNN_DBLP = "95.06 / 95.42 (SeHGNN)"
+SEHGNN_IMDB = "67.11 / 69.17 (SeHGNN)"
+
+#: SeHGNN's DBLP command: a residual from the author's own features, 3 task layers (hetgat's
+#: num_layers counts the output layer too), 4 hops of label input.
+SEHGNN_DBLP_FORM = {"residual": True, "num_layers": 4, "label_hops": 4}
+
 #: (graph, model) -> (ModelConfig values, TrainConfig values, published "macro / micro"[, the
 #: ``load_hgb`` split values]).
 CASES = {
@@ -226,6 +235,31 @@ CASES = {
     ),
     ("hgb:dblp", "rgat"): ({}, {}, ""),
     ("hgb:imdb", "rgat"): ({}, {}, ""),
+    # SeHGNN (issue 34): paths of at most 2 hops (--hops) unless named, 512 wide unless named
+    ("hgb:dblp", "sehgnn"): ({}, {}, SEHGNN_DBLP),
+    ("hgb:dblp", "sehgnn-labels4"): ({"label_hops": 4}, {}, SEHGNN_DBLP),
+    ("hgb:dblp", "sehgnn-dblpform"): (SEHGNN_DBLP_FORM, {}, SEHGNN_DBLP),
+    ("hgb:acm", "sehgnn-h128"): ({"hidden": 128}, {}, SEHGNN_ACM),
+    ("hgb:acm", "sehgnn-h128-labels4"): ({"hidden": 128, "label_hops": 4}, {}, SEHGNN_ACM),
+    ("hgb:acm", "sehgnn-h128-hops1-labels4"): (
+        {"hidden": 128, "hops": 1, "label_hops": 4},
+        {},
+        SEHGNN_ACM,
+    ),
+    ("hgb:imdb", "sehgnn"): ({}, {}, SEHGNN_IMDB),
+    ("hgb:imdb", "sehgnn-labels4"): ({"label_hops": 4}, {}, SEHGNN_IMDB),
+    ("hgb:imdb", "sehgnn-hops3-labels4"): ({"hops": 3, "label_hops": 4}, {}, SEHGNN_IMDB),
+    ("hgb:imdb", "sehgnn-labels4-macrof1"): (
+        {"label_hops": 4},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-macrof1"): ({}, {"early_stopping": "macro_f1"}, SEHGNN_IMDB),
+    ("hgb:imdb", "sehgnn-hops3-labels4-macrof1"): (
+        {"hops": 3, "label_hops": 4},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
 }
 
 #: Issue 33: the inputs of featureless node types (``featureless``), on HeCo's graphs (HeCo's

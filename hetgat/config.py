@@ -18,6 +18,8 @@ from hetgat.errors import ConfigError
 MAX_LAYERS = 64
 #: Label propagation deeper than this only averages the whole graph's labels.
 MAX_LABEL_HOPS = 10
+#: SeHGNN's longest relation path: the number of paths grows as (relations per type)^hops.
+MAX_HOPS = 6
 #: The most CPU threads a command may ask for: more is a typo, and OpenMP would try to start
 #: them all (2,147,483,647 exhausted the memory inside libgomp).
 MAX_THREADS = 1024
@@ -106,6 +108,12 @@ class ModelConfig:
         (fixed Gaussian features of ``embed_dim`` columns keyed by node id), ``propagated``
         (each relation's mean of the neighbours' inputs), ``degree`` (``log1p`` in-degree per
         relation), joined by ``+`` (inductive); see :mod:`hetgat.datasets.featureless`.
+    hops : int, default 2
+        SeHGNN: the longest relation path whose mean-aggregated features are pre-computed
+        (0: the target's own features only). A field of its own, not ``metapath_length``:
+        these paths need not be symmetric nor start at the target, and any length from 0 to
+        :data:`MAX_HOPS` is one (SeHGNN's HGB commands use 2 and 4; the paths multiply with
+        each hop: HGB ACM has 19 of at most 2 hops, see BENCHMARKS.md).
     """
 
     name: str = "gat"
@@ -130,6 +138,7 @@ class ModelConfig:
     label_hops: int = 0
     label_partitions: int = 10
     featureless: str = "embedding"
+    hops: int = 2
 
     def __post_init__(self) -> None:
         ints = (
@@ -151,6 +160,8 @@ class ModelConfig:
         _check("label_hops", self.label_hops, lambda v: 0 <= v <= MAX_LABEL_HOPS,
                f"an integer from 0 to {MAX_LABEL_HOPS}", int)  # fmt: skip
         _check("label_partitions", self.label_partitions, lambda v: v >= 2, "an integer >= 2", int)
+        _check("hops", self.hops, lambda v: 0 <= v <= MAX_HOPS, f"an integer from 0 to {MAX_HOPS}",
+               int)  # fmt: skip
         if self.input_features not in ("all", "target", "none"):
             raise ConfigError("input_features", self.input_features, "all, target or none")
         featureless_parts(self.featureless)
@@ -333,6 +344,30 @@ MODEL_SPECS = {
                 "weight_decay": 1e-4,
                 "patience": 30,
                 "epochs": 300,
+                "early_stopping": "loss",
+            },
+        ),
+        ModelSpec(
+            "sehgnn",
+            "hetgat.models.sehgnn:SeHGNN",
+            "SeHGNN: pre-computed relation paths, a transformer across them (Yang et al. 2023), "
+            "heterogeneous",
+            # SeHGNN's HGB commands: 512 wide, dropout 0.5 (input and hidden), one attention
+            # head, Adam lr 1e-3 without weight decay, 200 epochs; 2 hops (DBLP's; ACM and
+            # IMDB use 4, at many times the memory)
+            model_defaults={
+                "hops": 2,
+                "hidden": 512,
+                "heads": 1,
+                "num_layers": 2,
+                "feat_drop": 0.5,
+                "attn_drop": 0.0,
+            },
+            train_defaults={
+                "lr": 1e-3,
+                "weight_decay": 0.0,
+                "epochs": 200,
+                "patience": 50,
                 "early_stopping": "loss",
             },
         ),

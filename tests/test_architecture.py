@@ -137,9 +137,9 @@ def test_help_texts_show_every_models_defaults():
     """``--hidden`` etc. list the registry's defaults (no second list to keep in step)."""
     fit = main.commands["fit"]
     helps = {p.name: p.help for p in fit.params if isinstance(p, click.Option)}
-    assert "[8; simplehgn 64; hgt 32]" in helps["hidden"]
+    assert "[8; simplehgn 64; hgt 32; sehgnn 512]" in helps["hidden"]
     assert "[2; han 1; simplehgn 4]" in helps["num_layers"]
-    assert "[0.005; simplehgn 0.0005; hgt 0.001]" in helps["lr"]
+    assert "[0.005; simplehgn 0.0005; hgt 0.001; sehgnn 0.001]" in helps["lr"]
     for name, spec in MODEL_SPECS.items():
         assert f"{name}: {spec.summary}" in helps["model_name"]
 

@@ -12,6 +12,7 @@ from hetgat.cli.options import Fanouts, apply_options, positive, probability
 from hetgat.config import (
     EARLY_STOPPING_RULES,
     FUSIONS,
+    MAX_HOPS,
     MAX_LABEL_HOPS,
     MAX_LAYERS,
     MODEL_NAMES,
@@ -102,6 +103,12 @@ def model_options(func):
                 type=click.Choice(("2", "4")),
                 help=f"HAN: length of the meta-paths found automatically "
                 f"{defaults('metapath_length')}.",
+            ),
+            click.option(
+                "--hops",
+                type=click.IntRange(0, MAX_HOPS),
+                help="sehgnn: longest relation path whose mean-aggregated features are "
+                f"pre-computed {defaults('hops')}.",
             ),
             click.option(
                 "--max-metapath-edges",

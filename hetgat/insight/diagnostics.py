@@ -41,7 +41,7 @@ def embeddings(model, data: GraphData) -> np.ndarray:
     """The last hidden layer of ``model`` for every target node, ``(N, D)``, in eval mode."""
     model.eval()
     graph, features = model_inputs(data, model=model)
-    h = model.embed(model.prepare_graph(graph), features)
+    h = model.embed(model.prepare_graph(graph, features), features)
     if h is None or h.layout != torch.strided:  # one-layer models have no hidden layer
         raise HetgatError("the model has a single layer: there is no hidden layer to show")
     return h.float().numpy()
@@ -211,6 +211,26 @@ def top_edges(attention, node_ids: dict, k: int = 20, min_in_edges: int = 3) -> 
                     }
                 )
             )
+        if not parts:  # no edge attention in this layer (SeHGNN: neighbours averaged before)
+            continue
         frame = pd.concat(parts, ignore_index=True)
         rows.append(frame.sort_values("times_uniform", ascending=False, kind="stable").head(k))
+    if not rows:
+        return pd.DataFrame(columns=TOP_EDGE_COLUMNS)
     return pd.concat(rows, ignore_index=True)
+
+
+#: The columns of :func:`top_edges`.
+TOP_EDGE_COLUMNS = [
+    "layer",
+    "edge_type",
+    "src_type",
+    "src",
+    "dst_type",
+    "dst",
+    "attention",
+    "uniform",
+    "times_uniform",
+    "above_uniform",
+    "in_edges",
+]

@@ -73,6 +73,17 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _no_edge_attention(edges: pd.DataFrame, semantic) -> list[str]:
+    """A line saying why the edge table is empty for a model that attends across relation
+    paths only (SeHGNN)."""
+    if len(edges) or semantic is None or not len(semantic):
+        return []
+    return [
+        "<p>This model has no attention over edges: it averages each relation path's "
+        "neighbours before training, and attends across the paths (semantic attention).</p>"
+    ]
+
+
 def _above_uniform(edges: pd.DataFrame) -> str:
     if not len(edges) or "above_uniform" not in edges:
         return ""
@@ -141,6 +152,7 @@ def render_report(
         + ". Only edges into nodes with at least three in-edges of the softmax's edge type, "
         "self-loops left out.</p>",
         _table(edges),
+        *_no_edge_attention(edges, semantic),
         "<h2>Configuration</h2>",
         f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
         "</body></html>",

@@ -19,6 +19,7 @@ from hetgat.models.han import HAN
 from hetgat.models.hgt import HGT
 from hetgat.models.inputs import NodeClassifier, NodeInputs
 from hetgat.models.rgat import RGAT
+from hetgat.models.sehgnn import SeHGNN
 from hetgat.models.simplehgn import SimpleHGN
 
 
@@ -85,6 +86,7 @@ __all__ = [
     "GATv2",
     "NodeClassifier",
     "NodeInputs",
+    "SeHGNN",
     "SimpleHGN",
     "build_model",
     "check_model",

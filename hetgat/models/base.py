@@ -9,6 +9,18 @@ Full-graph API (every model)
 ``prepare_graph(graph)``
     The graph the network runs on, built once per run from the data's graph (HAN: its
     meta-path graphs; Simple-HGN: the typed homogeneous graph). Default: the graph itself.
+``prepare_graph(graph, features)`` (``precomputes``)
+    A network whose inputs are computed once from the graph *and* the features (SeHGNN: the
+    mean-aggregated features of every relation path) receives the given features of the types
+    that use theirs (a dict, rows in node-id order) and returns what ``forward`` takes as its
+    graph. Training, inference and insight call it once per graph
+    (``NodeClassifier.prepare_graph(graph, features)``), never per epoch; nothing is cached
+    between graphs: what it returns is a pure function of the graph and the features, so a
+    graph met again in another row order gives its rows in that order. Such a network's nodes
+    are independent once their inputs exist: ``forward_rows(graph, h, own, rows)`` gives the
+    logits of target rows ``rows`` alone (``h``: the learned embeddings per type; ``own``: the
+    target's input of those rows), so that a training step costs the training rows only
+    (``NodeClassifier.rows_logits``).
 ``forward(graph, h, get_attention=False)``
     Logits ``(N_target, C)`` of the target nodes; with ``get_attention`` also the attention: a
     list of ``(E, H)`` per layer (homogeneous models) or an :class:`~hetgat.records.Attention`.
@@ -64,6 +76,8 @@ class AttentionNet(nn.Module):
     supports_blocks: ClassVar[bool] = False
     #: Each layer needs the previous layer's attention (``layer_forward``'s ``prev``).
     previous_attention: ClassVar[bool] = False
+    #: ``prepare_graph`` also takes the features (inputs pre-computed once per graph: SeHGNN).
+    precomputes: ClassVar[bool] = False
     #: ``layer_finish`` needs all destinations of a layer at once.
     needs_all_destinations: ClassVar[bool] = False
 

@@ -129,9 +129,20 @@ class NodeClassifier(nn.Module):
         h = self.inputs(features)
         return h if self.net.uses == "all" else h[self.target_type]
 
-    def prepare_graph(self, graph):
-        """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run."""
-        return self.net.prepare_graph(graph)
+    def prepare_graph(self, graph, features: dict | None = None):
+        """The graph the network runs on (e.g. HAN's meta-path graphs); built once per run.
+
+        A network that pre-computes from the features (``precomputes``: SeHGNN's path
+        features) needs ``features``, and receives the given ones of the types that use theirs.
+        """
+        if not getattr(self.net, "precomputes", False):
+            return self.net.prepare_graph(graph)
+        if features is None:
+            raise TypeError(f"{type(self.net).__name__}.prepare_graph needs the features")
+        featureless = set(self.inputs.featureless)
+        return self.net.prepare_graph(
+            graph, {t: f for t, f in features.items() if t not in featureless}
+        )
 
     def per_node_state(self) -> dict[str, str]:
         """``{state_dict key: node type}`` of every tensor kept per node (see
@@ -161,6 +172,17 @@ class NodeClassifier(nn.Module):
         if get_attention and isinstance(out[1], list):  # homogeneous nets: (E, H) per layer
             return out[0], Attention(graph, out[1])
         return out
+
+    def rows_logits(self, graph, features: dict, rows: torch.Tensor) -> torch.Tensor:
+        """Logits of the target nodes ``rows``: the full pass's rows, or, for a network whose
+        nodes are independent once its inputs are pre-computed (``precomputes``), those rows
+        alone (a training step then costs the training nodes' rows only)."""
+        if not getattr(self.net, "precomputes", False):
+            return self(graph, features)[rows]
+        inputs = self.inputs
+        h = {t: e.weight for t, e in zip(inputs.featureless, inputs.embeddings, strict=True)}
+        own = self.input_rows(features)(self.target_type, rows)
+        return self.net.forward_rows(graph, h, own, rows)
 
     def embed(self, graph, features: dict) -> torch.Tensor:
         """The last hidden representation of the target nodes."""

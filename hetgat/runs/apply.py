@@ -13,6 +13,7 @@ import pandas as pd
 
 from hetgat.data import GraphData
 from hetgat.errors import ConfigError, HetgatError
+from hetgat.runs.attention import has_edge_attention
 from hetgat.tables import (
     attention_frames,
     node_rows,
@@ -21,6 +22,9 @@ from hetgat.tables import (
     semantic_node_frames,
 )
 from hetgat.train import predict
+
+#: Why a model that attends across relation paths only (SeHGNN) has no edge table.
+NO_EDGE_ATTENTION = "it averages each relation path's neighbours before training"
 
 
 def chunk_size(run) -> int | None:
@@ -48,6 +52,13 @@ def run_attention(run, data: GraphData, *, nodes=None, **filters):
     of :func:`hetgat.tables.attention_frames`.
     """
     _, att = run_output(run, data, get_attention=True)
+    if not has_edge_attention(att.edges):
+        raise HetgatError(
+            f"model {run.model_config.name!r} has no edge attention ({NO_EDGE_ATTENTION}): "
+            "its attention is across relation paths: use `semantic` (mean, or nodes for each "
+            "node's own)",
+            params=("semantic",),
+        )
     dst_nodes = node_rows(data.node_ids, list(nodes)) if nodes else None
     return attention_frames(att.graph, data.node_ids, att.edges, dst_nodes=dst_nodes, **filters)
 

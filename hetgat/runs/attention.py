@@ -27,6 +27,12 @@ def attention_rows(edges: list) -> int:
     return total
 
 
+def has_edge_attention(edges: list) -> bool:
+    """False for a model whose every layer has an empty dict of edge attention (SeHGNN: it
+    attends across relation paths only)."""
+    return any(not isinstance(layer, dict) or layer for layer in edges)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.7g")
@@ -54,6 +60,11 @@ def write_attention(folder: Path, data: GraphData, att, fmt: str, out) -> dict:
         )
         entry.update(complete=False, top_k=top_k, all_rows=rows, note=note)
         logging.getLogger("hetgat").warning(f"{name} holds {note}")
+    if not has_edge_attention(att.edges):  # SeHGNN: attention across paths only
+        entry["note"] = (
+            "no edge attention: the model averages each relation path's neighbours before "
+            "training and attends across the paths (semantic_attention.csv)"
+        )
     tables = {"attention": entry}
     if att.semantic:
         frame = semantic_frame(att.semantic)

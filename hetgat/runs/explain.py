@@ -9,7 +9,7 @@ import pandas as pd
 from hetgat.errors import HetgatError
 from hetgat.records import softmax_degrees
 from hetgat.runs.apply import run_output
-from hetgat.tables import attention_frames, predictions_frame, semantic_node_frames
+from hetgat.tables import COLUMNS, attention_frames, predictions_frame, semantic_node_frames
 
 
 def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: bool = False):
@@ -60,7 +60,8 @@ def explain_node(run, node_id: str, data=None, *, top_k: int = 10, mean_heads: b
         top_k=top_k,
         mean_heads=mean_heads,
     )
-    rows = pd.concat(list(frames), ignore_index=True)
+    frames = list(frames)  # none for a model without edge attention (SeHGNN)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     groups = []
     for (layer, head, edge_type, src_type), part in rows.groupby(
         ["layer", "head", "edge_type", "src_type"], sort=False

@@ -36,7 +36,8 @@ MODEL_OPTIONS = {
 #: Library option -> TrainConfig field (the same names).
 TRAIN_OPTIONS = {f.name: f.name for f in dataclasses.fields(TrainConfig)}
 #: Options that set several fields or none: ``dropout`` (``feat_drop`` and, as the CLI does,
-#: ``attn_drop`` except for HGT and ``msg_drop`` for GAT/GATv2), ``threads`` (CPU threads).
+#: ``attn_drop`` except for HGT and SeHGNN, ``msg_drop`` for GAT/GATv2), ``threads`` (CPU
+#: threads).
 OTHER_OPTIONS = ("dropout", "threads")
 #: Every option :func:`configs` takes.
 OPTIONS = tuple(sorted({*MODEL_OPTIONS, *TRAIN_OPTIONS, *OTHER_OPTIONS}))
@@ -63,7 +64,8 @@ def model_values(model: str, options: dict) -> dict:
     dropout = options.get("dropout")
     if dropout is not None:
         values["feat_drop"] = dropout
-        if model != "hgt":  # HGT's attention has no dropout (DGL's, PyG's)
+        # HGT's attention has no dropout (DGL's, PyG's); SeHGNN's, across paths, has none either
+        if model not in ("hgt", "sehgnn"):
             values["attn_drop"] = dropout
         if model in ("gat", "gatv2"):
             values["msg_drop"] = dropout

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.data import GraphData
+from hetgat.models import MODELS
 from hetgat.train.checkpoint import Checkpoint, TrainingInterrupted
 from hetgat.train.fullbatch import fit_fullbatch
 from hetgat.train.inference import evaluate, layerwise_forward, predict
 from hetgat.train.loop import EarlyStopping, FitResult, model_inputs, seed_everything
-from hetgat.train.minibatch import fit_minibatch
+from hetgat.train.minibatch import check_minibatch, fit_minibatch
 
 
 def fit(
@@ -35,7 +36,10 @@ def fit(
     (:meth:`~hetgat.data.GraphData.validate`: a loader or the caller may have changed it).
     """
     data.validate()
-    train = fit_minibatch if train_config.batch_size else fit_fullbatch
+    check_minibatch(model_config, train_config)
+    rows = MODELS.get(model_config.name) is not None and MODELS[model_config.name].precomputes
+    # a model on pre-computed inputs batches rows, nothing sampled (fit_fullbatch's row_batches)
+    train = fit_minibatch if train_config.batch_size and not rows else fit_fullbatch
     return train(
         data, model_config, train_config, progress=progress, checkpoint=checkpoint, resume=resume
     )

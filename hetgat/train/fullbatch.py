@@ -37,6 +37,15 @@ from hetgat.train.loop import (
 from hetgat.train.metrics import classification_metrics
 
 
+def row_batches(rows: torch.Tensor, batch_size: int | None) -> list:
+    """``rows`` as one batch, or (``batch_size``: a model that pre-computes its inputs, whose
+    nodes are independent rows) shuffled into batches of ``batch_size`` target nodes, nothing
+    sampled: one optimiser step each."""
+    if not batch_size:
+        return [rows]
+    return list(rows[torch.randperm(len(rows), device=rows.device)].split(batch_size))
+
+
 def fit_fullbatch(
     data: GraphData,
     model_config: ModelConfig = ModelConfig(),
@@ -47,6 +56,10 @@ def fit_fullbatch(
     resume: dict | None = None,
 ) -> FitResult:
     """Train a node classifier on ``data`` (full batch, Adam) and evaluate it on every split.
+
+    A model that pre-computes its inputs (``precomputes``: SeHGNN) computes the training rows
+    only, and with ``train_config.batch_size`` steps over shuffled batches of that many training
+    rows (the history's loss is the last batch's).
 
     Early stopping: see :class:`EarlyStopping`; ``patience=0`` runs exactly ``epochs`` epochs
     and keeps the weights the same rule chooses. Without validation nodes the training nodes
@@ -68,7 +81,7 @@ def fit_fullbatch(
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
     graph, features = model_inputs(data, device, model)
-    graph = model.prepare_graph(graph)
+    graph = model.prepare_graph(graph, features)
     labels = data.labels.to(device)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
     val_idx = data.val_mask.nonzero().squeeze(1).to(device)
@@ -100,15 +113,16 @@ def fit_fullbatch(
         """One full-batch step and its validation; True when early stopping says stop."""
         tick = time.perf_counter()
         model.train()
-        opt.zero_grad(set_to_none=True)
-        logits = model(graph, features)
-        loss = loss_fn(logits[train_idx], labels[train_idx], multilabel)
-        check_loss(loss, epoch)
-        loss.backward()
-        opt.step()
+        for rows in row_batches(train_idx, train_config.batch_size):
+            opt.zero_grad(set_to_none=True)
+            logits = model.rows_logits(graph, features, rows)
+            loss = loss_fn(logits, labels[rows], multilabel)
+            check_loss(loss, epoch)
+            loss.backward()
+            opt.step()
         model.eval()
         with torch.no_grad():
-            logits = model(graph, features)[val_idx]
+            logits = model.rows_logits(graph, features, val_idx)
             val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
             val = classification_metrics(
                 probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel

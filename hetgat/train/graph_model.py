@@ -115,22 +115,23 @@ class GraphModel(nn.Module):
         return next(self.classifier.parameters()).device
 
     def prepared(self, graph: GraphData):
-        """The network's graph for ``graph`` (built once per graph and device)."""
+        """``(network's graph, features)`` for ``graph``, built once per graph and device
+        (the features with the inputs computed for featureless types)."""
         device = self._device()
         cached = self._prepared.get(graph.graph)
         if cached is None or cached[0] != device:
-            g, _ = model_inputs(graph, device)
-            cached = (device, self.classifier.prepare_graph(g))
+            g, features = model_inputs(graph, device, self.classifier)
+            cached = (device, self.classifier.prepare_graph(g, features), features)
             self._prepared[graph.graph] = cached
-        return cached[1]
+        return cached[1], cached[2]
 
     def forward(self, graph, get_attention: bool = False):
         if isinstance(graph, NodeBatch):
             return self._batch_logits(graph)
         if not isinstance(graph, GraphData):
             raise ConfigError("graph", type(graph).__name__, "a GraphData or a NodeBatch")
-        _, features = model_inputs(graph, self._device())
-        return self.classifier(self.prepared(graph), features, get_attention=get_attention)
+        prepared, features = self.prepared(graph)
+        return self.classifier(prepared, features, get_attention=get_attention)
 
     def _batch_logits(self, batch: NodeBatch) -> torch.Tensor:
         net = self.classifier.net
@@ -140,12 +141,10 @@ class GraphModel(nn.Module):
             raise ConfigError(
                 "fanouts", batch.fanouts, f"{self.config.num_layers} value(s), one per layer"
             )
-        device = self._device()
-        prepared = self.prepared(batch.graph)
-        seeds = net.block_seeds(prepared, batch.nodes.to(device))
+        prepared, features = self.prepared(batch.graph)
+        seeds = net.block_seeds(prepared, batch.nodes.to(self._device()))
         sampler = make_sampler(batch.fanouts, self.config.num_layers)
         input_nodes, _, blocks = sampler.sample(net.block_graph(prepared), seeds)
-        _, features = model_inputs(batch.graph, device)
         return block_logits(self.classifier, prepared, blocks, input_nodes, features)
 
 

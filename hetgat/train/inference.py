@@ -124,7 +124,9 @@ def predict(
 
     ``graph`` is the model's prepared graph when the caller has it already. With
     ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
-    (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass.
+    (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass;
+    for a model on pre-computed inputs (SeHGNN), row chunks of that many target nodes (with
+    ``get_attention``: one pass, its attention is per node).
     ``data`` is checked first (:meth:`~hetgat.data.GraphData.validate`). ``model`` may be a
     :class:`~hetgat.runs.run.Run` or a :class:`FitResult` too (their model is used).
     """
@@ -135,8 +137,12 @@ def predict(
     model.eval()
     g, features = model_inputs(data, device, model)
     if graph is None:
-        graph = model.prepare_graph(g)
-    if chunk_size:
+        graph = model.prepare_graph(g, features)
+    if chunk_size and getattr(model.net, "precomputes", False) and not get_attention:
+        rows = torch.arange(len(data.train_mask), device=torch.device(device))
+        logits = torch.cat([model.rows_logits(graph, features, r) for r in rows.split(chunk_size)])
+        attention = None
+    elif chunk_size and not getattr(model.net, "precomputes", False):
         out = layerwise_forward(model, graph, features, chunk_size, get_attention=get_attention)
         logits, attention = out if get_attention else (out, None)
     else:

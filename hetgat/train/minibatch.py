@@ -53,6 +53,15 @@ def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> Non
     if train_config.batch_size is None:
         return
     cls = MODELS.get(model_config.name)
+    if cls is not None and cls.precomputes:  # batches of rows (fit_fullbatch), nothing sampled
+        if train_config.fanouts is not None:
+            raise ConfigError(
+                "fanouts",
+                train_config.fanouts,
+                f"none for {model_config.name}: its mini-batches are rows of pre-computed "
+                "inputs, no neighbour is sampled",
+            )
+        return
     if cls is not None and not cls.supports_blocks:
         supported = ", ".join(n for n, c in MODELS.items() if c.supports_blocks)
         raise ConfigError("model", model_config.name, f"one of {supported} for mini-batch training")
@@ -147,7 +156,7 @@ def fit_minibatch(
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
     graph, features = model_inputs(data, device, model)
-    graph = model.prepare_graph(graph)
+    graph = model.prepare_graph(graph, features)
     net = model.net
     sample_graph = net.block_graph(graph)
     targets = net.block_seeds(graph, torch.arange(len(data.train_mask), device=device))

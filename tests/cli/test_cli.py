@@ -200,7 +200,7 @@ def test_missing_dataset_is_one_error_line(tmp_path):
         (
             ["fit", "planetoid:cora", "--model", "gcn"],
             "Error: Invalid value for '--model': 'gcn' is not one of 'gat', 'gatv2', 'han', "
-            "'rgat', 'simplehgn', 'hgt'.",
+            "'rgat', 'simplehgn', 'hgt', 'sehgnn'.",
         ),
         (
             ["fit", "cora"],

@@ -205,7 +205,8 @@ def test_gat_on_heterogeneous_csv_says_what_to_use(tmp_path, hetero_csv):
     assert result.exit_code == 2
     assert result.output.strip() == (
         "Error: --model: expected a heterogeneous model for a graph with several node or edge "
-        "types (han, rgat, simplehgn, hgt), or the graph made homogeneous with --flatten, "
+        "types (han, rgat, simplehgn, hgt, sehgnn), or the graph made homogeneous with "
+        "--flatten, "
         "got 'gat'"
     )
     assert not (tmp_path / "x").exists()

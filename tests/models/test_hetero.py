@@ -291,7 +291,8 @@ def test_fit_learns_and_is_reproducible(data, name):
 
 
 def test_gat_on_heterogeneous_graph_says_what_to_use(data):
-    with pytest.raises(ConfigError, match=r"heterogeneous model .* \(han, rgat, simplehgn, hgt\)"):
+    models = r"\(han, rgat, simplehgn, hgt, sehgnn\)"
+    with pytest.raises(ConfigError, match=r"heterogeneous model .* " + models):
         build_model(ModelConfig(name="gat"), data.schema())
 
 

@@ -1,0 +1,254 @@
+"""SeHGNN: simple and efficient heterogeneous graph neural network (Yang et al., AAAI 2023).
+
+Neighbour aggregation is done once, before training: every relation path into the target type
+gets its mean-aggregated features (:mod:`hetgat.datasets.path_features`). Training then sees
+rows only: one projection per path, a transformer across each node's paths (the semantic
+fusion, :class:`hetgat.nn.pathtransformer.PathTransformer`), and an MLP. No epoch touches the
+graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from hetgat.datasets.path_features import path_features, relation_paths
+from hetgat.errors import ConfigError
+from hetgat.models.base import AttentionNet
+from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear, sparse_csr
+from hetgat.nn.pathtransformer import PathTransformer
+from hetgat.records import Attention, SemanticWeights
+
+
+@dataclass
+class PathInputs:
+    """What :class:`SeHGNN` runs on, built once per graph by :meth:`SeHGNN.prepare_graph`.
+
+    Attributes
+    ----------
+    graph : dgl.DGLGraph
+        The graph they were computed from (the attention record names its nodes).
+    names : list[str]
+        The relation paths' names, in the order of ``features``.
+    features : list[torch.Tensor]
+        ``(N_target, F_p)`` per path (dense or sparse CSR), rows in the target's id order; for a
+        path from a type with a learned embedding, the path's mean operator
+        ``(N_target, N_source)`` (the product of one-hot ids), applied to the embedding at
+        every step.
+    """
+
+    graph: object
+    names: list
+    features: list
+
+    def rows(self, ids: torch.Tensor) -> list:
+        """Every path's rows of target nodes ``ids`` (a mini-batch)."""
+        return [index_rows(x, ids) for x in self.features]
+
+
+def learned_types(schema, input_features: str = "all") -> list[str]:
+    """The node types whose input is a learned embedding (as :class:`NodeInputs` decides:
+    no features, or ``input_features`` leaves theirs out)."""
+    keep = {"all": lambda t: True, "target": lambda t: t == schema.target_type}
+    use = keep.get(input_features, lambda t: False)
+    return [t for t in schema.node_types if schema.in_feats[t] == 0 or not use(t)]
+
+
+def identity(n: int, device) -> torch.Tensor:
+    """The ``(n, n)`` identity as sparse CSR: one-hot ids, whose path products are the paths'
+    mean operators."""
+    ids = torch.arange(n, device=device)
+    crow = torch.arange(n + 1, device=device)
+    return sparse_csr(crow, ids, torch.ones(n, device=device), (n, n))
+
+
+class SeHGNN(AttentionNet):
+    """SeHGNN node classifier on pre-computed relation-path features.
+
+    .. math::
+        z_p = \\mathrm{MLP}_p(W_p X_p), \\qquad
+        (z'_1 \\dots z'_P) = \\mathrm{Transformer}(z_1 \\dots z_P), \\qquad
+        y = \\mathrm{MLP}(W [z'_1 \\Vert \\dots \\Vert z'_P] \\,(+\\, W_r x))
+
+    Tokens: one per relation path of at most ``hops`` edges into the target, then (with
+    ``label_hops``) one per hop of the leak-free label input (:mod:`hetgat.datasets.labels`;
+    ``labels-1`` ... ``labels-k``), which never leaves the target type, so no training node's
+    own label reaches it.
+
+    A path from a type without features (or whose features ``input_features`` leaves out)
+    averages that type's learned embedding (:class:`~hetgat.models.inputs.NodeInputs`: kept per
+    node, matched by id): its mean operator :math:`\\hat A_{r_k} \\cdots \\hat A_{r_1}` (SeHGNN's
+    averaged one-hot ids) is pre-computed, and multiplied by the embedding at every step, the
+    only per-step sparse product (``nnz`` of the operator x ``embed_dim``).
+
+    Its attention: each node's ``(H, P, P)`` attention across paths, summarised as the
+    attention each path receives (mean over the node's query paths and the heads; it sums to
+    1 per node): the semantic attention record, per node and its mean over nodes. It has no
+    neighbour (edge) attention: the neighbours are averaged before training.
+
+    Parameters
+    ----------
+    schema : Schema
+        Node and edge types, target type and classes.
+    in_feats : dict[str, int]
+        Input size per type (the target's includes the label input's columns).
+    hops : int, default 2
+        Longest relation path (SeHGNN's HGB commands: 2 on DBLP, 4 on ACM and IMDB).
+    hidden : int, default 512
+        Width of every path's embedding and of the MLP.
+    heads : int, default 1
+        Heads of the transformer across paths.
+    num_layers : int, default 2
+        Layers of the MLP head (the last gives the class scores).
+    feat_drop : float, default 0.5
+        Dropout on the inputs and in the MLPs.
+    attn_drop : float, default 0.0
+        Dropout on the attention across paths.
+    residual : bool, default False
+        Add a projection of the target's own features after the fusion (SeHGNN on DBLP).
+    label_hops : int, default 0
+        Hops of the label input (one token each).
+    input_features : str, default "all"
+        Which types use their features (the others: a learned embedding of ``embed_dim``).
+    embed_dim : int, default 64
+        Size of the learned embeddings.
+    """
+
+    heterogeneous = True
+    uses = "all"
+    precomputes = True
+
+    def __init__(
+        self,
+        schema,
+        in_feats: dict,
+        *,
+        hops: int = 2,
+        hidden: int = 512,
+        heads: int = 1,
+        num_layers: int = 2,
+        feat_drop: float = 0.5,
+        attn_drop: float = 0.0,
+        residual: bool = False,
+        label_hops: int = 0,
+        input_features: str = "all",
+        embed_dim: int = 64,
+    ) -> None:
+        super().__init__()
+        if hidden % heads:
+            raise ConfigError("hidden", hidden, f"a multiple of heads ({heads}) for sehgnn")
+        self.target = schema.target_type
+        self.learned = learned_types(schema, input_features)
+        self.paths = relation_paths(schema, hops)
+        self.num_classes, self.embed_dim = schema.num_classes, embed_dim
+        self.label_cols = label_hops * schema.num_classes
+        self.names = [p.name for p in self.paths]
+        self.names += [f"labels-{k + 1}" for k in range(label_hops)]
+        dims = [embed_dim if p.source in self.learned else schema.in_feats[p.source]
+                for p in self.paths]  # fmt: skip
+        dims += [schema.num_classes] * label_hops
+        self.feat_drop = feat_drop
+        self.embed_paths = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
+        self._transpose = [CSRTranspose() for _ in dims]  # sparse path features, per path
+        self.path_mlp = PathLinear(len(dims), hidden, feat_drop)
+        self.fusion = PathTransformer(hidden, heads, attn_drop)
+        self.merge = nn.Linear(len(dims) * hidden, hidden)
+        # the target's own given features are the first path
+        own = self.paths[0].hops == 0 and self.target not in self.learned
+        self.residual = nn.Linear(dims[0], hidden, bias=False) if residual and own else None
+        self.act = nn.PReLU()
+        layers = []
+        for _ in range(num_layers - 1):
+            layers += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.PReLU()]
+            layers.append(nn.Dropout(feat_drop))
+        self.head = nn.Sequential(*layers)
+        self.predict = nn.Linear(hidden, schema.num_classes)
+
+    def prepare_graph(self, graph, features: dict) -> PathInputs:
+        """Every path's features (or, from a type with a learned embedding, its mean operator),
+        computed once; ``features``: the given ones of the types that use theirs."""
+        inputs = {t: f for t, f in features.items() if t not in self.learned}
+        device = next(iter(features.values())).device if features else graph.device
+        for t in self.learned:
+            inputs[t] = identity(graph.num_nodes(t), device)
+        return PathInputs(graph, self.names, path_features(graph, inputs, self.paths))
+
+    def hidden_rows(self, inputs: PathInputs, h: dict, own: torch.Tensor, rows=None):
+        """The last hidden layer ``(n, hidden)`` of target rows ``rows`` (all if None) and the
+        attention across paths ``(n, H, P, P)``. ``h``: every type's input (a learned type's:
+        its whole embedding, label input columns after it for the target); ``own``: the
+        target's input of those rows."""
+        x = list(inputs.features) if rows is None else inputs.rows(rows)
+        width = own.shape[1] - self.label_cols  # the label input: the last columns
+        for i, p in enumerate(self.paths):
+            if p.source in self.learned:
+                emb = h[p.source][:, : self.embed_dim]  # never the target's label columns
+                x[i] = torch.sparse.mm(x[i], emb) if x[i].layout != torch.strided else x[i] @ emb
+        if self.label_cols:  # one token per hop
+            x = x + list(own[:, width:].split(self.num_classes, 1))
+        tokens = [
+            linear(dropout(xp, self.feat_drop, self.training), fc.weight, fc.bias, tr)
+            for xp, fc, tr in zip(x, self.embed_paths, self._transpose, strict=True)
+        ]
+        z, alpha = self.fusion(self.path_mlp(torch.stack(tokens, dim=1)))
+        out = self.merge(z.flatten(1))
+        if self.residual is not None:
+            out = out + linear(x[0], self.residual.weight)
+        out = nn.functional.dropout(self.act(out), self.feat_drop, self.training)
+        return self.head(out), alpha
+
+    def forward(self, graph: PathInputs, h: dict, get_attention: bool = False):
+        out, alpha = self.hidden_rows(graph, h, h[self.target])
+        logits = self.predict(out)
+        if not get_attention:
+            return logits
+        return logits, self.attention(graph, alpha)
+
+    def forward_rows(self, graph: PathInputs, h: dict, own: torch.Tensor, rows: torch.Tensor):
+        """Logits of target rows ``rows`` alone (``h``: the learned types' embeddings; ``own``:
+        the target's input of those rows)."""
+        return self.predict(self.hidden_rows(graph, h, own, rows)[0])
+
+    def attention(self, graph: PathInputs, alpha: torch.Tensor) -> Attention:
+        """The record of one pass: no edge attention (an empty dict for the one layer) and the
+        semantic weights (each path's received attention per node, and their mean)."""
+        per_node = alpha.detach().mean(dim=(1, 2))  # (N, P): over heads and query paths
+        weights = per_node.mean(0)
+        semantic = SemanticWeights(self.target, list(self.names), weights, per_node)
+        return Attention(graph.graph, [{}], [[semantic]])
+
+    def embed(self, graph: PathInputs, h: dict) -> torch.Tensor:
+        return self.hidden_rows(graph, h, h[self.target])[0]
+
+
+class PathLinear(nn.Module):
+    """One linear layer per path on ``(N, P, D)`` tokens (SeHGNN's per-path projection), after
+    a layer norm, PReLU and dropout of the embedded paths.
+
+    Parameters
+    ----------
+    num_paths : int
+        ``P``.
+    in_feats : int
+        ``D`` (the output has the same size).
+    feat_drop : float
+        Dropout before the layer.
+    """
+
+    def __init__(self, num_paths: int, in_feats: int, feat_drop: float) -> None:
+        super().__init__()
+        self.norm_in = nn.LayerNorm(in_feats)
+        self.act = nn.PReLU()
+        self.drop = nn.Dropout(feat_drop)
+        self.weight = nn.Parameter(torch.empty(num_paths, in_feats, in_feats))
+        self.bias = nn.Parameter(torch.zeros(num_paths, in_feats))
+        for w in self.weight:
+            nn.init.xavier_uniform_(w)
+        self.norm_out = nn.LayerNorm(in_feats)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = self.drop(self.act(self.norm_in(z)))
+        z = torch.einsum("npd,pde->npe", z, self.weight) + self.bias
+        return self.drop(self.act(self.norm_out(z)))
