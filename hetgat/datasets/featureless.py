@@ -13,14 +13,17 @@ choice:
 - ``propagated``: per relation ``s -> t`` into the type, the mean of the neighbours' base input
   (their given features where the model uses them, else their ``random`` features), pre-computed
   once as a sparse row-normalised product, as SeHGNN and NARS do; the relations' means are
-  concatenated (they live in different feature spaces);
+  concatenated, not averaged (their sources' features differ in width and meaning; averaging
+  was not measured);
 - ``degree``: ``log1p`` of the node's in-degree in each relation into its type.
 
 The non-learned ones combine with ``+`` (``random+degree``, in a fixed order: random,
 propagated, degree); ``embedding`` stands alone. A type whose choice yields no column (no
 relation into it) gets ``random``. The non-learned inputs are computed from the graph and the
 ids alone, so the model is inductive for the type: a new node gets its inputs from its id and
-its neighbours.
+its neighbours. ``random`` uses one fixed seed (:data:`SEED`) for every run: the run's
+``featureless`` value is all a saved model needs to make the same inputs again. Which choice
+scored how on which graph: BENCHMARKS.md (issue 33).
 
 :class:`FeaturelessInputs` is the recipe (its sizes follow from the :class:`~hetgat.data.Schema`,
 so a model is built before any data is read); :meth:`FeaturelessInputs.features` applies it.
