@@ -90,6 +90,8 @@ CASES = {
     "hgt-no-features": ["--model", "hgt", "--input-features", "none"],
     "rgat-labels": ["--model", "rgat", "--label-hops", "2"],
     "simplehgn-minibatch": ["--model", "simplehgn", "--batch-size", "16"],
+    "sehgnn": ["--model", "sehgnn"],
+    "sehgnn-no-features": ["--model", "sehgnn", "--input-features", "none", "--label-hops", "2"],
 }
 
 
@@ -111,6 +113,9 @@ def test_a_shuffled_export_gives_the_same_predictions_and_attention(tmp_path, ca
     keys = ["layer", "head", "edge_type", "src_type", "src", "dst_type", "dst"]
 
     def attention(data):
+        if model == "sehgnn":  # attention across relation paths only: each node's own
+            frame = run.semantic_attention(data, per_node=True)
+            return frame.set_index(list(frame.columns[:-1]))["attention"].sort_index()
         frame = pd.concat(list(run_attention(run, data)))
         return frame.groupby(keys)["attention"].sum().sort_index()
 
