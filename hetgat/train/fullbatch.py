@@ -34,7 +34,7 @@ from hetgat.train.loop import (
     seed_everything,
     warn_empty_splits,
 )
-from hetgat.train.metrics import classification_metrics
+from hetgat.train.metrics import classification_metrics, one_class
 
 
 def row_batches(rows: torch.Tensor, batch_size: int | None) -> list:
@@ -127,6 +127,7 @@ def fit_fullbatch(
             val = classification_metrics(
                 probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel
             )
+            val["one_class"] = one_class(logits, labels[val_idx], multilabel)
         history.append(history_row(epoch, loss.item(), val_loss, val, time.perf_counter() - tick))
         score = val["micro_f1"] if multilabel else val["accuracy"]
         if bar is not None:

@@ -60,6 +60,13 @@ class EarlyStopping:
     ``"accuracy"``, ``"macro_f1"``, ``"micro_f1"``: that validation metric alone (from
     ``metrics``); the counter restarts when it improves, or stays equal at a lower loss; the
     weights kept are those of that epoch.
+
+    Under every rule, an epoch whose validation predictions are one class for every node
+    (``metrics["one_class"]``, single-label) is kept only while no other epoch has been seen:
+    the first epoch that is not collapsed replaces it whatever its loss, and collapsed epochs
+    after it never replace it. A model that memorises learned embeddings can have its lowest
+    validation loss at epoch 0, before it predicts more than one class (HAN on HeCo's
+    Freebase, BENCHMARKS.md).
     """
 
     def __init__(self, patience: int, rule: str = "loss+score") -> None:
@@ -68,12 +75,21 @@ class EarlyStopping:
         self.patience, self.rule = patience, rule
         self.best_score, self.best_loss = -float("inf"), float("inf")
         self.best_state, self.best_epoch, self.waited = None, 0, 0
+        self.best_collapsed = False
 
     def step(
         self, epoch: int, score: float, loss: float, model: torch.nn.Module, metrics=None
     ) -> bool:
         """Record one epoch (``metrics``: the validation metrics, for the metric rules); True
         when training should stop."""
+        collapsed = bool(metrics and metrics.get("one_class"))
+        if self.best_state is not None and collapsed != self.best_collapsed:
+            if collapsed:  # never replaces an epoch that predicts more than one class
+                self.waited += 1
+                return bool(self.patience) and self.waited >= self.patience
+            self.best_state = None  # the first epoch that is not collapsed replaces one that is
+            self.best_score, self.best_loss = -float("inf"), float("inf")
+        self.best_collapsed = collapsed if self.best_state is None else self.best_collapsed
         if self.rule not in ("loss", "loss+score"):  # one validation metric decides
             value = metrics[self.rule]
             better = value > self.best_score or value == self.best_score and loss < self.best_loss
@@ -107,12 +123,14 @@ class EarlyStopping:
             "best_state": self.best_state,
             "best_epoch": self.best_epoch,
             "waited": self.waited,
+            "best_collapsed": self.best_collapsed,
         }
 
     def load_state_dict(self, state: dict) -> None:
         self.best_score, self.best_loss = state["best_score"], state["best_loss"]
         self.best_state, self.best_epoch = state["best_state"], state["best_epoch"]
         self.waited = state["waited"]
+        self.best_collapsed = state.get("best_collapsed", False)  # checkpoints before it
 
 
 def check_device(device) -> torch.device:

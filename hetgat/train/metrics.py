@@ -40,6 +40,15 @@ def multilabel_f1_scores(pred: torch.Tensor, true: torch.Tensor) -> tuple[float,
     return float(per_class.mean()), micro
 
 
+def one_class(scores: torch.Tensor, labels: torch.Tensor, multilabel: bool = False) -> bool:
+    """Whether single-label ``scores`` ``(N, C)`` predict one class for every node where the
+    true ``labels`` hold two classes or more (a collapsed model); never for multi-label."""
+    if multilabel or len(labels) < 2 or bool((labels == labels[0]).all()):
+        return False
+    predicted = scores.argmax(1)
+    return bool((predicted == predicted[0]).all())
+
+
 def classification_metrics(
     scores: torch.Tensor, labels: torch.Tensor, num_classes: int, multilabel: bool = False
 ) -> dict:

@@ -44,7 +44,7 @@ from hetgat.train.loop import (
     seed_everything,
     warn_empty_splits,
 )
-from hetgat.train.metrics import classification_metrics
+from hetgat.train.metrics import classification_metrics, one_class
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -234,7 +234,8 @@ def _validate(model, graph, batches, features, labels, position, data):
     logits, targets = torch.cat(logits), torch.cat(targets)
     loss = loss_fn(logits, targets, data.multilabel).item()
     probs = probabilities(logits, data.multilabel)
-    return loss, classification_metrics(probs, targets, data.num_classes, data.multilabel)
+    metrics = classification_metrics(probs, targets, data.num_classes, data.multilabel)
+    return loss, {**metrics, "one_class": one_class(logits, targets, data.multilabel)}
 
 
 def _num_nodes(graph) -> int:

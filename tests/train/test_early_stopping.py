@@ -25,12 +25,14 @@ class Marker(torch.nn.Module):
         self.epoch = torch.nn.Parameter(torch.zeros(()))
 
 
-def replay(rule, patience, scores, losses):
-    """Feed the epochs to a stopper; the epoch it stopped at (None: ran out) and the kept one."""
+def replay(rule, patience, scores, losses, collapsed=()):
+    """Feed the epochs to a stopper; the epoch it stopped at (None: ran out) and the kept one.
+    ``collapsed``: the epochs whose validation predictions are one class."""
     stopper, model = EarlyStopping(patience, rule), Marker()
     for epoch, (score, loss) in enumerate(zip(scores, losses)):
         model.epoch.data.fill_(epoch)
-        if stopper.step(epoch, score, loss, model):
+        metrics = {"accuracy": score, "macro_f1": score, "one_class": epoch in collapsed}
+        if stopper.step(epoch, score, loss, model, metrics):
             break
     else:
         epoch = None
@@ -110,3 +112,34 @@ def test_cli_option_reaches_the_run_config(tmp_path):
         "Error: Invalid value for '--early-stopping': 'score' is not one of 'loss+score', 'loss', "
         "'accuracy', 'macro_f1', 'micro_f1'."
     )
+
+
+# A model that memorises: the validation loss is lowest at epoch 0, where it predicts one class.
+MEMORISING = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6]
+MEMORISING_SCORES = [0.3, 0.5, 0.55, 0.6, 0.6, 0.6, 0.6]
+
+
+@pytest.mark.parametrize("rule", ["loss", "loss+score", "accuracy", "macro_f1"])
+def test_a_collapsed_epoch_is_kept_only_until_one_that_is_not(rule):
+    # without the collapse, every rule keeps epoch 0 (lowest loss) or a later better score
+    assert replay("loss", 2, MEMORISING_SCORES, MEMORISING) == (2, 0)
+    # epoch 0 collapsed: epoch 1 replaces it whatever its loss, and the rule goes on from there
+    stopped, kept = replay(rule, 2, MEMORISING_SCORES, MEMORISING, collapsed={0})
+    assert kept >= 1
+    if rule == "loss":
+        assert (stopped, kept) == (3, 1)
+    # collapsed epochs after a sound one never replace it, even at a lower loss
+    losses = [1.0, 0.9, 0.5, 0.4, 0.3]
+    assert replay(rule, 2, [0.5] * 5, losses, collapsed={2, 3, 4}) == (3, 1)
+    # when every epoch is collapsed the rule is unchanged
+    assert replay("loss", 2, SCORES, LOSSES, collapsed=set(range(10))) == (4, 2)
+
+
+def test_a_collapsed_best_survives_a_checkpoint():
+    stopper, model = EarlyStopping(3, "loss"), Marker()
+    stopper.step(0, 0.3, 1.0, model, {"one_class": True})
+    again = EarlyStopping(3, "loss")
+    again.load_state_dict(stopper.state_dict())
+    model.epoch.data.fill_(1)
+    again.step(1, 0.5, 1.5, model, {"one_class": False})
+    assert again.best_epoch == 1

@@ -3,7 +3,12 @@
 import pytest
 import torch
 
-from hetgat.train.metrics import classification_metrics, f1_scores, multilabel_f1_scores
+from hetgat.train.metrics import (
+    classification_metrics,
+    f1_scores,
+    multilabel_f1_scores,
+    one_class,
+)
 
 
 def test_single_label_hand_computed():
@@ -46,3 +51,12 @@ def test_multilabel_class_without_positives_counts_as_zero():
 def test_empty_split_is_nan():
     m = classification_metrics(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long), 3)
     assert all(v != v for v in m.values())
+
+
+def test_one_class_means_collapsed_where_the_labels_are_not():
+    scores = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3]])
+    assert one_class(scores, torch.tensor([0, 1, 0]))
+    assert not one_class(scores, torch.tensor([0, 0, 0]))  # right, not collapsed
+    assert not one_class(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), torch.tensor([0, 1]))
+    assert not one_class(scores[:1], torch.tensor([0]))
+    assert not one_class(scores, torch.tensor([[1.0, 0.0]] * 3), multilabel=True)
