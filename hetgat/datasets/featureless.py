@@ -83,6 +83,11 @@ class FeaturelessInputs:
         featured = self.featured(schema)
         return [t for t in schema.node_types if t not in featured]
 
+    def learned_types(self, schema) -> list[str]:
+        """The types whose input is a learned embedding, kept per node: the featureless ones
+        under ``embedding``, none under the computed inputs."""
+        return self.featureless_types(schema) if self.learned else []
+
     def columns(self, schema) -> dict[str, dict[str, int]]:
         """Per featureless type, the columns of each part (``{"random": 64, "degree": 4}``)."""
         featured = self.featured(schema)

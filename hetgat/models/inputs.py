@@ -58,15 +58,9 @@ class NodeInputs(nn.Module):
             self.register_buffer("label_partition", torch.full((n,), -1, dtype=torch.long))
         else:
             self.label_input = self.label_partition = None
-        keep = {
-            "all": lambda t: True,
-            "target": lambda t: t == schema.target_type,
-            "none": lambda t: False,
-        }[use]
-        self.featureless = [t for t in schema.node_types if schema.in_feats[t] == 0 or not keep(t)]
+        #: The types with a learned embedding (computed inputs arrive with the features).
+        self.featureless = self.recipe.learned_types(schema)
         computed = {} if self.recipe.learned else self.recipe.sizes(schema)
-        if computed:  # computed inputs arrive with the features: no embedding to learn
-            self.featureless = []
         # Indexed by position: user type names may contain "." which module names may not.
         self.embeddings = nn.ModuleList(
             nn.Embedding(schema.num_nodes[t], embed_dim) for t in self.featureless

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from hetgat.datasets.featureless import FeaturelessInputs
 from hetgat.datasets.path_features import path_features, relation_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
@@ -46,14 +47,6 @@ class PathInputs:
     def rows(self, ids: torch.Tensor) -> list:
         """Every path's rows of target nodes ``ids`` (a mini-batch)."""
         return [index_rows(x, ids) for x in self.features]
-
-
-def learned_types(schema, input_features: str = "all") -> list[str]:
-    """The node types whose input is a learned embedding (as :class:`NodeInputs` decides:
-    no features, or ``input_features`` leaves theirs out)."""
-    keep = {"all": lambda t: True, "target": lambda t: t == schema.target_type}
-    use = keep.get(input_features, lambda t: False)
-    return [t for t in schema.node_types if schema.in_feats[t] == 0 or not use(t)]
 
 
 def identity(n: int, device) -> torch.Tensor:
@@ -114,6 +107,11 @@ class SeHGNN(AttentionNet):
         Which types use their features (the others: a learned embedding of ``embed_dim``).
     embed_dim : int, default 64
         Size of the learned embeddings.
+    featureless : str, default "embedding"
+        The inputs of types without features (``--featureless``): under ``embedding`` their
+        paths average the learned embedding through the pre-computed mean operator; under the
+        computed inputs (``random``, ``propagated``, ``degree``) those inputs start the paths
+        as given features do (RpHGNN's random features), nothing kept per node.
     """
 
     heterogeneous = True
@@ -135,18 +133,21 @@ class SeHGNN(AttentionNet):
         label_hops: int = 0,
         input_features: str = "all",
         embed_dim: int = 64,
+        featureless: str = "embedding",
     ) -> None:
         super().__init__()
         if hidden % heads:
             raise ConfigError("hidden", hidden, f"a multiple of heads ({heads}) for sehgnn")
         self.target = schema.target_type
-        self.learned = learned_types(schema, input_features)
+        # as NodeInputs decides: types without (used) features, under learned embeddings
+        self.learned = FeaturelessInputs(featureless, input_features).learned_types(schema)
         self.paths = relation_paths(schema, hops)
         self.num_classes, self.embed_dim = schema.num_classes, embed_dim
         self.label_cols = label_hops * schema.num_classes
         self.names = [p.name for p in self.paths]
         self.names += [f"labels-{k + 1}" for k in range(label_hops)]
-        dims = [embed_dim if p.source in self.learned else schema.in_feats[p.source]
+        given = {**in_feats, self.target: in_feats[self.target] - self.label_cols}
+        dims = [embed_dim if p.source in self.learned else given[p.source]
                 for p in self.paths]  # fmt: skip
         dims += [schema.num_classes] * label_hops
         self.feat_drop = feat_drop
