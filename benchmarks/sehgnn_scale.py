@@ -8,7 +8,9 @@ authors with 16, writes / written_by / cites; 10 % of the papers train, about 9 
 SeHGNN trains as ``hetgat fit --model sehgnn`` does, through the library:
 ``hetgat.fit(graph, model="sehgnn", batch_size=..., epochs=..., patience=0)``, then (with
 ``--out``) ``run.save(out, attention=True)`` writes the run folder (predictions of every paper,
-the semantic attention table), as ``hetgat fit`` does.
+the semantic attention table), as ``hetgat fit`` does. ``--model simplehgn --batch-size 0``
+runs Simple-HGN full batch on the same graph (``--options '{"layers": 2}'``: the GPU section's
+setting), for the comparison; run it under a bound (``ulimit -v``, ``timeout``) at 10^7 edges.
 
 Phases, each with its own peak: Linux's VmHWM (``/proc/self/status``), reset at each phase's
 start by writing 5 to ``/proc/self/clear_refs``; the boundaries inside ``fit`` are marked by
@@ -114,7 +116,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=float, default=1e6)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=10_000, help="0: full batch")
     parser.add_argument("--model", default="sehgnn", help="a model name (sehgnn, simplehgn)")
     parser.add_argument(
         "--options", default="{}", help="more hetgat.fit options as JSON, e.g. '{\"hops\": 1}'"
@@ -127,7 +129,9 @@ def main(argv=None) -> None:
     graph = generated(int(args.edges))
     found: dict = {}
     phases.mark("fit")
-    options = {"epochs": args.epochs, "patience": 0, "batch_size": args.batch_size}
+    options = {"epochs": args.epochs, "patience": 0}
+    if args.batch_size:  # 0: full batch
+        options["batch_size"] = args.batch_size
     options.update(json.loads(args.options))
     with marked(phases, found):
         run = hetgat.fit(graph, model=args.model, threads=torch.get_num_threads(), **options)
