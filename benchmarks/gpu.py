@@ -270,7 +270,6 @@ def generated(edges: int, seed: int = 0):
         labels=labels, train_mask=train, val_mask=~train & (torch.rand(n_p, generator=g) < 0.1),
         test_mask=torch.zeros(n_p, dtype=torch.bool), target_type="paper",
         class_names=[str(i) for i in range(5)],
-        node_ids={"paper": None, "author": None},
     )  # fmt: skip
 
 

@@ -20,7 +20,9 @@ Full-graph API (every model)
     are independent once their inputs exist: ``forward_rows(graph, h, own, rows)`` gives the
     logits of target rows ``rows`` alone (``h``: the learned embeddings per type; ``own``: the
     target's input of those rows), so that a training step costs the training rows only
-    (``NodeClassifier.rows_logits``).
+    (``NodeClassifier.rows_logits``); ``forward_rows(..., get_attention=True)`` adds the
+    rows' part of the attention record, and ``rows_attention(graph, parts)`` makes the record
+    of every row's parts concatenated in row order (inference in row chunks, bounded memory).
 ``forward(graph, h, get_attention=False)``
     Logits ``(N_target, C)`` of the target nodes; with ``get_attention`` also the attention: a
     list of ``(E, H)`` per layer (homogeneous models) or an :class:`~hetgat.records.Attention`.

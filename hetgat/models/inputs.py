@@ -167,15 +167,19 @@ class NodeClassifier(nn.Module):
             return out[0], Attention(graph, out[1])
         return out
 
-    def rows_logits(self, graph, features: dict, rows: torch.Tensor) -> torch.Tensor:
+    def rows_logits(self, graph, features: dict, rows: torch.Tensor, get_attention=False):
         """Logits of the target nodes ``rows``: the full pass's rows, or, for a network whose
         nodes are independent once its inputs are pre-computed (``precomputes``), those rows
-        alone (a training step then costs the training nodes' rows only)."""
+        alone (a training step then costs the training nodes' rows only). With
+        ``get_attention`` (``precomputes`` only) also the rows' part of the attention record
+        (the network's ``rows_attention`` makes the record of the parts)."""
         if not getattr(self.net, "precomputes", False):
             return self(graph, features)[rows]
         inputs = self.inputs
         h = {t: e.weight for t, e in zip(inputs.featureless, inputs.embeddings, strict=True)}
         own = self.input_rows(features)(self.target_type, rows)
+        if get_attention:
+            return self.net.forward_rows(graph, h, own, rows, get_attention=True)
         return self.net.forward_rows(graph, h, own, rows)
 
     def embed(self, graph, features: dict) -> torch.Tensor:

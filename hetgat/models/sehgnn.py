@@ -207,21 +207,41 @@ class SeHGNN(AttentionNet):
             return logits
         return logits, self.attention(graph, alpha)
 
-    def forward_rows(self, graph: PathInputs, h: dict, own: torch.Tensor, rows: torch.Tensor):
+    def forward_rows(
+        self,
+        graph: PathInputs,
+        h: dict,
+        own: torch.Tensor,
+        rows: torch.Tensor,
+        get_attention: bool = False,
+    ):
         """Logits of target rows ``rows`` alone (``h``: the learned types' embeddings; ``own``:
-        the target's input of those rows)."""
-        return self.predict(self.hidden_rows(graph, h, own, rows)[0])
+        the target's input of those rows); with ``get_attention`` also each row's path shares
+        ``(n, P)`` (:func:`path_shares`; :meth:`rows_attention` makes the record of them)."""
+        out, alpha = self.hidden_rows(graph, h, own, rows)
+        logits = self.predict(out)
+        return (logits, path_shares(alpha)) if get_attention else logits
 
     def attention(self, graph: PathInputs, alpha: torch.Tensor) -> Attention:
         """The record of one pass: no edge attention (an empty dict for the one layer) and the
         semantic weights (each path's received attention per node, and their mean)."""
-        per_node = alpha.detach().mean(dim=(1, 2))  # (N, P): over heads and query paths
+        return self.rows_attention(graph, path_shares(alpha))
+
+    def rows_attention(self, graph: PathInputs, per_node: torch.Tensor) -> Attention:
+        """The record of every target node's path shares ``(N, P)`` (chunks of
+        :meth:`forward_rows`, in row order)."""
         weights = per_node.mean(0)
         semantic = SemanticWeights(self.target, list(self.names), weights, per_node)
         return Attention(graph.graph, [{}], [[semantic]])
 
     def embed(self, graph: PathInputs, h: dict) -> torch.Tensor:
         return self.hidden_rows(graph, h, h[self.target])[0]
+
+
+def path_shares(alpha: torch.Tensor) -> torch.Tensor:
+    """The attention each path receives, ``(N, P)`` summing to 1 per node: ``alpha``
+    ``(N, H, P, P)`` averaged over the heads and the query paths."""
+    return alpha.detach().mean(dim=(1, 2))
 
 
 class PathLinear(nn.Module):

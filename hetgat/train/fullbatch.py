@@ -19,7 +19,7 @@ from hetgat.train.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from hetgat.train.inference import evaluate
+from hetgat.train.inference import evaluate, rows_forward
 from hetgat.train.loop import (
     EarlyStopping,
     FitResult,
@@ -109,6 +109,11 @@ def fit_fullbatch(
             "rng": rng_state(),
         }
 
+    def validation_logits(rows: torch.Tensor) -> torch.Tensor:
+        if getattr(model.net, "precomputes", False):  # in row chunks: bounded memory
+            return rows_forward(model, graph, features, rows, train_config.batch_size)
+        return model.rows_logits(graph, features, rows)
+
     def step(epoch: int) -> bool:
         """One full-batch step and its validation; True when early stopping says stop."""
         tick = time.perf_counter()
@@ -122,7 +127,7 @@ def fit_fullbatch(
             opt.step()
         model.eval()
         with torch.no_grad():
-            logits = model.rows_logits(graph, features, val_idx)
+            logits = validation_logits(val_idx)
             val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
             val = classification_metrics(
                 probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel
@@ -155,7 +160,9 @@ def fit_fullbatch(
             bar.close()
     model.load_state_dict(stopper.best_state)
     model.eval()
-    metrics = evaluate(model, data, device, graph=graph, warn_collapse=True)
+    metrics = evaluate(
+        model, data, device, graph=graph, chunk_size=train_config.batch_size, warn_collapse=True
+    )
     metrics.update(
         best_epoch=stopper.best_epoch,
         epochs_run=len(history),

@@ -110,6 +110,31 @@ def _store(att, g, eids, a):
     return att
 
 
+#: Target rows per chunk of a model on pre-computed inputs (SeHGNN) when no chunk size is
+#: given: its rows are independent, so chunks give the full pass's values, and a chunk's
+#: activations (about 80 KiB a row at 6 paths x 512 wide) stay a few hundred MiB.
+PRECOMPUTED_ROWS = 4096
+
+
+def rows_forward(model, graph, features: dict, rows, chunk_size=None, get_attention=False):
+    """Logits of target rows ``rows`` of a model on pre-computed inputs (``precomputes``), in
+    chunks of ``chunk_size`` rows (default :data:`PRECOMPUTED_ROWS`); with ``get_attention``
+    also the :class:`~hetgat.records.Attention` of those rows (every chunk's part, in order).
+    Each row is computed alone, so the values are the one-pass values; memory holds one
+    chunk's activations (and, under autograd, what the backward pass keeps of every chunk).
+    """
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise ConfigError("chunk_size", chunk_size, "an integer >= 1")
+    chunks = rows.split(chunk_size or PRECOMPUTED_ROWS)
+    if not get_attention:
+        return torch.cat([model.rows_logits(graph, features, r) for r in chunks])
+    outs = [model.rows_logits(graph, features, r, get_attention=True) for r in chunks]
+    logits = torch.cat([o[0] for o in outs])
+    return logits, model.net.rows_attention(graph, torch.cat([o[1] for o in outs]))
+
+
 @torch.no_grad()
 def predict(
     model,
@@ -125,8 +150,8 @@ def predict(
     ``graph`` is the model's prepared graph when the caller has it already. With
     ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
     (:func:`hetgat.train.inference.layerwise_forward`), for graphs too large for one forward pass;
-    for a model on pre-computed inputs (SeHGNN), row chunks of that many target nodes (with
-    ``get_attention``: one pass, its attention is per node).
+    a model on pre-computed inputs (SeHGNN) always runs in row chunks of that many target
+    nodes (default :data:`PRECOMPUTED_ROWS`), attention included (:func:`rows_forward`).
     ``data`` is checked first (:meth:`~hetgat.data.GraphData.validate`). ``model`` may be a
     :class:`~hetgat.runs.run.Run` or a :class:`FitResult` too (their model is used).
     """
@@ -138,11 +163,11 @@ def predict(
     g, features = model_inputs(data, device, model)
     if graph is None:
         graph = model.prepare_graph(g, features)
-    if chunk_size and getattr(model.net, "precomputes", False) and not get_attention:
+    if getattr(model.net, "precomputes", False):
         rows = torch.arange(len(data.train_mask), device=torch.device(device))
-        logits = torch.cat([model.rows_logits(graph, features, r) for r in rows.split(chunk_size)])
-        attention = None
-    elif chunk_size and not getattr(model.net, "precomputes", False):
+        out = rows_forward(model, graph, features, rows, chunk_size, get_attention)
+        logits, attention = out if get_attention else (out, None)
+    elif chunk_size:
         out = layerwise_forward(model, graph, features, chunk_size, get_attention=get_attention)
         logits, attention = out if get_attention else (out, None)
     else:
