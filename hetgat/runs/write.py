@@ -26,8 +26,13 @@ from hetgat.datasets.source import DataSource
 from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json
 from hetgat.runs.attention import write_attention, write_csv
 from hetgat.runs.checksums import record_inputs
-from hetgat.tables import label_input_frame, node_ids_frame, predictions_frame
-from hetgat.train import FitResult, predict
+from hetgat.tables import (
+    label_input_frame,
+    node_ids_frame,
+    predictions_frame,
+    training_labels_frame,
+)
+from hetgat.train import FitResult, Smoothing, predict
 
 
 def versions() -> dict:
@@ -150,10 +155,13 @@ def write_run(
         train_config.device,
         get_attention=True,
         chunk_size=train_config.batch_size,
+        smoothing=Smoothing.of_data(data, train_config.correct_smooth),
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
     if getattr(result.model.inputs, "label_input", None) is not None:
         write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
+    if train_config.correct_smooth:  # what Correct and Smooth propagates at predict
+        write_csv(training_labels_frame(data), tmp / "training_labels.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
     write_json(tmp / "tables.json", {"attention": None, **tables})
 
