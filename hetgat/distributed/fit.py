@@ -52,6 +52,8 @@ def settle(model_config: ModelConfig, train_config: TrainConfig, parts: Parts) -
             model_config.featureless,
             "embedding: computed inputs of featureless types are not built on a DistGraph",
         )
+    if train_config.correct_smooth is None:  # left to the data: off on a DistGraph
+        train_config = dataclasses.replace(train_config, correct_smooth=0.0)
     if train_config.correct_smooth:
         raise ConfigError(
             "correct_smooth",

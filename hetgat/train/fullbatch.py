@@ -35,7 +35,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics
-from hetgat.train.smoothing import Smoothing
+from hetgat.train.smoothing import Smoothing, smoothing_alpha
 
 
 def row_batches(rows: torch.Tensor, batch_size: int | None) -> list:
@@ -89,7 +89,9 @@ def fit_fullbatch(
     data_graph, features = model_inputs(data, device, model)
     graph = model.prepare_graph(data_graph, features)
     labels = data.labels.to(device)
-    smoothing = Smoothing.of_data(data, train_config.correct_smooth)
+    alpha = smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
+    smoothing = Smoothing.of_data(data, alpha)
+    every_epoch = smoothing and smoothing.on(data_graph, data.target_type)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
     val_idx = data.val_mask.nonzero().squeeze(1).to(device)
     if len(val_idx) == 0:
@@ -124,7 +126,8 @@ def fit_fullbatch(
         else:  # smoothing needs every target node's probabilities
             every = torch.arange(len(data.train_mask), device=device)
             logits = model.rows_logits(graph, features, every)
-            probs = smoothing.apply(probabilities(logits, multilabel), data, data_graph)[val_idx]
+            probs = every_epoch.apply(probabilities(logits, multilabel), data, data_graph)
+            probs = probs[val_idx]
             logits = logits[val_idx]
         val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
         return val_loss, classification_metrics(

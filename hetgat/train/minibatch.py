@@ -45,7 +45,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics
-from hetgat.train.smoothing import Smoothing
+from hetgat.train.smoothing import Smoothing, smoothing_alpha
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -222,7 +222,9 @@ def fit_minibatch(
         graph=graph,
         chunk_size=train_config.batch_size,
         warn_collapse=True,
-        smoothing=Smoothing.of_data(data, train_config.correct_smooth),
+        smoothing=Smoothing.of_data(
+            data, smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
+        ),
     )
     metrics.update(
         best_epoch=stopper.best_epoch,

@@ -36,6 +36,7 @@ multi-label entries clipped to ``[0, 1]``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,9 +44,25 @@ import pandas as pd
 import torch
 
 from hetgat.errors import ConfigError
+from hetgat.sparse.csr import sparse_csr
 
 #: Propagation steps of each of the two stages (the paper's 50).
 STEPS = 50
+
+#: ``alpha`` where ``correct_smooth`` is left to the data (None) and the target type has no
+#: features of its own; chosen on validation (BENCHMARKS.md, "Node types without features").
+AUTO_ALPHA = 0.9
+
+
+def smoothing_alpha(correct_smooth: float | None, model_config, schema) -> float:
+    """The ``alpha`` a run uses: ``correct_smooth`` when given; left to the data (None),
+    :data:`AUTO_ALPHA` where the target type has no features of its own (its ``in_feats`` is
+    0, or ``input_features`` is ``"none"``), else 0 (off)."""
+    if correct_smooth is not None:
+        return check_alpha(correct_smooth)
+    target = schema.target_type
+    featureless = schema.in_feats.get(target, 0) == 0 or model_config.input_features == "none"
+    return AUTO_ALPHA if featureless else 0.0
 
 
 def check_alpha(alpha: float) -> float:
@@ -57,7 +74,11 @@ def check_alpha(alpha: float) -> float:
 
 
 class TargetPropagation:
-    """:math:`x \\mapsto P x` over the target type of ``graph`` (the module's operator).
+    """:math:`x \\mapsto P x` over the target type of ``graph`` (the module's operator), never
+    forming :math:`P`: two sparse CSR products, ``into @ (back @ x)``, where ``back`` stacks
+    every relation's mean from the targets to its source type (the identity for a relation
+    between targets) and ``into`` joins every relation's mean into the targets, scaled by the
+    relations reaching each row.
 
     Parameters
     ----------
@@ -68,38 +89,56 @@ class TargetPropagation:
     """
 
     def __init__(self, graph, target_type: str) -> None:
-        self.n = graph.num_nodes(target_type)
-        self.relations = []  # (src, dst, other type's node count or None, 1 / deg_dst, 1 / deg_src)
-        reached = torch.zeros(self.n, device=graph.device)
+        n = graph.num_nodes(target_type)
+        device = graph.device
+        into, back, offset = [], [], 0
+        reached = torch.zeros(n, device=device)
         for etype in graph.canonical_etypes:
-            if etype[2] != target_type:
+            if etype[2] != target_type or graph.num_edges(etype) == 0:
                 continue
             src, dst = graph.edges(etype)
-            if len(src) == 0:
-                continue
-            n_src = graph.num_nodes(etype[0])
-            deg_dst = torch.bincount(dst, minlength=self.n).float()
-            deg_src = torch.bincount(src, minlength=n_src).float()
-            self.relations.append((src, dst, n_src, _inverse(deg_dst), _inverse(deg_src),
-                                   etype[0] == target_type))  # fmt: skip
-            reached += (deg_dst > 0).float()
-        self.scale = _inverse(reached).unsqueeze(1)
+            if etype[0] == target_type:  # one hop: the middle is the targets themselves
+                middle = torch.arange(n, device=device)
+                back.append((middle + offset, middle, torch.ones(n, device=device)))
+            else:
+                back.append((src + offset, dst, _mean_weights(src)))
+            degree = torch.bincount(dst, minlength=n)
+            reached += (degree > 0).float()
+            into.append((dst, src + offset, _mean_weights(dst)))
+            offset += n if etype[0] == target_type else graph.num_nodes(etype[0])
+        scale = torch.where(reached > 0, 1.0 / reached.clamp(min=1), 0.0)
+        rows, cols, values = (
+            (torch.cat(parts) for parts in zip(*into, strict=True))
+            if into
+            else (torch.zeros(0, dtype=torch.long, device=device),) * 2
+            + (torch.zeros(0, device=device),)
+        )
+        self.into = _csr(rows, cols, values * scale[rows], (n, offset))
+        rows, cols, values = (
+            (torch.cat(parts) for parts in zip(*back, strict=True))
+            if back
+            else (torch.zeros(0, dtype=torch.long, device=device),) * 2
+            + (torch.zeros(0, device=device),)
+        )
+        self.back = _csr(rows, cols, values, (offset, n))
         self.alone = (reached == 0).unsqueeze(1)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        out = torch.zeros_like(x)
-        for src, dst, n_src, inv_dst, inv_src, one_hop in self.relations:
-            if one_hop:
-                h = x
-            else:  # the mean over each other-type node's target neighbours, then back
-                h = x.new_zeros(n_src, x.shape[1]).index_add_(0, src, x.index_select(0, dst))
-                h = h * inv_src.unsqueeze(1)
-            out.index_add_(0, dst, h.index_select(0, src) * inv_dst.index_select(0, dst)[:, None])
-        return torch.where(self.alone, x, out * self.scale)
+        return torch.where(self.alone, x, self.into @ (self.back @ x))
 
 
-def _inverse(degree: torch.Tensor) -> torch.Tensor:
-    return torch.where(degree > 0, 1.0 / degree.clamp(min=1), torch.zeros_like(degree))
+def _mean_weights(rows: torch.Tensor) -> torch.Tensor:
+    """``1 / count`` of each entry's row: the weights of a mean over a row's entries."""
+    return 1.0 / torch.bincount(rows).float().index_select(0, rows)
+
+
+def _csr(rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, shape) -> torch.Tensor:
+    """The ``shape`` sparse CSR matrix of ``(rows, cols, values)`` (duplicates summed)."""
+    order = torch.argsort(rows * max(shape[1], 1) + cols)
+    rows, cols, values = rows[order], cols[order], values[order]
+    crow = torch.zeros(shape[0] + 1, dtype=torch.long, device=rows.device)
+    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=shape[0]), 0)
+    return sparse_csr(crow, cols, values, shape)
 
 
 def correct_and_smooth(
@@ -112,6 +151,7 @@ def correct_and_smooth(
     *,
     multilabel: bool = False,
     steps: int = STEPS,
+    operator: TargetPropagation | None = None,
 ) -> torch.Tensor:
     """The probabilities ``probs`` ``(N, C)`` of every target node after Correct and Smooth.
 
@@ -133,6 +173,8 @@ def correct_and_smooth(
         Whether rows are independent sigmoids (clipped to ``[0, 1]``) rather than a softmax.
     steps : int, default :data:`STEPS`
         Propagation steps of each stage.
+    operator : TargetPropagation, optional
+        ``graph``'s operator built already (a training loop builds it once, not per epoch).
     """
     alpha = check_alpha(alpha)
     if alpha == 0 or len(train_nodes) == 0:
@@ -143,7 +185,7 @@ def correct_and_smooth(
     if known.dim() == 1:
         known = torch.nn.functional.one_hot(known.long(), probs.shape[1])
     known = known.to(probs.dtype)
-    propagate = TargetPropagation(graph, target_type)
+    propagate = operator or TargetPropagation(graph, target_type)
 
     def spread(start: torch.Tensor, clamp: bool) -> torch.Tensor:
         x = start
@@ -176,6 +218,11 @@ class Smoothing:
     alpha: float
     nodes: torch.Tensor
     known: torch.Tensor
+    operator: TargetPropagation | None = None
+
+    def on(self, graph, target_type: str) -> Smoothing:
+        """The same smoothing with ``graph``'s operator built once (every epoch reuses it)."""
+        return dataclasses.replace(self, operator=TargetPropagation(graph, target_type))
 
     @classmethod
     def of_data(cls, data, alpha: float) -> Smoothing | None:
@@ -214,4 +261,5 @@ class Smoothing:
             self.known.to(device),
             self.alpha,
             multilabel=data.multilabel,
+            operator=self.operator,
         )
