@@ -315,8 +315,8 @@ for _choice in FEATURELESS_CHOICES:
 
 
 #: Correct and Smooth (issue 33): ``<case>-cs<alpha>`` is ``<case>`` with ``correct_smooth``
-#: alpha (the HeCo graphs' default inputs, HGB's cases as they are and with no features).
-CS_ALPHAS = ("0.8", "0.9", "0.95")
+#: alpha (0: off; the HeCo graphs' default inputs, HGB's cases as they are and with no features).
+CS_ALPHAS = ("0", "0.8", "0.9", "0.95")
 for _alpha in CS_ALPHAS:
     for _model in ("han", "rgat", "hgt", "simplehgn"):
         for _graph, _published in HECO_HAN.items():

@@ -228,7 +228,7 @@ class TrainConfig:
         all target nodes are post-processed by propagating the training labels over the
         target type's relations, with this weight ``alpha`` of the neighbours, in ``[0, 1)``;
         0: off. The evaluation of every epoch (full batch), ``metrics.json`` and every
-        prediction of the run are of the smoothed probabilities. None (default): 0.9 where
+        prediction of the run are of the smoothed probabilities. None (default): 0.95 where
         the target type has no features of its own (none given, or ``input_features="none"``),
         else off (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md says why).
     """

@@ -51,7 +51,7 @@ STEPS = 50
 
 #: ``alpha`` where ``correct_smooth`` is left to the data (None) and the target type has no
 #: features of its own; chosen on validation (BENCHMARKS.md, "Node types without features").
-AUTO_ALPHA = 0.9
+AUTO_ALPHA = 0.95
 
 
 def smoothing_alpha(correct_smooth: float | None, model_config, schema) -> float:
