@@ -223,6 +223,14 @@ class TrainConfig:
     fanouts : tuple of int, optional
         With ``batch_size``: neighbours sampled per node in each layer, input layer first
         (one value per layer); None takes all neighbours.
+    correct_smooth : float, optional
+        Correct and Smooth (:mod:`hetgat.train.smoothing`): the predicted probabilities of
+        all target nodes are post-processed by propagating the training labels over the
+        target type's relations, with this weight ``alpha`` of the neighbours, in ``[0, 1)``;
+        0: off. The evaluation of every epoch (full batch), ``metrics.json`` and every
+        prediction of the run are of the smoothed probabilities. None (default): 0.95 where
+        the target type has no features of its own (none given, or ``input_features="none"``),
+        else off (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md says why).
     """
 
     lr: float = 0.005
@@ -234,6 +242,7 @@ class TrainConfig:
     device: str = "cpu"
     batch_size: int | None = None
     fanouts: tuple | None = None
+    correct_smooth: float | None = None
 
     @classmethod
     def for_model(cls, name: str, **values) -> TrainConfig:
@@ -256,6 +265,9 @@ class TrainConfig:
         if self.fanouts is not None:
             _check_fanouts(self.fanouts, self.batch_size)
             object.__setattr__(self, "fanouts", tuple(self.fanouts))
+        if self.correct_smooth is not None:
+            _check("correct_smooth", self.correct_smooth, lambda v: 0 <= v < 1,
+                   "a number in [0, 1): 0 off, e.g. 0.9", float)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -237,10 +237,10 @@ def _join_classes(names: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.array(["|".join(names[row]) for row in mask], dtype=object)
 
 
-def label_input_frame(data: GraphData, inputs) -> pd.DataFrame:
-    """The leak-free label input a model was trained with (``label_input.csv``): per target
-    node its id, split, the training label it gave (empty unless a training node), its part
-    (-1: not a training node) and the input it received, ``hop<k>:<class>`` columns."""
+def training_labels_frame(data: GraphData) -> pd.DataFrame:
+    """Per target node its id, split and the training label it gave (empty unless a training
+    node; multi-label: class names joined by ``|``): ``training_labels.csv``, what Correct and
+    Smooth propagates when the run meets a graph again."""
     train = data.train_mask.numpy()
     names = np.array(data.class_names, dtype=object)
     given = np.full(len(train), "", dtype=object)
@@ -248,14 +248,18 @@ def label_input_frame(data: GraphData, inputs) -> pd.DataFrame:
         given[train] = ["|".join(names[row > 0]) for row in data.labels[train].numpy()]
     else:
         given[train] = names[data.labels[train].numpy()]
-    frame = pd.DataFrame(
-        {
-            "id": data.node_ids[data.target_type],
-            "split": data.split_names(),
-            "label_given": given,
-            "partition": inputs.label_partition.cpu().numpy(),
-        }
+    return pd.DataFrame(
+        {"id": data.node_ids[data.target_type], "split": data.split_names(), "label_given": given}
     )
+
+
+def label_input_frame(data: GraphData, inputs) -> pd.DataFrame:
+    """The leak-free label input a model was trained with (``label_input.csv``): per target
+    node its id, split, the training label it gave (empty unless a training node), its part
+    (-1: not a training node) and the input it received, ``hop<k>:<class>`` columns."""
+    names = np.array(data.class_names, dtype=object)
+    frame = training_labels_frame(data)
+    frame["partition"] = inputs.label_partition.cpu().numpy()
     values = inputs.label_input.cpu().numpy()
     hops = values.shape[1] // len(names)
     columns = [f"hop{h + 1}:{c}" for h in range(hops) for c in names]

@@ -220,6 +220,18 @@ def train_options(func):
                 help="With --batch-size: neighbours sampled per node in each layer, input "
                 "layer first, e.g. 10,10 [default: all].",
             ),
+            click.option(
+                "--correct-smooth",
+                "correct_smooth",
+                type=float,
+                metavar="ALPHA",
+                help="Correct and Smooth (Huang et al. 2021) after the model: the training "
+                "labels propagated over the target type's relations correct and smooth the "
+                "predicted probabilities of every target node, ALPHA the weight of the "
+                "neighbours in [0, 1); metrics and predictions are the smoothed ones; 0 = off "
+                "[default: 0.95 where the target type has no features of its own (none given, "
+                "or --input-features none), else off].",
+            ),
         ],
     )
 

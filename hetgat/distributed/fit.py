@@ -52,6 +52,14 @@ def settle(model_config: ModelConfig, train_config: TrainConfig, parts: Parts) -
             model_config.featureless,
             "embedding: computed inputs of featureless types are not built on a DistGraph",
         )
+    if train_config.correct_smooth is None:  # left to the data: off on a DistGraph
+        train_config = dataclasses.replace(train_config, correct_smooth=0.0)
+    if train_config.correct_smooth:
+        raise ConfigError(
+            "correct_smooth",
+            train_config.correct_smooth,
+            "0: Correct and Smooth is not applied on a DistGraph",
+        )
     if train_config.device != "cpu":
         raise ConfigError("device", train_config.device, "cpu (trainers run on the CPU here)")
     if train_config.batch_size is None:

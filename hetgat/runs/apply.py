@@ -21,7 +21,7 @@ from hetgat.tables import (
     semantic_frame,
     semantic_node_frames,
 )
-from hetgat.train import predict
+from hetgat.train import Smoothing, predict, smoothing_alpha
 
 #: Why a model that attends across relation paths only (SeHGNN) has no edge table.
 NO_EDGE_ATTENTION = "it averages each relation path's neighbours before training"
@@ -35,9 +35,28 @@ def chunk_size(run) -> int | None:
 def run_output(run, data: GraphData, get_attention: bool = False):
     """Class probabilities of ``run``'s model on ``data`` (eval mode); with ``get_attention``
     also its :class:`~hetgat.records.Attention`, on the CPU. What the model keeps per node is
-    matched by id (:meth:`~hetgat.runs.run.Run.model_for`)."""
+    matched by id (:meth:`~hetgat.runs.run.Run.model_for`); with the run's ``correct_smooth``,
+    the probabilities are smoothed from the run's own training labels, matched by id
+    (:func:`run_smoothing`)."""
     model = run.model_for(data)
-    return predict(model, data, get_attention=get_attention, chunk_size=chunk_size(run))
+    return predict(
+        model,
+        data,
+        get_attention=get_attention,
+        chunk_size=chunk_size(run),
+        smoothing=run_smoothing(run, data),
+    )
+
+
+def run_smoothing(run, data: GraphData) -> Smoothing | None:
+    """Correct and Smooth as ``run`` was trained with it (None: off), on ``data``: the run's
+    training labels (never those ``data`` holds) on the target nodes of ``data`` with those
+    ids; nodes the run never saw receive smoothed predictions without giving a label."""
+    alpha = smoothing_alpha(run.train_config.correct_smooth, run.model_config, run.schema)
+    if not alpha:
+        return None
+    ids, known = run.training_labels()
+    return Smoothing.by_id(data, alpha, ids, known)
 
 
 def run_predictions(run, data: GraphData) -> pd.DataFrame:

@@ -64,10 +64,11 @@ def read_metrics(metrics_path: Path) -> dict:
 
 
 def read_training_labels(path: Path, class_names, multilabel: bool):
-    """``(ids, known)`` from a run's ``label_input.csv``: its training nodes' ids and their
-    one-hot (multi-hot) labels ``(n, C)``, as the label input was propagated from."""
+    """``(ids, known)`` from a run's ``label_input.csv`` or ``training_labels.csv``: its
+    training nodes' ids and their one-hot (multi-hot) labels ``(n, C)``, as the label input
+    (Correct and Smooth) was propagated from."""
     if not path.is_file():
-        raise DataFormatError(path, "missing: the run's label input needs its training labels")
+        raise DataFormatError(path, "missing: the run's training labels are needed to predict")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["id", "label_given"])
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:

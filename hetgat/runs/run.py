@@ -211,16 +211,18 @@ class Run:
 
     def training_labels(self):
         """``(ids, known)``: the run's training nodes and their one-hot (multi-hot) labels, from
-        its data in memory or ``label_input.csv`` (runs with the label input)."""
+        its data in memory, ``training_labels.csv`` (runs with Correct and Smooth) or
+        ``label_input.csv`` (runs with the label input)."""
         if self.data is not None:
             train = self.data.train_mask
             known = self.data.labels[train]
             if not self.data.multilabel:
                 known = torch.nn.functional.one_hot(known, self.data.num_classes)
             return self.data.node_ids[self.data.target_type][train.numpy()], known.float()
-        return read_training_labels(
-            self.path / "label_input.csv", self.schema.class_names, self.schema.multilabel
-        )
+        path = self.path / "training_labels.csv"
+        if not path.is_file():
+            path = self.path / "label_input.csv"
+        return read_training_labels(path, self.schema.class_names, self.schema.multilabel)
 
     def graph_data(self, graph=None) -> GraphData:
         """The graph a method runs on: the run's own data (``None``), a

@@ -69,7 +69,8 @@ def read_settings(path: str | Path, what: str = "run configuration") -> Settings
         return Settings(
             source=None if source is None else DataSource.from_dict(source),
             model_config=from_dict(ModelConfig, saved["model"]),
-            train_config=from_dict(TrainConfig, saved["train"]),
+            # a run folder written before Correct and Smooth existed had none
+            train_config=from_dict(TrainConfig, {"correct_smooth": 0.0, **saved["train"]}),
             extra={k: v for k, v in saved.items() if k not in ("source", "model", "train")},
         )
     except KeyError as exc:

@@ -26,8 +26,13 @@ from hetgat.datasets.source import DataSource
 from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json
 from hetgat.runs.attention import write_attention, write_csv
 from hetgat.runs.checksums import record_inputs
-from hetgat.tables import label_input_frame, node_ids_frame, predictions_frame
-from hetgat.train import FitResult, predict
+from hetgat.tables import (
+    label_input_frame,
+    node_ids_frame,
+    predictions_frame,
+    training_labels_frame,
+)
+from hetgat.train import FitResult, Smoothing, predict, smoothing_alpha
 
 
 def versions() -> dict:
@@ -144,16 +149,20 @@ def write_run(
     )
     write_csv(pd.DataFrame(result.history), tmp / "history.csv")
     write_csv(node_ids_frame(data), tmp / "node_ids.csv")
+    alpha = smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
     probs, att = outputs or predict(
         result.model,
         data,
         train_config.device,
         get_attention=True,
         chunk_size=train_config.batch_size,
+        smoothing=Smoothing.of_data(data, alpha),
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
     if getattr(result.model.inputs, "label_input", None) is not None:
         write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
+    if alpha:  # what Correct and Smooth propagates at predict
+        write_csv(training_labels_frame(data), tmp / "training_labels.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
     write_json(tmp / "tables.json", {"attention": None, **tables})
 

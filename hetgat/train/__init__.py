@@ -16,6 +16,7 @@ from hetgat.train.fullbatch import fit_fullbatch
 from hetgat.train.inference import evaluate, layerwise_forward, predict
 from hetgat.train.loop import EarlyStopping, FitResult, model_inputs, seed_everything
 from hetgat.train.minibatch import check_minibatch, fit_minibatch
+from hetgat.train.smoothing import Smoothing, correct_and_smooth, smoothing_alpha
 
 
 def fit(
@@ -49,13 +50,16 @@ __all__ = [
     "Checkpoint",
     "EarlyStopping",
     "FitResult",
+    "Smoothing",
     "TrainingInterrupted",
     "evaluate",
     "fit",
     "fit_fullbatch",
     "fit_minibatch",
+    "correct_and_smooth",
     "layerwise_forward",
     "model_inputs",
     "predict",
     "seed_everything",
+    "smoothing_alpha",
 ]

@@ -35,6 +35,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics, one_class
+from hetgat.train.smoothing import Smoothing, smoothing_alpha
 
 
 def row_batches(rows: torch.Tensor, batch_size: int | None) -> list:
@@ -70,6 +71,11 @@ def fit_fullbatch(
     :class:`~hetgat.train.checkpoint.TrainingInterrupted` raised. ``resume`` (a state read with
     :func:`~hetgat.train.checkpoint.load_checkpoint`) continues from its epoch; the result is the
     one an uninterrupted run gives.
+
+    With ``train_config.correct_smooth``, every epoch's validation metrics (and so early
+    stopping's score) and the final metrics are those of the probabilities after Correct and
+    Smooth (:mod:`hetgat.train.smoothing`, from the training labels only); the validation loss
+    stays the model's own.
     """
     if not bool(data.train_mask.any()):
         raise HetgatError("no labelled training node: nothing to learn from")
@@ -80,9 +86,12 @@ def fit_fullbatch(
     model_config = resolve_config(model_config, data)
     model = build_model(model_config, data.schema()).to(device)
     add_label_input(model, data, model_config, train_config.seed)
-    graph, features = model_inputs(data, device, model)
-    graph = model.prepare_graph(graph, features)
+    data_graph, features = model_inputs(data, device, model)
+    graph = model.prepare_graph(data_graph, features)
     labels = data.labels.to(device)
+    alpha = smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
+    smoothing = Smoothing.of_data(data, alpha)
+    every_epoch = smoothing and smoothing.on(data_graph, data.target_type)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
     val_idx = data.val_mask.nonzero().squeeze(1).to(device)
     if len(val_idx) == 0:
@@ -114,6 +123,22 @@ def fit_fullbatch(
             return rows_forward(model, graph, features, rows, train_config.batch_size)
         return model.rows_logits(graph, features, rows)
 
+    def validate() -> tuple[float, dict]:
+        """The validation loss and metrics (of the smoothed probabilities, with smoothing)."""
+        if smoothing is None:
+            logits = validation_logits(val_idx)
+            probs = probabilities(logits, multilabel)
+        else:  # smoothing needs every target node's probabilities
+            every = torch.arange(len(data.train_mask), device=device)
+            logits = validation_logits(every)
+            probs = every_epoch.apply(probabilities(logits, multilabel), data, data_graph)
+            probs = probs[val_idx]
+            logits = logits[val_idx]
+        val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
+        val = classification_metrics(probs, labels[val_idx], data.num_classes, multilabel)
+        val["one_class"] = one_class(probs, labels[val_idx], multilabel)
+        return val_loss, val
+
     def step(epoch: int) -> bool:
         """One full-batch step and its validation; True when early stopping says stop."""
         tick = time.perf_counter()
@@ -127,12 +152,7 @@ def fit_fullbatch(
             opt.step()
         model.eval()
         with torch.no_grad():
-            logits = validation_logits(val_idx)
-            val_loss = loss_fn(logits, labels[val_idx], multilabel).item()
-            val = classification_metrics(
-                probabilities(logits, multilabel), labels[val_idx], data.num_classes, multilabel
-            )
-            val["one_class"] = one_class(logits, labels[val_idx], multilabel)
+            val_loss, val = validate()
         history.append(history_row(epoch, loss.item(), val_loss, val, time.perf_counter() - tick))
         score = val["micro_f1"] if multilabel else val["accuracy"]
         if bar is not None:
@@ -161,7 +181,13 @@ def fit_fullbatch(
     model.load_state_dict(stopper.best_state)
     model.eval()
     metrics = evaluate(
-        model, data, device, graph=graph, chunk_size=train_config.batch_size, warn_collapse=True
+        model,
+        data,
+        device,
+        graph=graph,
+        chunk_size=train_config.batch_size,
+        warn_collapse=True,
+        smoothing=smoothing,
     )
     metrics.update(
         best_epoch=stopper.best_epoch,

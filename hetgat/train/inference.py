@@ -24,6 +24,7 @@ from hetgat.sparse.csr import index_rows
 from hetgat.sparse.sampling import NeighborSampler, block_eids
 from hetgat.train.loop import SPLITS, model_inputs, probabilities
 from hetgat.train.metrics import classification_metrics
+from hetgat.train.smoothing import Smoothing
 
 
 @torch.no_grad()
@@ -143,9 +144,14 @@ def predict(
     get_attention: bool = False,
     graph=None,
     chunk_size: int | None = None,
+    smoothing: Smoothing | None = None,
 ):
     """Class probabilities ``(N, C)`` of the target type in eval mode (softmax, or sigmoid if
     multi-label); with ``get_attention`` also the :class:`~hetgat.records.Attention`.
+
+    ``smoothing`` (:class:`~hetgat.train.smoothing.Smoothing`: Correct and Smooth with its
+    training labels) post-processes the probabilities of all target nodes: the one place where
+    it happens, for the metrics of training and every prediction of a run.
 
     ``graph`` is the model's prepared graph when the caller has it already. With
     ``chunk_size``, the same values are computed layer by layer in chunks of that many nodes
@@ -173,6 +179,8 @@ def predict(
     else:
         logits, attention = model(graph, features, get_attention=True)
     probs = probabilities(logits, data.multilabel).cpu()
+    if smoothing is not None:
+        probs = smoothing.apply(probs, data)
     if get_attention:
         return probs, attention.to("cpu")
     return probs
@@ -180,12 +188,18 @@ def predict(
 
 @torch.no_grad()
 def evaluate(
-    model, data: GraphData, device="cpu", graph=None, chunk_size=None, warn_collapse=False
+    model,
+    data: GraphData,
+    device="cpu",
+    graph=None,
+    chunk_size=None,
+    warn_collapse=False,
+    smoothing: Smoothing | None = None,
 ) -> dict:
     """Accuracy, macro-F1 and micro-F1 on each split, keyed ``<split>_<metric>``
-    (``chunk_size``: see :func:`predict`). ``warn_collapse``: say so when the model predicts
-    one class for every validation node (:func:`warn_if_collapsed`)."""
-    probs = predict(model, data, device, graph=graph, chunk_size=chunk_size)
+    (``chunk_size``, ``smoothing``: see :func:`predict`). ``warn_collapse``: say so when the
+    model predicts one class for every validation node (:func:`warn_if_collapsed`)."""
+    probs = predict(model, data, device, graph=graph, chunk_size=chunk_size, smoothing=smoothing)
     metrics = split_metrics(probs, data)
     if warn_collapse:
         warn_if_collapsed(probs, data)

@@ -45,6 +45,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics, one_class
+from hetgat.train.smoothing import Smoothing, smoothing_alpha
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -130,7 +131,9 @@ def fit_minibatch(
     by the same sampler around the validation nodes, so it stays within the batch's memory;
     early stopping, history rows and the returned :class:`FitResult` are those of ``fit``.
     The final metrics come from exact layer-wise inference over all nodes
-    (:func:`hetgat.train.inference.layerwise_forward`, chunks of ``batch_size`` nodes).
+    (:func:`hetgat.train.inference.layerwise_forward`, chunks of ``batch_size`` nodes); with
+    ``train_config.correct_smooth`` they are of the smoothed probabilities, while each epoch's
+    validation (on sampled blocks, not every node) is of the model's own.
 
     Parameters
     ----------
@@ -213,7 +216,15 @@ def fit_minibatch(
     model.load_state_dict(stopper.best_state)
     model.eval()
     metrics = evaluate(
-        model, data, device, graph=graph, chunk_size=train_config.batch_size, warn_collapse=True
+        model,
+        data,
+        device,
+        graph=graph,
+        chunk_size=train_config.batch_size,
+        warn_collapse=True,
+        smoothing=Smoothing.of_data(
+            data, smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
+        ),
     )
     metrics.update(
         best_epoch=stopper.best_epoch,

@@ -92,6 +92,10 @@ CASES = {
     "simplehgn-minibatch": ["--model", "simplehgn", "--batch-size", "16"],
     "sehgnn": ["--model", "sehgnn"],
     "sehgnn-no-features": ["--model", "sehgnn", "--input-features", "none", "--label-hops", "2"],
+    # Correct and Smooth: the run's training labels (training_labels.csv) matched by id
+    "han-correct-smooth": ["--model", "han", "--correct-smooth", "0.9"],
+    "rgat-labels-correct-smooth": ["--model", "rgat", "--label-hops", "2", "--correct-smooth",
+                                   "0.8"],  # fmt: skip
 }
 
 

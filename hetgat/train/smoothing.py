@@ -1,0 +1,265 @@
+r"""Correct and Smooth: label propagation over a trained model's predictions, as post-processing.
+
+Huang et al., "Combining Label Propagation and Simple Models Out-performs Graph Neural
+Networks", ICLR 2021 (https://arxiv.org/abs/2010.13993); PyG's ``CorrectAndSmooth``. It needs
+no features: on graphs whose node types have none (HeCo's AMiner) the training labels spread
+over the graph do what the inputs cannot (BENCHMARKS.md, "Node types without features").
+
+The propagation operator :math:`P` is over the target type alone. For every relation
+:math:`r: X \to T` into the target type :math:`T` from another type, the two-hop mean
+:math:`M_r = D_r^{-1} A_r \, D_{r^\top}^{-1} A_r^\top` (a target node averages, over its
+:math:`r`-neighbours :math:`x`, the mean of :math:`x`'s target neighbours: paper-author-paper);
+for a relation :math:`T \to T`, its one-hop mean. :math:`P` is their sum, divided per row by
+the number of relations that reach the row (so rows sum to one); a target node no relation
+reaches keeps its own value (a self-loop). A homogeneous graph's :math:`P` is its row-normalised
+adjacency. :math:`P` is never formed: :math:`P x` is two sums over each relation's edges.
+
+With :math:`Y` the one-hot (multi-hot) labels of the training nodes :math:`L`, :math:`Z` the
+model's probabilities ``(N, C)`` and :math:`\alpha` the weight of the neighbours:
+
+.. math::
+    \text{correct:}\quad E^{(0)} = (Y - Z)_L \text{ (0 elsewhere)},\quad
+    E^{(k+1)} = \alpha P E^{(k)} + (1 - \alpha) E^{(0)},\quad
+    Z' = Z + \sigma\, E / \lVert E_i \rVert_1
+
+(autoscale: :math:`\sigma` is the mean L1 norm of the training rows of :math:`E^{(0)}`), then
+
+.. math::
+    \text{smooth:}\quad G^{(0)} = Z' \text{ with } G_L = Y,\quad
+    G^{(k+1)} = \alpha P G^{(k)} + (1 - \alpha) G^{(0)}, \text{ re-clamping } G_L = Y
+
+:data:`STEPS` times each. Only the training labels enter; validation and test labels are never
+read. The result is made valid probabilities: single-label rows clipped at 0 and divided by
+their sum (they already sum to 1: :math:`P` is row-stochastic and a residual row sums to 0),
+multi-label entries clipped to ``[0, 1]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from hetgat.errors import ConfigError
+from hetgat.sparse.csr import sparse_csr
+
+#: Propagation steps of each of the two stages (the paper's 50).
+STEPS = 50
+
+#: ``alpha`` where ``correct_smooth`` is left to the data (None) and the target type has no
+#: features of its own; chosen on validation (BENCHMARKS.md, "Node types without features").
+AUTO_ALPHA = 0.95
+
+
+def smoothing_alpha(correct_smooth: float | None, model_config, schema) -> float:
+    """The ``alpha`` a run uses: ``correct_smooth`` when given; left to the data (None),
+    :data:`AUTO_ALPHA` where the target type has no features of its own (its ``in_feats`` is
+    0, or ``input_features`` is ``"none"``), else 0 (off)."""
+    if correct_smooth is not None:
+        return check_alpha(correct_smooth)
+    target = schema.target_type
+    featureless = schema.in_feats.get(target, 0) == 0 or model_config.input_features == "none"
+    return AUTO_ALPHA if featureless else 0.0
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` as a float in ``[0, 1)`` (0: off), else a :class:`ConfigError` naming
+    ``correct_smooth``."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 <= alpha < 1:
+        raise ConfigError("correct_smooth", alpha, "a number in [0, 1): 0 off, e.g. 0.9")
+    return float(alpha)
+
+
+class TargetPropagation:
+    """:math:`x \\mapsto P x` over the target type of ``graph`` (the module's operator), never
+    forming :math:`P`: two sparse CSR products, ``into @ (back @ x)``, where ``back`` stacks
+    every relation's mean from the targets to its source type (the identity for a relation
+    between targets) and ``into`` joins every relation's mean into the targets, scaled by the
+    relations reaching each row.
+
+    Parameters
+    ----------
+    graph : HeteroGraph
+        The graph (on any device); only its relations that end at ``target_type`` are read.
+    target_type : str
+        The type whose nodes are propagated over.
+    """
+
+    def __init__(self, graph, target_type: str) -> None:
+        n = graph.num_nodes(target_type)
+        device = graph.device
+        into, back, offset = [], [], 0
+        reached = torch.zeros(n, device=device)
+        for etype in graph.canonical_etypes:
+            if etype[2] != target_type or graph.num_edges(etype) == 0:
+                continue
+            src, dst = graph.edges(etype)
+            if etype[0] == target_type:  # one hop: the middle is the targets themselves
+                middle = torch.arange(n, device=device)
+                back.append((middle + offset, middle, torch.ones(n, device=device)))
+            else:
+                back.append((src + offset, dst, _mean_weights(src)))
+            degree = torch.bincount(dst, minlength=n)
+            reached += (degree > 0).float()
+            into.append((dst, src + offset, _mean_weights(dst)))
+            offset += n if etype[0] == target_type else graph.num_nodes(etype[0])
+        scale = torch.where(reached > 0, 1.0 / reached.clamp(min=1), 0.0)
+        rows, cols, values = (
+            (torch.cat(parts) for parts in zip(*into, strict=True))
+            if into
+            else (torch.zeros(0, dtype=torch.long, device=device),) * 2
+            + (torch.zeros(0, device=device),)
+        )
+        self.into = _csr(rows, cols, values * scale[rows], (n, offset))
+        rows, cols, values = (
+            (torch.cat(parts) for parts in zip(*back, strict=True))
+            if back
+            else (torch.zeros(0, dtype=torch.long, device=device),) * 2
+            + (torch.zeros(0, device=device),)
+        )
+        self.back = _csr(rows, cols, values, (offset, n))
+        self.alone = (reached == 0).unsqueeze(1)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.where(self.alone, x, self.into @ (self.back @ x))
+
+
+def _mean_weights(rows: torch.Tensor) -> torch.Tensor:
+    """``1 / count`` of each entry's row: the weights of a mean over a row's entries."""
+    return 1.0 / torch.bincount(rows).float().index_select(0, rows)
+
+
+def _csr(rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, shape) -> torch.Tensor:
+    """The ``shape`` sparse CSR matrix of ``(rows, cols, values)`` (duplicates summed)."""
+    order = torch.argsort(rows * max(shape[1], 1) + cols)
+    rows, cols, values = rows[order], cols[order], values[order]
+    crow = torch.zeros(shape[0] + 1, dtype=torch.long, device=rows.device)
+    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=shape[0]), 0)
+    return sparse_csr(crow, cols, values, shape)
+
+
+def correct_and_smooth(
+    probs: torch.Tensor,
+    graph,
+    target_type: str,
+    train_nodes: torch.Tensor,
+    known: torch.Tensor,
+    alpha: float = 0.9,
+    *,
+    multilabel: bool = False,
+    steps: int = STEPS,
+    operator: TargetPropagation | None = None,
+) -> torch.Tensor:
+    """The probabilities ``probs`` ``(N, C)`` of every target node after Correct and Smooth.
+
+    Parameters
+    ----------
+    probs : torch.Tensor
+        The model's probabilities ``(N, C)`` of every node of ``target_type``.
+    graph : HeteroGraph
+        The graph they were predicted on.
+    target_type : str
+        The type ``probs`` belongs to.
+    train_nodes : torch.Tensor
+        Indices of the training nodes among the target nodes ``(n,)``.
+    known : torch.Tensor
+        Their labels: class indices ``(n,)`` or one-hot (multi-hot) rows ``(n, C)``.
+    alpha : float, default 0.9
+        Weight of the neighbours in both stages, in ``[0, 1)``; 0 returns ``probs``.
+    multilabel : bool, default False
+        Whether rows are independent sigmoids (clipped to ``[0, 1]``) rather than a softmax.
+    steps : int, default :data:`STEPS`
+        Propagation steps of each stage.
+    operator : TargetPropagation, optional
+        ``graph``'s operator built already (a training loop builds it once, not per epoch).
+    """
+    alpha = check_alpha(alpha)
+    if alpha == 0 or len(train_nodes) == 0:
+        return probs
+    probs = probs.float()
+    train_nodes = torch.as_tensor(train_nodes, dtype=torch.long, device=probs.device)
+    known = torch.as_tensor(known, device=probs.device)
+    if known.dim() == 1:
+        known = torch.nn.functional.one_hot(known.long(), probs.shape[1])
+    known = known.to(probs.dtype)
+    propagate = operator or TargetPropagation(graph, target_type)
+
+    def spread(start: torch.Tensor, clamp: bool) -> torch.Tensor:
+        x = start
+        for _ in range(steps):
+            x = alpha * propagate(x) + (1 - alpha) * start
+            if clamp:
+                x[train_nodes] = known
+        return x
+
+    residual = torch.zeros_like(probs)
+    residual[train_nodes] = known - probs[train_nodes]
+    sigma = residual[train_nodes].abs().sum(1).mean()
+    spread_residual = spread(residual, clamp=False)
+    norm = spread_residual.abs().sum(1, keepdim=True)
+    corrected = probs + torch.where(norm > 0, sigma * spread_residual / norm.clamp(min=1e-12), 0)
+    corrected[train_nodes] = known
+    out = spread(corrected, clamp=True)
+    if multilabel:
+        return out.clamp(0, 1)
+    out = out.clamp(min=0)
+    total = out.sum(1, keepdim=True)
+    return torch.where(total > 0, out / total.clamp(min=1e-12), probs)
+
+
+@dataclass(frozen=True)
+class Smoothing:
+    """Correct and Smooth as a run applies it: ``alpha`` and the training labels, as target
+    node indices of the graph met (``nodes``) with their one-hot (multi-hot) rows ``known``."""
+
+    alpha: float
+    nodes: torch.Tensor
+    known: torch.Tensor
+    operator: TargetPropagation | None = None
+
+    def on(self, graph, target_type: str) -> Smoothing:
+        """The same smoothing with ``graph``'s operator built once (every epoch reuses it)."""
+        return dataclasses.replace(self, operator=TargetPropagation(graph, target_type))
+
+    @classmethod
+    def of_data(cls, data, alpha: float) -> Smoothing | None:
+        """The training labels of ``data`` itself (``labels[train_mask]``, nothing else);
+        None when ``alpha`` is 0."""
+        if not check_alpha(alpha):
+            return None
+        nodes = data.train_mask.nonzero().squeeze(1)
+        known = data.labels[nodes]
+        if not data.multilabel:
+            known = torch.nn.functional.one_hot(known, data.num_classes)
+        return cls(alpha, nodes, known.float())
+
+    @classmethod
+    def by_id(cls, data, alpha: float, ids, known: torch.Tensor) -> Smoothing | None:
+        """The training labels ``known`` of the target nodes ``ids`` (a run's), matched by id
+        in ``data``: ids it lacks are left out, its other nodes just receive the smoothing."""
+        if not check_alpha(alpha):
+            return None
+        where = pd.Index(np.asarray(data.node_ids[data.target_type], dtype=object)).get_indexer(
+            np.asarray(ids, dtype=object)
+        )
+        present = torch.as_tensor(where >= 0)
+        return cls(alpha, torch.as_tensor(where[where >= 0], dtype=torch.long), known[present])
+
+    def apply(self, probs: torch.Tensor, data, graph=None) -> torch.Tensor:
+        """``probs`` of every target node of ``data`` smoothed (over ``graph``: ``data``'s
+        own graph by default, or the same graph on another device)."""
+        graph = data.graph if graph is None else graph
+        device = probs.device
+        return correct_and_smooth(
+            probs,
+            graph.to(device),
+            data.target_type,
+            self.nodes.to(device),
+            self.known.to(device),
+            self.alpha,
+            multilabel=data.multilabel,
+            operator=self.operator,
+        )
