@@ -260,6 +260,21 @@ CASES = {
         {"early_stopping": "macro_f1"},
         SEHGNN_IMDB,
     ),
+    # Closing the gap to SeHGNN (issue 34): its label features, one per relation path from the
+    # target back to it, each node's walks back to itself left out (``label_form`` paths)
+    ("hgb:dblp", "sehgnn-plabels4"): ({"label_hops": 4, "label_form": "paths"}, {}, SEHGNN_DBLP),
+    ("hgb:dblp", "sehgnn-plabels2"): ({"label_hops": 2, "label_form": "paths"}, {}, SEHGNN_DBLP),
+    ("hgb:imdb", "sehgnn-plabels4-macrof1"): (
+        {"label_hops": 4, "label_form": "paths"},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-plabels4"): ({"label_hops": 4, "label_form": "paths"}, {}, SEHGNN_IMDB),
+    ("hgb:acm", "sehgnn-h128-plabels2"): (
+        {"hidden": 128, "label_hops": 2, "label_form": "paths"},
+        {},
+        SEHGNN_ACM,
+    ),
 }
 
 #: Issue 33: the inputs of featureless node types (``featureless``), on HeCo's graphs (HeCo's

@@ -114,6 +114,11 @@ class ModelConfig:
         these paths need not be symmetric nor start at the target, and any length from 0 to
         :data:`MAX_HOPS` is one (SeHGNN's HGB commands use 2 and 4; the paths multiply with
         each hop: HGB ACM has 19 of at most 2 hops, see BENCHMARKS.md).
+    label_form : {"hops", "paths"}, default "hops"
+        With ``label_hops``: one input per hop over the whole graph, a training node reading
+        the labels outside its part (:mod:`hetgat.datasets.labels`), or one per relation path
+        from the target back to it, each node's walks back to itself left out (SeHGNN's form,
+        :mod:`hetgat.datasets.path_labels`).
     """
 
     name: str = "gat"
@@ -139,6 +144,7 @@ class ModelConfig:
     label_partitions: int = 10
     featureless: str = "embedding"
     hops: int = 2
+    label_form: str = "hops"
 
     def __post_init__(self) -> None:
         ints = (
@@ -162,6 +168,8 @@ class ModelConfig:
         _check("label_partitions", self.label_partitions, lambda v: v >= 2, "an integer >= 2", int)
         _check("hops", self.hops, lambda v: 0 <= v <= MAX_HOPS, f"an integer from 0 to {MAX_HOPS}",
                int)  # fmt: skip
+        if self.label_form not in ("hops", "paths"):
+            raise ConfigError("label_form", self.label_form, "hops or paths")
         if self.input_features not in ("all", "target", "none"):
             raise ConfigError("input_features", self.input_features, "all, target or none")
         featureless_parts(self.featureless)

@@ -147,6 +147,13 @@ def model_options(func):
                 f"outside its own of this many random parts {defaults('label_partitions')}.",
             ),
             click.option(
+                "--label-form",
+                type=click.Choice(("hops", "paths")),
+                help="With --label-hops: one input per hop over the whole graph (hops), or one "
+                "per relation path from the target back to it, each node's walks back to "
+                f"itself left out (paths: SeHGNN's label features) {defaults('label_form')}.",
+            ),
+            click.option(
                 "--featureless",
                 help="Inputs of node types without features (or left out by --input-features): "
                 "embedding (learned per node, --embed-dim; transductive), or random (fixed, "

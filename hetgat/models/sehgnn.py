@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from hetgat.datasets.path_features import path_features, relation_paths
+from hetgat.datasets.path_labels import label_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
 from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear, sparse_csr
@@ -114,6 +115,9 @@ class SeHGNN(AttentionNet):
         Which types use their features (the others: a learned embedding of ``embed_dim``).
     embed_dim : int, default 64
         Size of the learned embeddings.
+    label_form : {"hops", "paths"}, default "hops"
+        With ``label_hops``: one label token per hop, or one per relation path from the
+        target back to it (SeHGNN's label features, :mod:`hetgat.datasets.path_labels`).
     """
 
     heterogeneous = True
@@ -135,6 +139,7 @@ class SeHGNN(AttentionNet):
         label_hops: int = 0,
         input_features: str = "all",
         embed_dim: int = 64,
+        label_form: str = "hops",
     ) -> None:
         super().__init__()
         if hidden % heads:
@@ -143,12 +148,16 @@ class SeHGNN(AttentionNet):
         self.learned = learned_types(schema, input_features)
         self.paths = relation_paths(schema, hops)
         self.num_classes, self.embed_dim = schema.num_classes, embed_dim
-        self.label_cols = label_hops * schema.num_classes
         self.names = [p.name for p in self.paths]
-        self.names += [f"labels-{k + 1}" for k in range(label_hops)]
+        if label_hops and label_form == "paths":  # one token per path back to the target
+            labels = [f"labels:{p.name}" for p in label_paths(schema, label_hops)]
+        else:
+            labels = [f"labels-{k + 1}" for k in range(label_hops)]
+        self.names += labels
+        self.label_cols = len(labels) * schema.num_classes
         dims = [embed_dim if p.source in self.learned else schema.in_feats[p.source]
                 for p in self.paths]  # fmt: skip
-        dims += [schema.num_classes] * label_hops
+        dims += [schema.num_classes] * len(labels)
         self.feat_drop = feat_drop
         self.embed_paths = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
         self._transpose = [CSRTranspose() for _ in dims]  # sparse path features, per path
