@@ -270,6 +270,23 @@ CASES = {
         SEHGNN_IMDB,
     ),
     ("hgb:imdb", "sehgnn-plabels4"): ({"label_hops": 4, "label_form": "paths"}, {}, SEHGNN_IMDB),
+    # and its task MLP (``task_head`` sehgnn: batch norm, normalised class scores)
+    ("hgb:dblp", "sehgnn-plabels4-head"): (
+        {"label_hops": 4, "label_form": "paths", "task_head": "sehgnn"},
+        {},
+        SEHGNN_DBLP,
+    ),
+    ("hgb:dblp", "sehgnn-head"): ({"task_head": "sehgnn"}, {}, SEHGNN_DBLP),
+    ("hgb:imdb", "sehgnn-plabels4-head-macrof1"): (
+        {"label_hops": 4, "label_form": "paths", "task_head": "sehgnn", "num_layers": 5},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-labels4-head-macrof1"): (
+        {"label_hops": 4, "task_head": "sehgnn", "num_layers": 5},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
     ("hgb:acm", "sehgnn-h128-plabels2"): (
         {"hidden": 128, "label_hops": 2, "label_form": "paths"},
         {},

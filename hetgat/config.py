@@ -119,6 +119,9 @@ class ModelConfig:
         the labels outside its part (:mod:`hetgat.datasets.labels`), or one per relation path
         from the target back to it, each node's walks back to itself left out (SeHGNN's form,
         :mod:`hetgat.datasets.path_labels`).
+    task_head : {"hetgat", "sehgnn"}, default "hetgat"
+        SeHGNN: its MLP after the fusion, hetgat's (layer norm) or SeHGNN's (batch norm,
+        residual hidden layers for multi-label tasks, normalised class scores).
     """
 
     name: str = "gat"
@@ -145,6 +148,7 @@ class ModelConfig:
     featureless: str = "embedding"
     hops: int = 2
     label_form: str = "hops"
+    task_head: str = "hetgat"
 
     def __post_init__(self) -> None:
         ints = (
@@ -168,6 +172,8 @@ class ModelConfig:
         _check("label_partitions", self.label_partitions, lambda v: v >= 2, "an integer >= 2", int)
         _check("hops", self.hops, lambda v: 0 <= v <= MAX_HOPS, f"an integer from 0 to {MAX_HOPS}",
                int)  # fmt: skip
+        if self.task_head not in ("hetgat", "sehgnn"):
+            raise ConfigError("task_head", self.task_head, "hetgat or sehgnn")
         if self.label_form not in ("hops", "paths"):
             raise ConfigError("label_form", self.label_form, "hops or paths")
         if self.input_features not in ("all", "target", "none"):

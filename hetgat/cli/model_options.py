@@ -154,6 +154,13 @@ def model_options(func):
                 f"itself left out (paths: SeHGNN's label features) {defaults('label_form')}.",
             ),
             click.option(
+                "--task-head",
+                type=click.Choice(("hetgat", "sehgnn")),
+                help="sehgnn: the MLP after the fusion, hetgat's (layer norm) or SeHGNN's (batch "
+                "norm, residual hidden layers for multi-label tasks, normalised class scores) "
+                f"{defaults('task_head')}.",
+            ),
+            click.option(
                 "--featureless",
                 help="Inputs of node types without features (or left out by --input-features): "
                 "embedding (learned per node, --embed-dim; transductive), or random (fixed, "

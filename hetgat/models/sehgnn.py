@@ -20,6 +20,7 @@ from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
 from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear, sparse_csr
 from hetgat.nn.pathtransformer import PathTransformer
+from hetgat.nn.taskhead import SeHGNNHead
 from hetgat.records import Attention, SemanticWeights
 
 
@@ -115,6 +116,12 @@ class SeHGNN(AttentionNet):
         Which types use their features (the others: a learned embedding of ``embed_dim``).
     embed_dim : int, default 64
         Size of the learned embeddings.
+    task_head : {"hetgat", "sehgnn"}, default "hetgat"
+        The MLP after the fusion: linear, layer norm, PReLU, dropout per hidden layer
+        (``hetgat``), or SeHGNN's: batch norm without affine weights in the hidden layers,
+        residual hidden layers for a multi-label task, and the class scores normalised (batch
+        norm per class for single-label tasks, its running statistics at evaluation; layer
+        norm across the classes per node for multi-label ones).
     label_form : {"hops", "paths"}, default "hops"
         With ``label_hops``: one label token per hop, or one per relation path from the
         target back to it (SeHGNN's label features, :mod:`hetgat.datasets.path_labels`).
@@ -140,6 +147,7 @@ class SeHGNN(AttentionNet):
         input_features: str = "all",
         embed_dim: int = 64,
         label_form: str = "hops",
+        task_head: str = "hetgat",
     ) -> None:
         super().__init__()
         if hidden % heads:
@@ -168,12 +176,25 @@ class SeHGNN(AttentionNet):
         own = self.paths[0].hops == 0 and self.target not in self.learned
         self.residual = nn.Linear(dims[0], hidden, bias=False) if residual and own else None
         self.act = nn.PReLU()
-        layers = []
-        for _ in range(num_layers - 1):
-            layers += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.PReLU()]
-            layers.append(nn.Dropout(feat_drop))
-        self.head = nn.Sequential(*layers)
+        if task_head not in ("hetgat", "sehgnn"):
+            raise ConfigError("task_head", task_head, "hetgat or sehgnn")
+        if task_head == "sehgnn":
+            self.head = SeHGNNHead(hidden, num_layers, feat_drop, schema.multilabel)
+        else:
+            layers = []
+            for _ in range(num_layers - 1):
+                layers += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.PReLU()]
+                layers.append(nn.Dropout(feat_drop))
+            self.head = nn.Sequential(*layers)
         self.predict = nn.Linear(hidden, schema.num_classes)
+        # SeHGNN normalises the class scores: over the batch per class (single-label), over
+        # the classes per node (multi-label)
+        self.out_norm = None
+        if task_head == "sehgnn":
+            c = schema.num_classes
+            multi = schema.multilabel
+            self.out_norm = nn.LayerNorm(c, elementwise_affine=False) if multi else (
+                nn.BatchNorm1d(c, affine=False))  # fmt: skip
 
     def prepare_graph(self, graph, features: dict) -> PathInputs:
         """Every path's features (or, from a type with a learned embedding, its mean operator),
@@ -210,7 +231,7 @@ class SeHGNN(AttentionNet):
 
     def forward(self, graph: PathInputs, h: dict, get_attention: bool = False):
         out, alpha = self.hidden_rows(graph, h, h[self.target])
-        logits = self.predict(out)
+        logits = self.scores(out)
         if not get_attention:
             return logits
         return logits, self.attention(graph, alpha)
@@ -218,7 +239,12 @@ class SeHGNN(AttentionNet):
     def forward_rows(self, graph: PathInputs, h: dict, own: torch.Tensor, rows: torch.Tensor):
         """Logits of target rows ``rows`` alone (``h``: the learned types' embeddings; ``own``:
         the target's input of those rows)."""
-        return self.predict(self.hidden_rows(graph, h, own, rows)[0])
+        return self.scores(self.hidden_rows(graph, h, own, rows)[0])
+
+    def scores(self, out: torch.Tensor) -> torch.Tensor:
+        """The class scores of the last hidden layer (normalised with ``task_head`` sehgnn)."""
+        logits = self.predict(out)
+        return logits if self.out_norm is None else self.out_norm(logits)
 
     def attention(self, graph: PathInputs, alpha: torch.Tensor) -> Attention:
         """The record of one pass: no edge attention (an empty dict for the one layer) and the

@@ -32,6 +32,7 @@ MODEL_OPTIONS = {
     "label_hops": "label_hops",
     "label_partitions": "label_partitions",
     "label_form": "label_form",
+    "task_head": "task_head",
     **{f.name: f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"},
 }
 #: Library option -> TrainConfig field (the same names).
