@@ -122,6 +122,9 @@ class ModelConfig:
     task_head : {"hetgat", "sehgnn"}, default "hetgat"
         SeHGNN: its MLP after the fusion, hetgat's (layer norm) or SeHGNN's (batch norm,
         residual hidden layers for multi-label tasks, normalised class scores).
+    input_drop : float, optional
+        SeHGNN: dropout on each path's projection (SeHGNN's input dropout); None (default):
+        ``feat_drop`` on the raw inputs.
     """
 
     name: str = "gat"
@@ -149,6 +152,7 @@ class ModelConfig:
     hops: int = 2
     label_form: str = "hops"
     task_head: str = "hetgat"
+    input_drop: float | None = None
 
     def __post_init__(self) -> None:
         ints = (
@@ -172,6 +176,9 @@ class ModelConfig:
         _check("label_partitions", self.label_partitions, lambda v: v >= 2, "an integer >= 2", int)
         _check("hops", self.hops, lambda v: 0 <= v <= MAX_HOPS, f"an integer from 0 to {MAX_HOPS}",
                int)  # fmt: skip
+        if self.input_drop is not None:
+            _check("input_drop", self.input_drop, lambda v: 0 <= v < 1, "a number in [0, 1)",
+                   float)  # fmt: skip
         if self.task_head not in ("hetgat", "sehgnn"):
             raise ConfigError("task_head", self.task_head, "hetgat or sehgnn")
         if self.label_form not in ("hops", "paths"):

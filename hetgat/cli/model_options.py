@@ -161,6 +161,12 @@ def model_options(func):
                 f"{defaults('task_head')}.",
             ),
             click.option(
+                "--input-drop",
+                type=click.FloatRange(0, 1, max_open=True),
+                help="sehgnn: dropout on each path's projection (SeHGNN's input dropout) "
+                "instead of --dropout on the raw inputs.",
+            ),
+            click.option(
                 "--featureless",
                 help="Inputs of node types without features (or left out by --input-features): "
                 "embedding (learned per node, --embed-dim; transductive), or random (fixed, "

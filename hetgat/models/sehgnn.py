@@ -122,6 +122,9 @@ class SeHGNN(AttentionNet):
         residual hidden layers for a multi-label task, and the class scores normalised (batch
         norm per class for single-label tasks, its running statistics at evaluation; layer
         norm across the classes per node for multi-label ones).
+    input_drop : float, optional
+        Dropout on each path's projection (SeHGNN's input dropout, 0 on IMDB in its commands);
+        None (default): ``feat_drop`` on the raw inputs instead.
     label_form : {"hops", "paths"}, default "hops"
         With ``label_hops``: one label token per hop, or one per relation path from the
         target back to it (SeHGNN's label features, :mod:`hetgat.datasets.path_labels`).
@@ -148,6 +151,7 @@ class SeHGNN(AttentionNet):
         embed_dim: int = 64,
         label_form: str = "hops",
         task_head: str = "hetgat",
+        input_drop: float | None = None,
     ) -> None:
         super().__init__()
         if hidden % heads:
@@ -167,6 +171,7 @@ class SeHGNN(AttentionNet):
                 for p in self.paths]  # fmt: skip
         dims += [schema.num_classes] * len(labels)
         self.feat_drop = feat_drop
+        self.input_drop = input_drop  # None: feat_drop on the raw inputs
         self.embed_paths = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
         self._transpose = [CSRTranspose() for _ in dims]  # sparse path features, per path
         self.path_mlp = PathLinear(len(dims), hidden, feat_drop)
@@ -218,10 +223,13 @@ class SeHGNN(AttentionNet):
                 x[i] = torch.sparse.mm(x[i], emb) if x[i].layout != torch.strided else x[i] @ emb
         if self.label_cols:  # one token per hop
             x = x + list(own[:, width:].split(self.num_classes, 1))
+        raw = self.feat_drop if self.input_drop is None else 0.0
         tokens = [
-            linear(dropout(xp, self.feat_drop, self.training), fc.weight, fc.bias, tr)
+            linear(dropout(xp, raw, self.training), fc.weight, fc.bias, tr)
             for xp, fc, tr in zip(x, self.embed_paths, self._transpose, strict=True)
         ]
+        if self.input_drop is not None:  # SeHGNN's place: after each path's projection
+            tokens = [dropout(t, self.input_drop, self.training) for t in tokens]
         z, alpha = self.fusion(self.path_mlp(torch.stack(tokens, dim=1)))
         out = self.merge(z.flatten(1))
         if self.residual is not None:

@@ -33,6 +33,7 @@ MODEL_OPTIONS = {
     "label_partitions": "label_partitions",
     "label_form": "label_form",
     "task_head": "task_head",
+    "input_drop": "input_drop",
     **{f.name: f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"},
 }
 #: Library option -> TrainConfig field (the same names).

@@ -238,3 +238,17 @@ def test_unknown_task_head_and_label_form_are_refused():
         small(task_head="mlp")
     with pytest.raises(ConfigError, match="label_form"):
         small(label_form="walks")
+
+
+def test_input_drop_moves_the_dropout_after_the_projection():
+    """``input_drop``: the raw inputs are not dropped (a zero input_drop and evaluation give
+    the same scores in training mode as without dropout there)."""
+    data = tiny_hetero()
+    torch.manual_seed(0)
+    model = build_model(small(input_drop=0.0, feat_drop=0.0), data.schema())
+    graph, features = model_inputs(data, model=model)
+    prepared = model.prepare_graph(graph, features)
+    model.train()
+    torch.testing.assert_close(model(prepared, features), model.eval()(prepared, features))
+    with pytest.raises(ConfigError, match="input_drop"):
+        small(input_drop=1.0)
