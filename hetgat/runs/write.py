@@ -153,7 +153,8 @@ def write_run(
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
     if getattr(result.model.inputs, "label_input", None) is not None:
-        write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
+        groups = getattr(result.model.net, "label_groups", None)
+        write_csv(label_input_frame(data, result.model.inputs, groups), tmp / "label_input.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}
     write_json(tmp / "tables.json", {"attention": None, **tables})
 

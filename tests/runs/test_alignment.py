@@ -308,5 +308,7 @@ def test_unseen_target_nodes_get_the_label_input_per_path_from_training_labels(t
     expected = path_label_input(data, 2, train.nonzero().squeeze(1), known)
     new = ids.index("p new")
     torch.testing.assert_close(got[new], expected[new])
+    table = pd.read_csv(run.path / "label_input.csv")
+    assert "paper-author-paper:" + str(own.class_names[0]) in table.columns
     assert got[new].sum() > 0
     assert len(run_predictions(run, data)) == 61
