@@ -161,11 +161,8 @@ class SeHGNN(AttentionNet):
         self.paths = relation_paths(schema, hops)
         self.num_classes, self.embed_dim = schema.num_classes, embed_dim
         self.names = [p.name for p in self.paths]
-        #: names of the label input's groups of C columns where they are not hops
-        self.label_groups = None
         if label_hops and label_form == "paths":  # one token per path back to the target
-            self.label_groups = [p.name for p in label_paths(schema, label_hops)]
-            labels = [f"labels:{name}" for name in self.label_groups]
+            labels = [f"labels:{p.name}" for p in label_paths(schema, label_hops)]
         else:
             labels = [f"labels-{k + 1}" for k in range(label_hops)]
         self.names += labels
