@@ -52,6 +52,9 @@ SEHGNN_IMDB = "67.11 / 69.17 (SeHGNN)"
 #: num_layers counts the output layer too), 4 hops of label input.
 SEHGNN_DBLP_FORM = {"residual": True, "num_layers": 4, "label_hops": 4}
 
+#: What SeHGNN's HGB commands share (issue 34's "closing the gap" cases).
+SEHGNN_FORM = {"label_hops": 4, "label_form": "paths", "task_head": "sehgnn"}
+
 #: (graph, model) -> (ModelConfig values, TrainConfig values, published "macro / micro"[, the
 #: ``load_hgb`` split values]).
 CASES = {
@@ -259,6 +262,56 @@ CASES = {
         {"hops": 3, "label_hops": 4},
         {"early_stopping": "macro_f1"},
         SEHGNN_IMDB,
+    ),
+    # Closing the gap to SeHGNN (issue 34): its label features, one per relation path from the
+    # target back to it, each node's walks back to itself left out (``label_form`` paths)
+    ("hgb:dblp", "sehgnn-plabels4"): ({"label_hops": 4, "label_form": "paths"}, {}, SEHGNN_DBLP),
+    ("hgb:dblp", "sehgnn-plabels2"): ({"label_hops": 2, "label_form": "paths"}, {}, SEHGNN_DBLP),
+    ("hgb:imdb", "sehgnn-plabels4-macrof1"): (
+        {"label_hops": 4, "label_form": "paths"},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-plabels4"): ({"label_hops": 4, "label_form": "paths"}, {}, SEHGNN_IMDB),
+    # and its task MLP (``task_head`` sehgnn: batch norm, normalised class scores)
+    ("hgb:dblp", "sehgnn-plabels4-head"): (
+        {"label_hops": 4, "label_form": "paths", "task_head": "sehgnn"},
+        {},
+        SEHGNN_DBLP,
+    ),
+    ("hgb:dblp", "sehgnn-head"): ({"task_head": "sehgnn"}, {}, SEHGNN_DBLP),
+    ("hgb:imdb", "sehgnn-plabels4-head-macrof1"): (
+        {"label_hops": 4, "label_form": "paths", "task_head": "sehgnn", "num_layers": 5},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-labels4-head-macrof1"): (
+        {"label_hops": 4, "task_head": "sehgnn", "num_layers": 5},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    # SeHGNN's HGB commands as a whole (its README): label features per path over 4 hops,
+    # its task MLP, its input dropout after the projection (0.5; 0 on IMDB), task layers (3 on
+    # DBLP with the residual, 4 on IMDB; hetgat's num_layers counts the output layer)
+    ("hgb:dblp", "sehgnn-form"): (
+        {**SEHGNN_FORM, "residual": True, "num_layers": 4, "input_drop": 0.5},
+        {},
+        SEHGNN_DBLP,
+    ),
+    ("hgb:imdb", "sehgnn-form"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0},
+        {},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-form-macrof1"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:acm", "sehgnn-h128-plabels2"): (
+        {"hidden": 128, "label_hops": 2, "label_form": "paths"},
+        {},
+        SEHGNN_ACM,
     ),
 }
 

@@ -114,6 +114,17 @@ class ModelConfig:
         these paths need not be symmetric nor start at the target, and any length from 0 to
         :data:`MAX_HOPS` is one (SeHGNN's HGB commands use 2 and 4; the paths multiply with
         each hop: HGB ACM has 19 of at most 2 hops, see BENCHMARKS.md).
+    label_form : {"hops", "paths"}, default "hops"
+        With ``label_hops``: one input per hop over the whole graph, a training node reading
+        the labels outside its part (:mod:`hetgat.datasets.labels`), or one per relation path
+        from the target back to it, each node's walks back to itself left out (SeHGNN's form,
+        :mod:`hetgat.datasets.path_labels`).
+    task_head : {"hetgat", "sehgnn"}, default "hetgat"
+        SeHGNN: its MLP after the fusion, hetgat's (layer norm) or SeHGNN's (batch norm,
+        residual hidden layers for multi-label tasks, normalised class scores).
+    input_drop : float, optional
+        SeHGNN: dropout on each path's projection (SeHGNN's input dropout); None (default):
+        ``feat_drop`` on the raw inputs.
     """
 
     name: str = "gat"
@@ -139,6 +150,9 @@ class ModelConfig:
     label_partitions: int = 10
     featureless: str = "embedding"
     hops: int = 2
+    label_form: str = "hops"
+    task_head: str = "hetgat"
+    input_drop: float | None = None
 
     def __post_init__(self) -> None:
         ints = (
@@ -162,6 +176,13 @@ class ModelConfig:
         _check("label_partitions", self.label_partitions, lambda v: v >= 2, "an integer >= 2", int)
         _check("hops", self.hops, lambda v: 0 <= v <= MAX_HOPS, f"an integer from 0 to {MAX_HOPS}",
                int)  # fmt: skip
+        if self.input_drop is not None:
+            _check("input_drop", self.input_drop, lambda v: 0 <= v < 1, "a number in [0, 1)",
+                   float)  # fmt: skip
+        if self.task_head not in ("hetgat", "sehgnn"):
+            raise ConfigError("task_head", self.task_head, "hetgat or sehgnn")
+        if self.label_form not in ("hops", "paths"):
+            raise ConfigError("label_form", self.label_form, "hops or paths")
         if self.input_features not in ("all", "target", "none"):
             raise ConfigError("input_features", self.input_features, "all, target or none")
         featureless_parts(self.featureless)

@@ -253,16 +253,18 @@ def training_labels_frame(data: GraphData) -> pd.DataFrame:
     )
 
 
-def label_input_frame(data: GraphData, inputs) -> pd.DataFrame:
+def label_input_frame(data: GraphData, inputs, groups=None) -> pd.DataFrame:
     """The leak-free label input a model was trained with (``label_input.csv``): per target
     node its id, split, the training label it gave (empty unless a training node), its part
-    (-1: not a training node) and the input it received, ``hop<k>:<class>`` columns."""
+    (-1: not a training node) and the input it received, ``hop<k>:<class>`` columns (or
+    ``<group>:<class>``, one group of ``groups`` per ``C`` columns: SeHGNN's relation paths)."""
     names = np.array(data.class_names, dtype=object)
     frame = training_labels_frame(data)
     frame["partition"] = inputs.label_partition.cpu().numpy()
     values = inputs.label_input.cpu().numpy()
     hops = values.shape[1] // len(names)
-    columns = [f"hop{h + 1}:{c}" for h in range(hops) for c in names]
+    groups = groups or [f"hop{h + 1}" for h in range(hops)]
+    columns = [f"{g}:{c}" for g in groups for c in names]
     return pd.concat([frame, pd.DataFrame(values, columns=columns)], axis=1)
 
 

@@ -147,6 +147,26 @@ def model_options(func):
                 f"outside its own of this many random parts {defaults('label_partitions')}.",
             ),
             click.option(
+                "--label-form",
+                type=click.Choice(("hops", "paths")),
+                help="With --label-hops: one input per hop over the whole graph (hops), or one "
+                "per relation path from the target back to it, each node's walks back to "
+                f"itself left out (paths: SeHGNN's label features) {defaults('label_form')}.",
+            ),
+            click.option(
+                "--task-head",
+                type=click.Choice(("hetgat", "sehgnn")),
+                help="sehgnn: the MLP after the fusion, hetgat's (layer norm) or SeHGNN's (batch "
+                "norm, residual hidden layers for multi-label tasks, normalised class scores) "
+                f"{defaults('task_head')}.",
+            ),
+            click.option(
+                "--input-drop",
+                type=click.FloatRange(0, 1, max_open=True),
+                help="sehgnn: dropout on each path's projection (SeHGNN's input dropout) "
+                "instead of --dropout on the raw inputs.",
+            ),
+            click.option(
                 "--featureless",
                 help="Inputs of node types without features (or left out by --input-features): "
                 "embedding (learned per node, --embed-dim; transductive), or random (fixed, "

@@ -11,6 +11,7 @@ import importlib
 import inspect
 
 from hetgat.config import MODEL_SPECS
+from hetgat.datasets.path_labels import label_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
 from hetgat.models.gat import GAT
@@ -56,6 +57,16 @@ def resolve_config(config, data):
     return MODELS[config.name].resolve_config(config, data)
 
 
+def label_width(config, schema) -> int:
+    """Columns of the label input ``config`` asks for: ``C`` per hop, or per relation path
+    from the target back to it (``label_form`` paths)."""
+    if not config.label_hops:
+        return 0
+    if getattr(config, "label_form", "hops") == "paths":
+        return len(label_paths(schema, config.label_hops)) * schema.num_classes
+    return config.label_hops * schema.num_classes
+
+
 def build_model(config, schema) -> NodeClassifier:
     """The :class:`NodeClassifier` that ``config`` describes, sized for ``schema``.
 
@@ -63,7 +74,7 @@ def build_model(config, schema) -> NodeClassifier:
     """
     check_model(config, schema)
     cls = MODELS[config.name]
-    label_feats = config.label_hops * schema.num_classes
+    label_feats = label_width(config, schema)
     inputs = NodeInputs(
         schema, config.embed_dim, config.input_features, label_feats, config.featureless
     )

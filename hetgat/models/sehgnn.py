@@ -16,10 +16,12 @@ from torch import nn
 
 from hetgat.datasets.featureless import FeaturelessInputs
 from hetgat.datasets.path_features import path_features, relation_paths
+from hetgat.datasets.path_labels import label_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
 from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear, sparse_csr
 from hetgat.nn.pathtransformer import PathTransformer
+from hetgat.nn.taskhead import SeHGNNHead
 from hetgat.records import Attention, SemanticWeights
 
 
@@ -112,6 +114,18 @@ class SeHGNN(AttentionNet):
         paths average the learned embedding through the pre-computed mean operator; under the
         computed inputs (``random``, ``propagated``, ``degree``) those inputs start the paths
         as given features do (RpHGNN's random features), nothing kept per node.
+    task_head : {"hetgat", "sehgnn"}, default "hetgat"
+        The MLP after the fusion: linear, layer norm, PReLU, dropout per hidden layer
+        (``hetgat``), or SeHGNN's: batch norm without affine weights in the hidden layers,
+        residual hidden layers for a multi-label task, and the class scores normalised (batch
+        norm per class for single-label tasks, its running statistics at evaluation; layer
+        norm across the classes per node for multi-label ones).
+    input_drop : float, optional
+        Dropout on each path's projection (SeHGNN's input dropout, 0 on IMDB in its commands);
+        None (default): ``feat_drop`` on the raw inputs instead.
+    label_form : {"hops", "paths"}, default "hops"
+        With ``label_hops``: one label token per hop, or one per relation path from the
+        target back to it (SeHGNN's label features, :mod:`hetgat.datasets.path_labels`).
     """
 
     heterogeneous = True
@@ -134,6 +148,9 @@ class SeHGNN(AttentionNet):
         input_features: str = "all",
         embed_dim: int = 64,
         featureless: str = "embedding",
+        label_form: str = "hops",
+        task_head: str = "hetgat",
+        input_drop: float | None = None,
     ) -> None:
         super().__init__()
         if hidden % heads:
@@ -143,14 +160,19 @@ class SeHGNN(AttentionNet):
         self.learned = FeaturelessInputs(featureless, input_features).learned_types(schema)
         self.paths = relation_paths(schema, hops)
         self.num_classes, self.embed_dim = schema.num_classes, embed_dim
-        self.label_cols = label_hops * schema.num_classes
         self.names = [p.name for p in self.paths]
-        self.names += [f"labels-{k + 1}" for k in range(label_hops)]
+        if label_hops and label_form == "paths":  # one token per path back to the target
+            labels = [f"labels:{p.name}" for p in label_paths(schema, label_hops)]
+        else:
+            labels = [f"labels-{k + 1}" for k in range(label_hops)]
+        self.names += labels
+        self.label_cols = len(labels) * schema.num_classes
         given = {**in_feats, self.target: in_feats[self.target] - self.label_cols}
         dims = [embed_dim if p.source in self.learned else given[p.source]
                 for p in self.paths]  # fmt: skip
-        dims += [schema.num_classes] * label_hops
+        dims += [schema.num_classes] * len(labels)
         self.feat_drop = feat_drop
+        self.input_drop = input_drop  # None: feat_drop on the raw inputs
         self.embed_paths = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
         self._transpose = [CSRTranspose() for _ in dims]  # sparse path features, per path
         self.path_mlp = PathLinear(len(dims), hidden, feat_drop)
@@ -160,12 +182,25 @@ class SeHGNN(AttentionNet):
         own = self.paths[0].hops == 0 and self.target not in self.learned
         self.residual = nn.Linear(dims[0], hidden, bias=False) if residual and own else None
         self.act = nn.PReLU()
-        layers = []
-        for _ in range(num_layers - 1):
-            layers += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.PReLU()]
-            layers.append(nn.Dropout(feat_drop))
-        self.head = nn.Sequential(*layers)
+        if task_head not in ("hetgat", "sehgnn"):
+            raise ConfigError("task_head", task_head, "hetgat or sehgnn")
+        if task_head == "sehgnn":
+            self.head = SeHGNNHead(hidden, num_layers, feat_drop, schema.multilabel)
+        else:
+            layers = []
+            for _ in range(num_layers - 1):
+                layers += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.PReLU()]
+                layers.append(nn.Dropout(feat_drop))
+            self.head = nn.Sequential(*layers)
         self.predict = nn.Linear(hidden, schema.num_classes)
+        # SeHGNN normalises the class scores: over the batch per class (single-label), over
+        # the classes per node (multi-label)
+        self.out_norm = None
+        if task_head == "sehgnn":
+            c = schema.num_classes
+            multi = schema.multilabel
+            self.out_norm = nn.LayerNorm(c, elementwise_affine=False) if multi else (
+                nn.BatchNorm1d(c, affine=False))  # fmt: skip
 
     def prepare_graph(self, graph, features: dict) -> PathInputs:
         """Every path's features (or, from a type with a learned embedding, its mean operator),
@@ -189,10 +224,13 @@ class SeHGNN(AttentionNet):
                 x[i] = torch.sparse.mm(x[i], emb) if x[i].layout != torch.strided else x[i] @ emb
         if self.label_cols:  # one token per hop
             x = x + list(own[:, width:].split(self.num_classes, 1))
+        raw = self.feat_drop if self.input_drop is None else 0.0
         tokens = [
-            linear(dropout(xp, self.feat_drop, self.training), fc.weight, fc.bias, tr)
+            linear(dropout(xp, raw, self.training), fc.weight, fc.bias, tr)
             for xp, fc, tr in zip(x, self.embed_paths, self._transpose, strict=True)
         ]
+        if self.input_drop is not None:  # SeHGNN's place: after each path's projection
+            tokens = [dropout(t, self.input_drop, self.training) for t in tokens]
         z, alpha = self.fusion(self.path_mlp(torch.stack(tokens, dim=1)))
         out = self.merge(z.flatten(1))
         if self.residual is not None:
@@ -202,7 +240,7 @@ class SeHGNN(AttentionNet):
 
     def forward(self, graph: PathInputs, h: dict, get_attention: bool = False):
         out, alpha = self.hidden_rows(graph, h, h[self.target])
-        logits = self.predict(out)
+        logits = self.scores(out)
         if not get_attention:
             return logits
         return logits, self.attention(graph, alpha)
@@ -219,8 +257,13 @@ class SeHGNN(AttentionNet):
         the target's input of those rows); with ``get_attention`` also each row's path shares
         ``(n, P)`` (:func:`path_shares`; :meth:`rows_attention` makes the record of them)."""
         out, alpha = self.hidden_rows(graph, h, own, rows)
-        logits = self.predict(out)
+        logits = self.scores(out)
         return (logits, path_shares(alpha)) if get_attention else logits
+
+    def scores(self, out: torch.Tensor) -> torch.Tensor:
+        """The class scores of the last hidden layer (normalised with ``task_head`` sehgnn)."""
+        logits = self.predict(out)
+        return logits if self.out_norm is None else self.out_norm(logits)
 
     def attention(self, graph: PathInputs, alpha: torch.Tensor) -> Attention:
         """The record of one pass: no edge attention (an empty dict for the one layer) and the

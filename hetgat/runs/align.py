@@ -31,6 +31,7 @@ import torch
 
 from hetgat.data import GraphData, Schema
 from hetgat.datasets.labels import propagate_labels
+from hetgat.datasets.path_labels import path_label_input
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.models import build_model
 
@@ -145,7 +146,7 @@ def aligned_model(
         missing = torch.as_tensor(found.rows[target] < 0)
         ids, known = training_labels()
         state["inputs.label_input"][missing] = _unseen_label_input(
-            data, ids, known, state["inputs.label_input"].shape[1]
+            data, ids, known, state["inputs.label_input"].shape[1], model_config
         )[missing]
     for t in sorted(learned & set(found.unseen)):
         log.warning(
@@ -175,7 +176,9 @@ def _gathered(values: torch.Tensor, rows: np.ndarray, key: str) -> torch.Tensor:
     return out
 
 
-def _unseen_label_input(data: GraphData, ids, known: torch.Tensor, width: int) -> torch.Tensor:
+def _unseen_label_input(
+    data: GraphData, ids, known: torch.Tensor, width: int, config=None
+) -> torch.Tensor:
     """The label input of every target node of ``data`` propagated from the run's training
     labels (``known`` of the nodes ``ids``) over ``data``'s graph: what a validation or test
     node received at training, for nodes the run never saw."""
@@ -184,6 +187,8 @@ def _unseen_label_input(data: GraphData, ids, known: torch.Tensor, width: int) -
     )
     present = torch.as_tensor(where >= 0)
     nodes = torch.as_tensor(where[where >= 0], dtype=torch.long)
+    if getattr(config, "label_form", "hops") == "paths":
+        return path_label_input(data, config.label_hops, nodes, known[present])
     hops = width // known.shape[1]
     return propagate_labels(data, nodes, known[present], hops)
 

@@ -31,6 +31,9 @@ MODEL_OPTIONS = {
     "beta": "beta",
     "label_hops": "label_hops",
     "label_partitions": "label_partitions",
+    "label_form": "label_form",
+    "task_head": "task_head",
+    "input_drop": "input_drop",
     **{f.name: f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"},
 }
 #: Library option -> TrainConfig field (the same names).

@@ -22,6 +22,7 @@ import torch
 from hetgat import __version__
 from hetgat.config import ModelConfig, TrainConfig, to_dict
 from hetgat.data import GraphData
+from hetgat.datasets.path_labels import label_paths
 from hetgat.datasets.source import DataSource
 from hetgat.outputs import atomic_path, check_table_format, staged_dir, write_json
 from hetgat.runs.attention import write_attention, write_csv
@@ -160,7 +161,10 @@ def write_run(
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
     if getattr(result.model.inputs, "label_input", None) is not None:
-        write_csv(label_input_frame(data, result.model.inputs), tmp / "label_input.csv")
+        groups = None
+        if model_config.label_form == "paths":  # one group of columns per relation path
+            groups = [p.name for p in label_paths(data.schema(), model_config.label_hops)]
+        write_csv(label_input_frame(data, result.model.inputs, groups), tmp / "label_input.csv")
     if alpha:  # what Correct and Smooth propagates at predict
         write_csv(training_labels_frame(data), tmp / "training_labels.csv")
     tables = write_attention(tmp, data, att, attention_format, out) if attention else {}

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from hetgat.config import EARLY_STOPPING_RULES, ModelConfig
 from hetgat.data import GraphData
 from hetgat.datasets.labels import label_input
+from hetgat.datasets.path_labels import path_label_input
 from hetgat.errors import ConfigError, HetgatError
 from hetgat.sparse.dgl_interop import seed_dgl
 
@@ -186,7 +187,10 @@ def seed_everything(seed: int) -> None:
 def add_label_input(model, data: GraphData, model_config: ModelConfig, seed: int) -> None:
     """Give ``model`` its leak-free label input (``model_config.label_hops``; see
     :mod:`hetgat.datasets.labels`), the split into parts drawn with ``seed``."""
-    if model_config.label_hops:
+    if model_config.label_hops and model_config.label_form == "paths":
+        values = path_label_input(data, model_config.label_hops)
+        model.inputs.set_label_input(values, torch.full((len(values),), -1, dtype=torch.long))
+    elif model_config.label_hops:
         values, part = label_input(
             data, model_config.label_hops, model_config.label_partitions, seed
         )

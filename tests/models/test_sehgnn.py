@@ -190,3 +190,65 @@ def test_batches_of_rows_train_and_infer_in_chunks_alike():
     torch.testing.assert_close(predict(result.model, data, chunk_size=3), full)
     with pytest.raises(ConfigError, match="fanouts"):
         fit(data, small(), TrainConfig.for_model("sehgnn", batch_size=2, fanouts=(2, 2)))
+
+
+def test_sehgnn_task_head_learns_and_scores_nodes_independently_at_evaluation():
+    """SeHGNN's task MLP: batch norm of the class scores over the batch at training, its
+    running statistics at evaluation, so a node's scores do not depend on the others."""
+    data = tiny_hetero()
+    train = TrainConfig.for_model("sehgnn", epochs=30, patience=0, lr=0.01)
+    config = small(task_head="sehgnn", num_layers=3)
+    result = fit(data, config, train)
+    losses = [h["train_loss"] for h in result.history]
+    assert losses[-1] < losses[0]
+    model = result.model.eval()
+    graph, features = model_inputs(data, model=model)
+    prepared = model.prepare_graph(graph, features)
+    every = model(prepared, features)
+    for i in range(4):
+        one = model.rows_logits(prepared, features, torch.tensor([i]))
+        torch.testing.assert_close(one[0], every[i])
+
+
+def test_sehgnn_task_head_normalises_multilabel_scores_across_classes():
+    data = tiny_hetero()
+    data.labels = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    data.multilabel = True
+    config = small(task_head="sehgnn", num_layers=3)
+    model = fit(data, config, TrainConfig.for_model("sehgnn", epochs=3, patience=0)).model
+    graph, features = model_inputs(data, model=model.eval())
+    scores = model(model.prepare_graph(graph, features), features)
+    torch.testing.assert_close(scores.mean(1), torch.zeros(4), atol=1e-5, rtol=0)
+    assert model.net.head.residual
+
+
+def test_label_form_paths_gives_one_token_per_path_back_to_the_target():
+    data = tiny_hetero()
+    config = small(label_hops=2, label_form="paths")
+    model = build_model(config, data.schema())
+    labels = [n for n in model.net.names if n.startswith("labels")]
+    assert sorted(labels) == ["labels:paper-author-paper", "labels:paper-venue-paper"]
+    add_label_input(model, data, config, seed=0)
+    assert model.inputs.label_input.shape == (4, 2 * 2)
+    assert bool((model.inputs.label_partition == -1).all())
+
+
+def test_unknown_task_head_and_label_form_are_refused():
+    with pytest.raises(ConfigError, match="task_head"):
+        small(task_head="mlp")
+    with pytest.raises(ConfigError, match="label_form"):
+        small(label_form="walks")
+
+
+def test_input_drop_moves_the_dropout_after_the_projection():
+    """``input_drop``: the raw inputs are not dropped (a zero input_drop and evaluation give
+    the same scores in training mode as without dropout there)."""
+    data = tiny_hetero()
+    torch.manual_seed(0)
+    model = build_model(small(input_drop=0.0, feat_drop=0.0), data.schema())
+    graph, features = model_inputs(data, model=model)
+    prepared = model.prepare_graph(graph, features)
+    model.train()
+    torch.testing.assert_close(model(prepared, features), model.eval()(prepared, features))
+    with pytest.raises(ConfigError, match="input_drop"):
+        small(input_drop=1.0)

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from hetgat.cli import main
 from hetgat.datasets.labels import propagate_labels
+from hetgat.datasets.path_labels import path_label_input
 from hetgat.datasets.source import DataSource
 from hetgat.runs import load_run, run_attention, run_predictions
 from hetgat.runs.align import node_rows
@@ -94,8 +95,15 @@ CASES = {
     "sehgnn-no-features": ["--model", "sehgnn", "--input-features", "none", "--label-hops", "2"],
     # Correct and Smooth: the run's training labels (training_labels.csv) matched by id
     "han-correct-smooth": ["--model", "han", "--correct-smooth", "0.9"],
-    "rgat-labels-correct-smooth": ["--model", "rgat", "--label-hops", "2", "--correct-smooth",
-                                   "0.8"],  # fmt: skip
+    "rgat-labels-correct-smooth": [
+        "--model",
+        "rgat",
+        "--label-hops",
+        "2",
+        "--correct-smooth",
+        "0.8",
+    ],  # fmt: skip
+    "sehgnn-label-paths": ["--model", "sehgnn", "--label-hops", "2", "--label-form", "paths"],
 }
 
 
@@ -293,3 +301,24 @@ def test_homogeneous_models_without_features_read_a_shuffled_export_the_same(tmp
     got = by_id(run_predictions(run, shuffled))
     prob = [c for c in expected.columns if c.startswith("prob_")]
     np.testing.assert_allclose(got[prob].to_numpy(), expected[prob].to_numpy(), atol=1e-5)
+
+
+def test_unseen_target_nodes_get_the_label_input_per_path_from_training_labels(tmp_path):
+    """SeHGNN's label features (``--label-form paths``): a new paper's input is computed from
+    the run's training labels along each path back to the paper type, as at training."""
+    run = load_run(fit(tmp_path, "sehgnn", "--label-hops", "2", "--label-form", "paths"))
+    own = run.load_data()
+    data = run.load_data(write_graph(tmp_path / "new", extra_paper=True))
+    got = run.model_for(data).inputs.label_input
+    ids = list(data.node_ids["paper"])
+    for i, node in enumerate(own.node_ids["paper"]):
+        torch.testing.assert_close(got[ids.index(node)], run.model.inputs.label_input[i])
+    train = torch.as_tensor(np.isin(data.node_ids["paper"], own.node_ids["paper"][own.train_mask]))
+    known = torch.nn.functional.one_hot(data.labels[train], 3).float()
+    expected = path_label_input(data, 2, train.nonzero().squeeze(1), known)
+    new = ids.index("p new")
+    torch.testing.assert_close(got[new], expected[new])
+    table = pd.read_csv(run.path / "label_input.csv")
+    assert "paper-author-paper:" + str(own.class_names[0]) in table.columns
+    assert got[new].sum() > 0
+    assert len(run_predictions(run, data)) == 61
