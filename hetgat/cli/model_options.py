@@ -252,6 +252,15 @@ def train_options(func):
                 "[default: 0.95 where the target type has no features of its own (none given, "
                 "or --input-features none), else off].",
             ),
+            click.option(
+                "--class-mass/--no-class-mass",
+                "class_mass",
+                default=None,
+                help="With Correct and Smooth on a single-label task, scale each class's "
+                "predicted mass over the unlabelled target nodes to its share of the training "
+                "labels (Zhu et al. 2003): more macro-F1, less accuracy where balanced training "
+                "labels meet unbalanced classes [default: on].",
+            ),
         ],
     )
 

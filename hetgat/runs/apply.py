@@ -56,7 +56,7 @@ def run_smoothing(run, data: GraphData) -> Smoothing | None:
     if not alpha:
         return None
     ids, known = run.training_labels()
-    return Smoothing.by_id(data, alpha, ids, known)
+    return Smoothing.by_id(data, alpha, ids, known, class_mass=run.train_config.class_mass)
 
 
 def run_predictions(run, data: GraphData) -> pd.DataFrame:

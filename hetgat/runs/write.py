@@ -157,7 +157,7 @@ def write_run(
         train_config.device,
         get_attention=True,
         chunk_size=train_config.batch_size,
-        smoothing=Smoothing.of_data(data, alpha),
+        smoothing=Smoothing.of_data(data, alpha, train_config.class_mass),
     )
     write_csv(predictions_frame(data, probs), tmp / "predictions.csv")
     if getattr(result.model.inputs, "label_input", None) is not None:

@@ -90,7 +90,7 @@ def fit_fullbatch(
     graph = model.prepare_graph(data_graph, features)
     labels = data.labels.to(device)
     alpha = smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
-    smoothing = Smoothing.of_data(data, alpha)
+    smoothing = Smoothing.of_data(data, alpha, train_config.class_mass)
     every_epoch = smoothing and smoothing.on(data_graph, data.target_type)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
     val_idx = data.val_mask.nonzero().squeeze(1).to(device)

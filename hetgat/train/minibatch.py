@@ -223,7 +223,9 @@ def fit_minibatch(
         chunk_size=train_config.batch_size,
         warn_collapse=True,
         smoothing=Smoothing.of_data(
-            data, smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
+            data,
+            smoothing_alpha(train_config.correct_smooth, model_config, data.schema()),
+            train_config.class_mass,
         ),
     )
     metrics.update(

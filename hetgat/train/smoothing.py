@@ -32,6 +32,13 @@ model's probabilities ``(N, C)`` and :math:`\alpha` the weight of the neighbours
 read. The result is made valid probabilities: single-label rows clipped at 0 and divided by
 their sum (they already sum to 1: :math:`P` is row-stochastic and a residual row sums to 0),
 multi-label entries clipped to ``[0, 1]``.
+
+With ``class_mass`` (single-label tasks), class mass normalisation follows (Zhu, Ghahramani
+and Lafferty, ICML 2003, section 2): each class's column is scaled so that its mass over the
+nodes without a training label equals its share of the training labels (add-one counts), and
+each row divided by its sum again. Label propagation favours the classes whose nodes are
+densely connected; on HeCo's AMiner (20 training labels a class) it moved HAN's validation
+macro-F1 from 65.8 to 70.0 and its micro-F1 from 81.9 to 77.9 (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -152,6 +159,7 @@ def correct_and_smooth(
     multilabel: bool = False,
     steps: int = STEPS,
     operator: TargetPropagation | None = None,
+    class_mass: bool = False,
 ) -> torch.Tensor:
     """The probabilities ``probs`` ``(N, C)`` of every target node after Correct and Smooth.
 
@@ -175,6 +183,8 @@ def correct_and_smooth(
         Propagation steps of each stage.
     operator : TargetPropagation, optional
         ``graph``'s operator built already (a training loop builds it once, not per epoch).
+    class_mass : bool, default False
+        Class mass normalisation after smoothing (single-label only; ignored for multi-label).
     """
     alpha = check_alpha(alpha)
     if alpha == 0 or len(train_nodes) == 0:
@@ -206,8 +216,27 @@ def correct_and_smooth(
     if multilabel:
         return out.clamp(0, 1)
     out = out.clamp(min=0)
+    if class_mass:
+        out = class_mass_normalised(out, train_nodes, known)
     total = out.sum(1, keepdim=True)
     return torch.where(total > 0, out / total.clamp(min=1e-12), probs)
+
+
+def class_mass_normalised(
+    scores: torch.Tensor, train_nodes: torch.Tensor, known: torch.Tensor
+) -> torch.Tensor:
+    """``scores`` ``(N, C)`` with each class's column scaled so that its total over the rows
+    outside ``train_nodes`` is the class's share of the training labels ``known`` (one-hot rows,
+    add-one counts); rows are not renormalised here. Unchanged when every row is a training
+    row."""
+    unlabelled = torch.ones(len(scores), dtype=torch.bool, device=scores.device)
+    unlabelled[train_nodes] = False
+    if not bool(unlabelled.any()):
+        return scores
+    prior = known.sum(0) + 1
+    prior = prior / prior.sum()
+    mass = scores[unlabelled].sum(0)
+    return scores * torch.where(mass > 0, prior / mass.clamp(min=1e-12), 1.0)
 
 
 @dataclass(frozen=True)
@@ -219,25 +248,28 @@ class Smoothing:
     nodes: torch.Tensor
     known: torch.Tensor
     operator: TargetPropagation | None = None
+    class_mass: bool = False
 
     def on(self, graph, target_type: str) -> Smoothing:
         """The same smoothing with ``graph``'s operator built once (every epoch reuses it)."""
         return dataclasses.replace(self, operator=TargetPropagation(graph, target_type))
 
     @classmethod
-    def of_data(cls, data, alpha: float) -> Smoothing | None:
+    def of_data(cls, data, alpha: float, class_mass: bool = False) -> Smoothing | None:
         """The training labels of ``data`` itself (``labels[train_mask]``, nothing else);
-        None when ``alpha`` is 0."""
+        None when ``alpha`` is 0. ``class_mass``: see :func:`correct_and_smooth`."""
         if not check_alpha(alpha):
             return None
         nodes = data.train_mask.nonzero().squeeze(1)
         known = data.labels[nodes]
         if not data.multilabel:
             known = torch.nn.functional.one_hot(known, data.num_classes)
-        return cls(alpha, nodes, known.float())
+        return cls(alpha, nodes, known.float(), class_mass=class_mass)
 
     @classmethod
-    def by_id(cls, data, alpha: float, ids, known: torch.Tensor) -> Smoothing | None:
+    def by_id(
+        cls, data, alpha: float, ids, known: torch.Tensor, class_mass: bool = False
+    ) -> Smoothing | None:
         """The training labels ``known`` of the target nodes ``ids`` (a run's), matched by id
         in ``data``: ids it lacks are left out, its other nodes just receive the smoothing."""
         if not check_alpha(alpha):
@@ -246,7 +278,8 @@ class Smoothing:
             np.asarray(ids, dtype=object)
         )
         present = torch.as_tensor(where >= 0)
-        return cls(alpha, torch.as_tensor(where[where >= 0], dtype=torch.long), known[present])
+        nodes = torch.as_tensor(where[where >= 0], dtype=torch.long)
+        return cls(alpha, nodes, known[present], class_mass=class_mass)
 
     def apply(self, probs: torch.Tensor, data, graph=None) -> torch.Tensor:
         """``probs`` of every target node of ``data`` smoothed (over ``graph``: ``data``'s
@@ -262,4 +295,5 @@ class Smoothing:
             self.alpha,
             multilabel=data.multilabel,
             operator=self.operator,
+            class_mass=self.class_mass,
         )

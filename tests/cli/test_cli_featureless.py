@@ -35,8 +35,11 @@ def grown(root):
 def test_predict_on_new_nodes_with_inductive_inputs(tmp_path, model):
     graph = export(tmp_path / "graph")
     out = tmp_path / "run"
+    # Correct and Smooth is on (the target type is featureless) and local; its class mass
+    # normalisation is a statistic over every node predicted (a new node shifts it), so it is
+    # left off here to check the model's locality alone.
     fit = invoke("fit", *graph, "--model", model, "--featureless", "random+degree", "--out", out,
-                 *FAST)  # fmt: skip
+                 "--no-class-mass", *FAST)  # fmt: skip
     assert fit.exit_code == 0, fit.output
     assert json.loads((out / "config.json").read_text())["model"]["featureless"] == (
         "random+degree"

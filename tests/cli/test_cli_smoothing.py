@@ -28,13 +28,17 @@ def probabilities(frame):
     return frame[[c for c in frame.columns if c.startswith("prob_")]].to_numpy()
 
 
-def test_fit_and_predict_give_the_smoothed_probabilities(tmp_path):
-    out = fit(tmp_path, "--correct-smooth", "0.9")
+@pytest.mark.parametrize("class_mass", ["--class-mass", "--no-class-mass"])
+def test_fit_and_predict_give_the_smoothed_probabilities(tmp_path, class_mass):
+    out = fit(tmp_path, "--correct-smooth", "0.9", class_mass)
     run = load_run(out)
-    assert json.loads((out / "config.json").read_text())["train"]["correct_smooth"] == 0.9
+    train_config = json.loads((out / "config.json").read_text())["train"]
+    assert train_config["correct_smooth"] == 0.9
+    assert train_config["class_mass"] == (class_mass == "--class-mass")
     written = by_id(pd.read_csv(out / "predictions.csv"))
     data = run.load_data()
-    smoothed = predict(run, data, smoothing=Smoothing.of_data(data, 0.9))
+    smoothing = Smoothing.of_data(data, 0.9, class_mass=class_mass == "--class-mass")
+    smoothed = predict(run, data, smoothing=smoothing)
     plain = predict(run, data)
     order = np.argsort(data.node_ids["paper"])
     np.testing.assert_allclose(probabilities(written), smoothed.numpy()[order], atol=1e-5)

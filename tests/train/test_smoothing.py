@@ -112,6 +112,14 @@ def dense_correct_and_smooth(probs, p, train, y, alpha, multilabel=False, steps=
     return g / g.sum(1, keepdims=True)
 
 
+def dense_class_mass(g, train, y):
+    """Zhu et al.'s class mass normalisation, written out: each column scaled to the training
+    labels' add-one share over the rows without a label, then each row to sum 1."""
+    prior = (y.sum(0) + 1) / (y.sum() + y.shape[1])
+    g = g * prior / g[~train].sum(0)
+    return g / g.sum(1, keepdims=True)
+
+
 def model_probs(data: GraphData, seed: int = 0) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     logits = torch.randn(data.graph.num_nodes("paper"), C, generator=gen)
@@ -146,6 +154,27 @@ def test_correct_and_smooth_equals_the_dense_reference(multilabel, alpha):
     # The training rows end at their labels; the others changed.
     assert torch.allclose(out[data.train_mask], smoothing.known)
     assert not torch.allclose(out[~data.train_mask], probs[~data.train_mask])
+
+
+def test_class_mass_normalisation_equals_the_dense_reference():
+    data = small_graph()
+    probs = model_probs(data)
+    plain = Smoothing.of_data(data, 0.9)
+    out = Smoothing.of_data(data, 0.9, class_mass=True).apply(probs, data)
+    train = data.train_mask.numpy()
+    y = plain.known.double().numpy()
+    expected = dense_class_mass(plain.apply(probs, data).double().numpy(), train, y)
+    assert np.allclose(out.numpy(), expected, atol=1e-5)
+    assert torch.allclose(out.sum(1), torch.ones(N_PAPERS))
+    assert torch.allclose(out[data.train_mask], plain.known)  # a one-hot row stays one-hot
+    assert not torch.allclose(out, plain.apply(probs, data))
+    # Multi-label: no class mass (the classes are not shares of one node).
+    multi = small_graph(multilabel=True)
+    probs = model_probs(multi)
+    assert torch.equal(
+        Smoothing.of_data(multi, 0.9, class_mass=True).apply(probs, multi),
+        Smoothing.of_data(multi, 0.9).apply(probs, multi),
+    )
 
 
 def test_probabilities_stay_valid():
@@ -202,12 +231,20 @@ def test_a_bad_alpha_is_one_error_naming_the_option(alpha):
         TrainConfig(correct_smooth=alpha)
 
 
-def test_training_metrics_are_those_of_the_smoothed_probabilities():
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_a_bad_class_mass_is_one_error_naming_the_option(value):
+    with pytest.raises(ConfigError, match="class_mass"):
+        TrainConfig(class_mass=value)
+
+
+@pytest.mark.parametrize("class_mass", [True, False])
+def test_training_metrics_are_those_of_the_smoothed_probabilities(class_mass):
     data = small_graph()
     model_config = ModelConfig.for_model("han", hidden=4, heads=2)
-    train_config = TrainConfig(epochs=5, patience=0, correct_smooth=0.9)
+    train_config = TrainConfig(epochs=5, patience=0, correct_smooth=0.9, class_mass=class_mass)
     result = fit(data, model_config, train_config)
-    smoothed = predict(result, data, smoothing=Smoothing.of_data(data, 0.9))
+    smoothing = Smoothing.of_data(data, 0.9, class_mass=class_mass)
+    smoothed = predict(result, data, smoothing=smoothing)
     assert result.metrics["train_accuracy"] == 1.0  # the training rows are their labels
     for key, value in split_metrics(smoothed, data).items():
         assert result.metrics[key] == pytest.approx(value, nan_ok=True), key
