@@ -252,12 +252,12 @@ class TrainConfig:
         prediction of the run are of the smoothed probabilities. None (default): 0.95 where
         the target type has no features of its own (none given, or ``input_features="none"``),
         else off (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md says why).
-    class_mass : bool, default True
+    class_mass : bool, optional
         With Correct and Smooth on a single-label task, class mass normalisation after it:
         each class's predicted mass over the nodes without a training label is scaled to the
         class's share of the training labels (:func:`hetgat.train.smoothing.correct_and_smooth`).
-        It trades accuracy for macro-F1 where the training labels are balanced and the classes
-        are not (BENCHMARKS.md); False keeps Correct and Smooth's probabilities.
+        None (default): on where the training labels are a quota per class (class counts
+        within one of each other), where it trades accuracy for macro-F1 (BENCHMARKS.md).
     """
 
     lr: float = 0.005
@@ -270,7 +270,7 @@ class TrainConfig:
     batch_size: int | None = None
     fanouts: tuple | None = None
     correct_smooth: float | None = None
-    class_mass: bool = True
+    class_mass: bool | None = None
 
     @classmethod
     def for_model(cls, name: str, **values) -> TrainConfig:
@@ -296,8 +296,8 @@ class TrainConfig:
         if self.correct_smooth is not None:
             _check("correct_smooth", self.correct_smooth, lambda v: 0 <= v < 1,
                    "a number in [0, 1): 0 off, e.g. 0.9", float)  # fmt: skip
-        if not isinstance(self.class_mass, bool):
-            raise ConfigError("class_mass", self.class_mass, "true or false")
+        if self.class_mass is not None and not isinstance(self.class_mass, bool):
+            raise ConfigError("class_mass", self.class_mass, "true, false or None (the data's)")
 
 
 @dataclass(frozen=True)

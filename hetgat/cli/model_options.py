@@ -259,7 +259,8 @@ def train_options(func):
                 help="With Correct and Smooth on a single-label task, scale each class's "
                 "predicted mass over the unlabelled target nodes to its share of the training "
                 "labels (Zhu et al. 2003): more macro-F1, less accuracy where balanced training "
-                "labels meet unbalanced classes [default: on].",
+                "labels meet unbalanced classes [default: on where the training labels are a "
+                "quota per class (counts within one of each other)].",
             ),
         ],
     )

@@ -37,8 +37,12 @@ With ``class_mass`` (single-label tasks), class mass normalisation follows (Zhu,
 and Lafferty, ICML 2003, section 2): each class's column is scaled so that its mass over the
 nodes without a training label equals its share of the training labels (add-one counts), and
 each row divided by its sum again. Label propagation favours the classes whose nodes are
-densely connected; on HeCo's AMiner (20 training labels a class) it moved HAN's validation
-macro-F1 from 65.8 to 70.0 and its micro-F1 from 81.9 to 77.9 (BENCHMARKS.md).
+densely connected; where the training labels are a quota per class (their counts say nothing
+of the classes' sizes), that bias goes unchecked. Left to the data (None), it is on exactly
+there: single-label training labels whose class counts differ by at most one
+(:func:`balanced_labels`). On HeCo's AMiner (20 training labels a class) it moved HAN's
+validation macro-F1 from 65.8 to 70.0 and its micro-F1 from 81.9 to 77.9; on HGB's ACM without
+features (a random split) it cost 2.4 validation macro-F1 (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -222,6 +226,21 @@ def correct_and_smooth(
     return torch.where(total > 0, out / total.clamp(min=1e-12), probs)
 
 
+def balanced_labels(known: torch.Tensor) -> bool:
+    """Whether one-hot training labels ``known`` ``(n, C)`` are a quota per class: every
+    class's count within one of every other's (a single-label task's; multi-hot rows: False)."""
+    if known.dim() != 2 or len(known) == 0 or bool((known.sum(1) != 1).any()):
+        return False
+    counts = known.sum(0)
+    return bool(counts.max() - counts.min() <= 1)
+
+
+def resolve_class_mass(class_mass: bool | None, known: torch.Tensor) -> bool:
+    """``class_mass`` as given, or where it is left to the data (None), whether the training
+    labels ``known`` are balanced (:func:`balanced_labels`)."""
+    return balanced_labels(known) if class_mass is None else bool(class_mass)
+
+
 def class_mass_normalised(
     scores: torch.Tensor, train_nodes: torch.Tensor, known: torch.Tensor
 ) -> torch.Tensor:
@@ -255,20 +274,21 @@ class Smoothing:
         return dataclasses.replace(self, operator=TargetPropagation(graph, target_type))
 
     @classmethod
-    def of_data(cls, data, alpha: float, class_mass: bool = False) -> Smoothing | None:
+    def of_data(cls, data, alpha: float, class_mass: bool | None = False) -> Smoothing | None:
         """The training labels of ``data`` itself (``labels[train_mask]``, nothing else);
-        None when ``alpha`` is 0. ``class_mass``: see :func:`correct_and_smooth`."""
+        None when ``alpha`` is 0. ``class_mass``: see :func:`correct_and_smooth`; None: where
+        the training labels are balanced (:func:`balanced_labels`)."""
         if not check_alpha(alpha):
             return None
         nodes = data.train_mask.nonzero().squeeze(1)
         known = data.labels[nodes]
         if not data.multilabel:
             known = torch.nn.functional.one_hot(known, data.num_classes)
-        return cls(alpha, nodes, known.float(), class_mass=class_mass)
+        return cls(alpha, nodes, known.float(), class_mass=resolve_class_mass(class_mass, known))
 
     @classmethod
     def by_id(
-        cls, data, alpha: float, ids, known: torch.Tensor, class_mass: bool = False
+        cls, data, alpha: float, ids, known: torch.Tensor, class_mass: bool | None = False
     ) -> Smoothing | None:
         """The training labels ``known`` of the target nodes ``ids`` (a run's), matched by id
         in ``data``: ids it lacks are left out, its other nodes just receive the smoothing."""
@@ -279,6 +299,7 @@ class Smoothing:
         )
         present = torch.as_tensor(where >= 0)
         nodes = torch.as_tensor(where[where >= 0], dtype=torch.long)
+        class_mass = resolve_class_mass(class_mass, known)  # the run's labels, all of them
         return cls(alpha, nodes, known[present], class_mass=class_mass)
 
     def apply(self, probs: torch.Tensor, data, graph=None) -> torch.Tensor:

@@ -15,7 +15,7 @@ from hetgat.errors import ConfigError
 from hetgat.sparse.hetero import HeteroGraph
 from hetgat.train import Smoothing, correct_and_smooth, fit, predict
 from hetgat.train.inference import split_metrics
-from hetgat.train.smoothing import TargetPropagation
+from hetgat.train.smoothing import TargetPropagation, balanced_labels, resolve_class_mass
 
 N_PAPERS, N_AUTHORS, N_SUBJECTS, C = 9, 5, 2, 3
 
@@ -177,6 +177,16 @@ def test_class_mass_normalisation_equals_the_dense_reference():
     )
 
 
+def test_class_mass_left_to_the_data_is_on_for_a_quota_per_class():
+    one_hot = torch.nn.functional.one_hot
+    quota = one_hot(torch.tensor([0, 1, 2, 0, 1, 2, 0]), 3).float()  # counts 3, 2, 2
+    drawn = one_hot(torch.tensor([0, 0, 0, 0, 1, 2]), 3).float()  # counts 4, 1, 1
+    assert balanced_labels(quota) and not balanced_labels(drawn)
+    assert not balanced_labels(torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))  # multi-hot
+    assert resolve_class_mass(None, quota) and not resolve_class_mass(None, drawn)
+    assert not resolve_class_mass(False, quota) and resolve_class_mass(True, drawn)
+
+
 def test_probabilities_stay_valid():
     data = small_graph()
     for seed in range(5):
@@ -231,7 +241,7 @@ def test_a_bad_alpha_is_one_error_naming_the_option(alpha):
         TrainConfig(correct_smooth=alpha)
 
 
-@pytest.mark.parametrize("value", [1, "yes", None])
+@pytest.mark.parametrize("value", [1, "yes", 0.0])
 def test_a_bad_class_mass_is_one_error_naming_the_option(value):
     with pytest.raises(ConfigError, match="class_mass"):
         TrainConfig(class_mass=value)
