@@ -249,7 +249,7 @@ def train_options(func):
                 "labels propagated over the target type's relations correct and smooth the "
                 "predicted probabilities of every target node, ALPHA the weight of the "
                 "neighbours in [0, 1); metrics and predictions are the smoothed ones; 0 = off "
-                "[default: 0.95 where the target type has no features of its own (none given, "
+                "[default: 0.95 on a single-label task whose target type has no features of its own (none given, "
                 "or --input-features none), else off].",
             ),
             click.option(

@@ -67,13 +67,15 @@ AUTO_ALPHA = 0.95
 
 def smoothing_alpha(correct_smooth: float | None, model_config, schema) -> float:
     """The ``alpha`` a run uses: ``correct_smooth`` when given; left to the data (None),
-    :data:`AUTO_ALPHA` where the target type has no features of its own (its ``in_feats`` is
-    0, or ``input_features`` is ``"none"``), else 0 (off)."""
+    :data:`AUTO_ALPHA` where the task is single-label and the target type has no features of
+    its own (its ``in_feats`` is 0, or ``input_features`` is ``"none"``), else 0 (off). Not
+    for multi-label tasks: on HGB's IMDB without features it took HGT's validation macro-F1
+    from 48.6 to 29.5 (propagated multi-hot rows fall under the 0.5 threshold)."""
     if correct_smooth is not None:
         return check_alpha(correct_smooth)
     target = schema.target_type
     featureless = schema.in_feats.get(target, 0) == 0 or model_config.input_features == "none"
-    return AUTO_ALPHA if featureless else 0.0
+    return AUTO_ALPHA if featureless and not schema.multilabel else 0.0
 
 
 def check_alpha(alpha: float) -> float:

@@ -15,7 +15,13 @@ from hetgat.errors import ConfigError
 from hetgat.sparse.hetero import HeteroGraph
 from hetgat.train import Smoothing, correct_and_smooth, fit, predict
 from hetgat.train.inference import split_metrics
-from hetgat.train.smoothing import TargetPropagation, balanced_labels, resolve_class_mass
+from hetgat.train.smoothing import (
+    AUTO_ALPHA,
+    TargetPropagation,
+    balanced_labels,
+    resolve_class_mass,
+    smoothing_alpha,
+)
 
 N_PAPERS, N_AUTHORS, N_SUBJECTS, C = 9, 5, 2, 3
 
@@ -185,6 +191,17 @@ def test_class_mass_left_to_the_data_is_on_for_a_quota_per_class():
     assert not balanced_labels(torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))  # multi-hot
     assert resolve_class_mass(None, quota) and not resolve_class_mass(None, drawn)
     assert not resolve_class_mass(False, quota) and resolve_class_mass(True, drawn)
+
+
+def test_alpha_left_to_the_data_is_on_for_a_single_label_featureless_target():
+    han = ModelConfig.for_model("han")
+    none = ModelConfig.for_model("han", input_features="none")
+    single, multi = small_graph().schema(), small_graph(multilabel=True).schema()
+    assert smoothing_alpha(None, none, single) == AUTO_ALPHA
+    assert smoothing_alpha(None, han, single) == 0.0  # the papers have features
+    assert smoothing_alpha(None, none, multi) == 0.0  # multi-label: off
+    assert smoothing_alpha(0.5, han, multi) == 0.5  # given: as given
+    assert smoothing_alpha(0, none, single) == 0.0
 
 
 def test_probabilities_stay_valid():
