@@ -251,7 +251,8 @@ class TrainConfig:
         0: off. The evaluation of every epoch (full batch), ``metrics.json`` and every
         prediction of the run are of the smoothed probabilities. None (default): 0.95 where
         the task is single-label and the target type has no features of its own (none
-        given, or ``input_features="none"``), else off (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md says why).
+        given, or ``input_features="none"``), else off
+        (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md says why).
     class_mass : bool, optional
         With Correct and Smooth on a single-label task, class mass normalisation after it:
         each class's predicted mass over the nodes without a training label is scaled to the
