@@ -340,7 +340,7 @@ HGB_HAN_METAPATHS = {
     "hgb:imdb": CASES[("hgb:imdb", "han")][0],
 }
 for _choice in FEATURELESS_CHOICES:
-    for _model in ("han", "rgat", "hgt", "simplehgn"):
+    for _model in ("han", "rgat", "hgt", "simplehgn", "sehgnn"):
         for _graph, _published in HECO_HAN.items():
             CASES[(_graph, f"{_model}-fl-{_choice}")] = ({"featureless": _choice}, {}, _published)
             # With the leak-free label input (2 hops): the class signal non-learned inputs lack.
