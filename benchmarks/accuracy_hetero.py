@@ -308,6 +308,12 @@ CASES = {
         {"early_stopping": "macro_f1"},
         SEHGNN_IMDB,
     ),
+    # ACM's: one task layer, input dropout 0.5 (at 2 hops and 128 wide here, not 4 and 512)
+    ("hgb:acm", "sehgnn-h128-form"): (
+        {**SEHGNN_FORM, "hidden": 128, "num_layers": 2, "input_drop": 0.5},
+        {},
+        SEHGNN_ACM,
+    ),
     ("hgb:acm", "sehgnn-h128-plabels2"): (
         {"hidden": 128, "label_hops": 2, "label_form": "paths"},
         {},
