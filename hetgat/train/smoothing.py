@@ -120,24 +120,21 @@ class TargetPropagation:
             into.append((dst, src + offset, _mean_weights(dst)))
             offset += n if etype[0] == target_type else graph.num_nodes(etype[0])
         scale = torch.where(reached > 0, 1.0 / reached.clamp(min=1), 0.0)
-        rows, cols, values = (
-            (torch.cat(parts) for parts in zip(*into, strict=True))
-            if into
-            else (torch.zeros(0, dtype=torch.long, device=device),) * 2
-            + (torch.zeros(0, device=device),)
-        )
+        rows, cols, values = _joined(into, device)
         self.into = _csr(rows, cols, values * scale[rows], (n, offset))
-        rows, cols, values = (
-            (torch.cat(parts) for parts in zip(*back, strict=True))
-            if back
-            else (torch.zeros(0, dtype=torch.long, device=device),) * 2
-            + (torch.zeros(0, device=device),)
-        )
-        self.back = _csr(rows, cols, values, (offset, n))
+        self.back = _csr(*_joined(back, device), (offset, n))
         self.alone = (reached == 0).unsqueeze(1)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return torch.where(self.alone, x, self.into @ (self.back @ x))
+
+
+def _joined(parts: list, device) -> tuple:
+    """``(rows, cols, values)`` of every ``(rows, cols, values)`` of ``parts`` concatenated."""
+    if not parts:
+        empty = torch.zeros(0, dtype=torch.long, device=device)
+        return empty, empty, torch.zeros(0, device=device)
+    return tuple(torch.cat(column) for column in zip(*parts, strict=True))
 
 
 def _mean_weights(rows: torch.Tensor) -> torch.Tensor:
