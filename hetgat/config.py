@@ -248,11 +248,12 @@ class TrainConfig:
         Correct and Smooth (:mod:`hetgat.train.smoothing`): the predicted probabilities of
         all target nodes are post-processed by propagating the training labels over the
         target type's relations, with this weight ``alpha`` of the neighbours, in ``[0, 1)``;
-        0: off. The evaluation of every epoch (full batch), ``metrics.json`` and every
-        prediction of the run are of the smoothed probabilities. None (default): 0.95 where
-        the task is single-label and the target type has no features of its own (none
-        given, or ``input_features="none"``), else off
-        (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md says why).
+        0: off. Given, the evaluation of every epoch (full batch), ``metrics.json`` and every
+        prediction of the run are of the smoothed probabilities. None (default): where the
+        task is single-label and the target type has no features of its own (none given, or
+        ``input_features="none"``), 0.95 is tried once after training and kept where it
+        raises the validation accuracy (``metrics.json`` says ``correct_smooth``: what was
+        kept); else off (:func:`hetgat.train.smoothing.smoothing_alpha`; BENCHMARKS.md).
     class_mass : bool, optional
         With Correct and Smooth on a single-label task, class mass normalisation after it:
         each class's predicted mass over the nodes without a training label is scaled to the

@@ -249,8 +249,9 @@ def train_options(func):
                 "labels propagated over the target type's relations correct and smooth the "
                 "predicted probabilities of every target node, ALPHA the weight of the "
                 "neighbours in [0, 1); metrics and predictions are the smoothed ones; 0 = off "
-                "[default: 0.95 on a single-label task whose target type has no features of "
-                "its own (none given, or --input-features none), else off].",
+                "[default: on a single-label task whose target type has no features of its "
+                "own (none given, or --input-features none), 0.95 tried after training and kept "
+                "where it raises the validation accuracy; else off].",
             ),
             click.option(
                 "--class-mass/--no-class-mass",

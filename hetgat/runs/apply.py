@@ -21,7 +21,7 @@ from hetgat.tables import (
     semantic_frame,
     semantic_node_frames,
 )
-from hetgat.train import Smoothing, predict, smoothing_alpha
+from hetgat.train import Smoothing, applied_alpha, predict
 
 #: Why a model that attends across relation paths only (SeHGNN) has no edge table.
 NO_EDGE_ATTENTION = "it averages each relation path's neighbours before training"
@@ -52,7 +52,7 @@ def run_smoothing(run, data: GraphData) -> Smoothing | None:
     """Correct and Smooth as ``run`` was trained with it (None: off), on ``data``: the run's
     training labels (never those ``data`` holds) on the target nodes of ``data`` with those
     ids; nodes the run never saw receive smoothed predictions without giving a label."""
-    alpha = smoothing_alpha(run.train_config.correct_smooth, run.model_config, run.schema)
+    alpha = applied_alpha(run.train_config.correct_smooth, run.metrics)
     if not alpha:
         return None
     ids, known = run.training_labels()

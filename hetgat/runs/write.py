@@ -33,7 +33,7 @@ from hetgat.tables import (
     predictions_frame,
     training_labels_frame,
 )
-from hetgat.train import FitResult, Smoothing, predict, smoothing_alpha
+from hetgat.train import FitResult, Smoothing, applied_alpha, predict
 
 
 def versions() -> dict:
@@ -150,7 +150,7 @@ def write_run(
     )
     write_csv(pd.DataFrame(result.history), tmp / "history.csv")
     write_csv(node_ids_frame(data), tmp / "node_ids.csv")
-    alpha = smoothing_alpha(train_config.correct_smooth, model_config, data.schema())
+    alpha = applied_alpha(train_config.correct_smooth, result.metrics)
     probs, att = outputs or predict(
         result.model,
         data,

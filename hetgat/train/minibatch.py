@@ -45,7 +45,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics, one_class
-from hetgat.train.smoothing import Smoothing, smoothing_alpha
+from hetgat.train.smoothing import Smoothing, loop_alpha
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -224,7 +224,7 @@ def fit_minibatch(
         warn_collapse=True,
         smoothing=Smoothing.of_data(
             data,
-            smoothing_alpha(train_config.correct_smooth, model_config, data.schema()),
+            loop_alpha(train_config.correct_smooth),
             train_config.class_mass,
         ),
     )

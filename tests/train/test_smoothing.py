@@ -19,6 +19,7 @@ from hetgat.train.smoothing import (
     AUTO_ALPHA,
     TargetPropagation,
     balanced_labels,
+    decide_smoothing,
     resolve_class_mass,
     smoothing_alpha,
 )
@@ -202,6 +203,45 @@ def test_alpha_left_to_the_data_is_on_for_a_single_label_featureless_target():
     assert smoothing_alpha(None, none, multi) == 0.0  # multi-label: off
     assert smoothing_alpha(0.5, han, multi) == 0.5  # given: as given
     assert smoothing_alpha(0, none, single) == 0.0
+
+
+def test_smoothing_is_kept_only_where_it_wins_on_validation():
+    data = small_graph()
+    smoothing = Smoothing.of_data(data, 0.9)
+    val = data.val_mask
+    # A model right on every validation node: smoothing cannot win, the model's are kept.
+    perfect = torch.nn.functional.one_hot(data.labels, C).float()
+    assert decide_smoothing(perfect, data, smoothing) is None
+    # Validation labels that agree with the smoothed predictions and not the model's: it wins.
+    probs = model_probs(data)
+    smoothed = smoothing.apply(probs, data)
+    assert bool((smoothed[val].argmax(1) != probs[val].argmax(1)).any())
+    data.labels[val] = smoothed[val].argmax(1)
+    assert torch.equal(decide_smoothing(probs, data, smoothing), smoothed)
+    # A tie keeps the model's.
+    data.labels[val] = probs[val].argmax(1)
+    same = smoothed[val].argmax(1) == probs[val].argmax(1)
+    data.val_mask = val.clone()
+    data.val_mask[val.nonzero().squeeze(1)[~same]] = False
+    assert bool(data.val_mask.any())
+    assert decide_smoothing(probs, data, smoothing) is None
+
+
+def test_left_to_the_data_the_fit_records_what_it_decided():
+    data = small_graph()
+    model_config = ModelConfig.for_model("han", hidden=4, heads=2, input_features="none")
+    result = fit(data, model_config, TrainConfig(epochs=5, patience=0))
+    decided = result.metrics["correct_smooth"]
+    assert decided in (0.0, AUTO_ALPHA)
+    smoothing = Smoothing.of_data(data, decided, None) if decided else None
+    expected = split_metrics(predict(result, data, smoothing=smoothing), data)
+    for key, value in expected.items():
+        assert result.metrics[key] == pytest.approx(value, nan_ok=True), key
+    # Given explicitly, it is as given; with features, nothing is offered.
+    explicit = fit(data, model_config, TrainConfig(epochs=2, patience=0, correct_smooth=0.5))
+    assert explicit.metrics["correct_smooth"] == 0.5
+    featured = ModelConfig.for_model("han", hidden=4, heads=2)
+    assert fit(data, featured, TrainConfig(epochs=2, patience=0)).metrics["correct_smooth"] == 0
 
 
 def test_probabilities_stay_valid():
