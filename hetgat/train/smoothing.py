@@ -1,5 +1,8 @@
 r"""Correct and Smooth: label propagation over a trained model's predictions, as post-processing.
 
+Longer than 320 lines: the operator, the two stages, class mass normalisation and the rules
+of when a run applies them are one method, read together.
+
 Huang et al., "Combining Label Propagation and Simple Models Out-performs Graph Neural
 Networks", ICLR 2021 (https://arxiv.org/abs/2010.13993); PyG's ``CorrectAndSmooth``. It needs
 no features: on graphs whose node types have none (HeCo's AMiner) the training labels spread
