@@ -139,6 +139,7 @@ def dist_fit(
         best_epoch=stopper.best_epoch,
         epochs_run=len(history),
         seconds_per_epoch=seconds / len(history),
+        correct_smooth=0.0,  # refused above on a DistGraph; recorded as fit records it
     )
     model.eval()
     result = FitResult(model=model, metrics=metrics, history=history, model_config=model_config)
