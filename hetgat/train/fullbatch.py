@@ -35,7 +35,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics, one_class
-from hetgat.train.smoothing import Smoothing, loop_alpha
+from hetgat.train.smoothing import Smoothing
 
 
 def row_batches(rows: torch.Tensor, batch_size: int | None) -> list:
@@ -89,8 +89,7 @@ def fit_fullbatch(
     data_graph, features = model_inputs(data, device, model)
     graph = model.prepare_graph(data_graph, features)
     labels = data.labels.to(device)
-    alpha = loop_alpha(train_config.correct_smooth)  # left to the data: decided after
-    smoothing = Smoothing.of_data(data, alpha, train_config.class_mass)
+    smoothing = Smoothing.given(data, train_config)  # left to the data: decided after
     every_epoch = smoothing and smoothing.on(data_graph, data.target_type)
     train_idx = data.train_mask.nonzero().squeeze(1).to(device)
     val_idx = data.val_mask.nonzero().squeeze(1).to(device)

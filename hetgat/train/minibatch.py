@@ -45,7 +45,7 @@ from hetgat.train.loop import (
     warn_empty_splits,
 )
 from hetgat.train.metrics import classification_metrics, one_class
-from hetgat.train.smoothing import Smoothing, loop_alpha
+from hetgat.train.smoothing import Smoothing
 
 
 def check_minibatch(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -222,11 +222,7 @@ def fit_minibatch(
         graph=graph,
         chunk_size=train_config.batch_size,
         warn_collapse=True,
-        smoothing=Smoothing.of_data(
-            data,
-            loop_alpha(train_config.correct_smooth),
-            train_config.class_mass,
-        ),
+        smoothing=Smoothing.given(data, train_config),
     )
     metrics.update(
         best_epoch=stopper.best_epoch,

@@ -319,6 +319,14 @@ class Smoothing:
         return cls(alpha, nodes, known.float(), class_mass=resolve_class_mass(class_mass, known))
 
     @classmethod
+    def given(cls, data, train_config) -> Smoothing | None:
+        """The smoothing a training loop validates with: ``train_config.correct_smooth``
+        when given (with its ``class_mass``); None when it is 0 or left to the data (then
+        decided once after training, :func:`decide_smoothing`)."""
+        alpha = loop_alpha(train_config.correct_smooth)
+        return cls.of_data(data, alpha, train_config.class_mass)
+
+    @classmethod
     def by_id(
         cls, data, alpha: float, ids, known: torch.Tensor, class_mass: bool | None = False
     ) -> Smoothing | None:

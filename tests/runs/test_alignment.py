@@ -95,6 +95,13 @@ CASES = {
     "sehgnn-no-features": ["--model", "sehgnn", "--input-features", "none", "--label-hops", "2"],
     # Correct and Smooth: the run's training labels (training_labels.csv) matched by id
     "han-correct-smooth": ["--model", "han", "--correct-smooth", "0.9"],
+    "han-correct-smooth-class-mass": [
+        "--model",
+        "han",
+        "--correct-smooth",
+        "0.9",
+        "--class-mass",
+    ],  # fmt: skip
     "rgat-labels-correct-smooth": [
         "--model",
         "rgat",
