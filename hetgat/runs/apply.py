@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hetgat.data import GraphData
-from hetgat.errors import ConfigError, HetgatError
+from hetgat.errors import ConfigError, DataFormatError, HetgatError
 from hetgat.runs.attention import has_edge_attention
 from hetgat.tables import (
     attention_frames,
@@ -52,7 +52,13 @@ def run_smoothing(run, data: GraphData) -> Smoothing | None:
     """Correct and Smooth as ``run`` was trained with it (None: off), on ``data``: the run's
     training labels (never those ``data`` holds) on the target nodes of ``data`` with those
     ids; nodes the run never saw receive smoothed predictions without giving a label."""
-    alpha = applied_alpha(run.train_config.correct_smooth, run.metrics)
+    try:
+        alpha = applied_alpha(run.train_config.correct_smooth, run.metrics)
+    except ConfigError:  # what the fit recorded, changed since
+        value = run.metrics.get("correct_smooth")
+        raise DataFormatError(
+            run.path / "metrics.json", f"correct_smooth is {value!r}, not a number in [0, 1)"
+        ) from None
     if not alpha:
         return None
     ids, known = run.training_labels()

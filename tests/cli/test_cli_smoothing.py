@@ -94,3 +94,14 @@ def test_a_bad_alpha_is_one_error_line(tmp_path, alpha):
     assert result.exit_code == 2
     assert "--correct-smooth" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "run").exists()
+
+
+def test_a_tampered_recorded_alpha_is_one_error_naming_the_file(tmp_path):
+    out = fit(tmp_path, "--input-features", "none")
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics["correct_smooth"] = "lots"
+    (out / "metrics.json").write_text(json.dumps(metrics))
+    result = invoke("predict", out, "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2
+    assert "metrics.json" in result.output and "'lots'" in result.output
+    assert not (tmp_path / "p.csv").exists()
