@@ -55,6 +55,12 @@ SEHGNN_DBLP_FORM = {"residual": True, "num_layers": 4, "label_hops": 4}
 #: What SeHGNN's HGB commands share (issue 34's "closing the gap" cases).
 SEHGNN_FORM = {"label_hops": 4, "label_form": "paths", "task_head": "sehgnn"}
 
+#: SeHGNN's ACM graph (its HGB loader): papers, authors and subjects, one citation relation
+#: (SeHGNN merges both directions and self-loops into it; hetgat keeps HGB's two and takes one)
+SEHGNN_ACM_RELATIONS = (
+    "paper-cite-paper", "paper-author", "author-paper", "paper-subject", "subject-paper",
+)  # fmt: skip
+
 #: (graph, model) -> (ModelConfig values, TrainConfig values, published "macro / micro"[, the
 #: ``load_hgb`` split values]).
 CASES = {
@@ -308,9 +314,44 @@ CASES = {
         {"early_stopping": "macro_f1"},
         SEHGNN_IMDB,
     ),
+    # SeHGNN's IMDB hops (4: its keyword paths start at 3 hops), validation loss (its rule) or
+    # macro-F1 choosing the epoch
+    ("hgb:imdb", "sehgnn-form-hops4"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0, "hops": 4},
+        {},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-form-hops4-macrof1"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0, "hops": 4},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
     # ACM's: one task layer, input dropout 0.5 (at 2 hops and 128 wide here, not 4 and 512)
     ("hgb:acm", "sehgnn-h128-form"): (
         {**SEHGNN_FORM, "hidden": 128, "num_layers": 2, "input_drop": 0.5},
+        {},
+        SEHGNN_ACM,
+    ),
+    # SeHGNN's ACM graph at its 4 hops (--path-relations: no terms, one citation direction),
+    # its command's form (512 wide) and the 5-seed setting above
+    ("hgb:acm", "sehgnn-form-hops4"): (
+        {
+            **SEHGNN_FORM,
+            "num_layers": 2,
+            "input_drop": 0.5,
+            "hops": 4,
+            "path_relations": SEHGNN_ACM_RELATIONS,
+        },
+        {},
+        SEHGNN_ACM,
+    ),
+    ("hgb:acm", "sehgnn-h128-labels4-hops4"): (
+        {"hidden": 128, "label_hops": 4, "hops": 4, "path_relations": SEHGNN_ACM_RELATIONS},
+        {},
+        SEHGNN_ACM,
+    ),
+    ("hgb:acm", "sehgnn-h128-labels4-rel"): (
+        {"hidden": 128, "label_hops": 4, "path_relations": SEHGNN_ACM_RELATIONS},
         {},
         SEHGNN_ACM,
     ),

@@ -31,10 +31,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("graph")
     parser.add_argument("--hops", type=int, default=2)
+    parser.add_argument(
+        "--path-relations", default=None, help="comma-separated relations (default: all)"
+    )
     args = parser.parse_args(argv)
     data = load_graph(args.graph)
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    paths = relation_paths(data.schema(), args.hops)
+    relations = args.path_relations.split(",") if args.path_relations else None
+    paths = relation_paths(data.schema(), args.hops, relations=relations)
     start = time.perf_counter()
     inputs = dict(data.features)
     for t in data.graph.ntypes:

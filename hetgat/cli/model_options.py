@@ -111,6 +111,12 @@ def model_options(func):
                 f"pre-computed {defaults('hops')}.",
             ),
             click.option(
+                "--path-relations",
+                metavar="REL,REL,...",
+                help="sehgnn: the relations its paths (features and label paths) may take, "
+                "names as `hetgat inspect` lists them [default: all].",
+            ),
+            click.option(
                 "--max-metapath-edges",
                 type=positive,
                 help=f"HAN: refuse meta-path graphs larger than this "

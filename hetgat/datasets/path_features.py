@@ -59,16 +59,17 @@ class RelationPath:
         return len(self.etypes)
 
 
-def relation_paths(schema, hops: int, sources=None) -> list[RelationPath]:
+def relation_paths(schema, hops: int, sources=None, relations=None) -> list[RelationPath]:
     """Every relation path of at most ``hops`` edges into ``schema.target_type``, starting at a
     type of ``sources`` (default: every type), shortest first, then in edge-type order.
 
-    The empty path (the target itself) comes first when the target is a source.
+    The empty path (the target itself) comes first when the target is a source. ``relations``
+    (relation names, :func:`path_relations`) limits the edges a path may take (default: all).
     """
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise ConfigError("hops", hops, "an integer >= 0")
     target = schema.target_type
-    relations = [tuple(e) for e in schema.canonical_etypes]
+    relations = path_relations(schema, relations)
     sources = set(schema.node_types if sources is None else sources)
     reach = _hops_to(target, relations, schema.node_types)
     found, frontier = [], [(t, ()) for t in schema.node_types if t in sources]
@@ -84,6 +85,23 @@ def relation_paths(schema, hops: int, sources=None) -> list[RelationPath]:
             if e[0] == (p[-1][2] if p else s) and reach.get(e[2], hops + 1) <= left
         ]
     return _named(found)
+
+
+def path_relations(schema, names=None) -> list[tuple]:
+    """The canonical edge types of ``schema`` whose relation is one of ``names`` (each a
+    relation name, or ``src:relation:dst`` where one name joins several type pairs), in the
+    schema's order; all of them if ``names`` is None. A name that is none of the graph's is a
+    :class:`ConfigError` of option ``path_relations`` listing the graph's relations."""
+    etypes = [tuple(e) for e in schema.canonical_etypes]
+    if names is None:
+        return etypes
+    known = {e[1] for e in etypes} | {":".join(e) for e in etypes}
+    for name in names:
+        if name not in known:
+            listed = ", ".join(sorted({e[1] for e in etypes}))
+            raise ConfigError("path_relations", name, f"a relation of the graph ({listed})")
+    wanted = set(names)
+    return [e for e in etypes if e[1] in wanted or ":".join(e) in wanted]
 
 
 def _hops_to(target: str, relations, node_types) -> dict:

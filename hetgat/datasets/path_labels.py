@@ -30,18 +30,21 @@ from hetgat.errors import ConfigError
 from hetgat.sparse.csr import sparse_csr
 
 
-def label_paths(schema, hops: int) -> list[RelationPath]:
+def label_paths(schema, hops: int, relations=None) -> list[RelationPath]:
     """The relation paths of 1 to ``hops`` edges from the target type back to it, shortest
-    first (one label token each)."""
+    first (one label token each), over ``relations`` (relation names; default: all)."""
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 1:
         raise ConfigError("label_hops", hops, "an integer >= 1")
-    return [p for p in relation_paths(schema, hops, [schema.target_type]) if p.hops]
+    paths = relation_paths(schema, hops, [schema.target_type], relations)
+    return [p for p in paths if p.hops]
 
 
-def path_label_input(data: GraphData, hops: int, nodes=None, known=None) -> torch.Tensor:
+def path_label_input(
+    data: GraphData, hops: int, nodes=None, known=None, relations=None
+) -> torch.Tensor:
     """``(N_target, P * C)``: the labels ``known`` of target nodes ``nodes`` (default: the
-    training nodes and their labels) averaged along each of :func:`label_paths`, each node's
-    walks back to itself left out (the module's equation)."""
+    training nodes and their labels) averaged along each of :func:`label_paths` (over
+    ``relations``), each node's walks back to itself left out (the module's equation)."""
     if nodes is None:
         nodes = data.train_mask.nonzero().squeeze(1)
         known = data.labels[nodes].float() if data.multilabel else None
@@ -53,7 +56,7 @@ def path_label_input(data: GraphData, hops: int, nodes=None, known=None) -> torc
     y[nodes] = known.float()
     eye = sparse_csr(torch.arange(n + 1), torch.arange(n), torch.ones(n), (n, n))
     out = []
-    for path in label_paths(data.schema(), hops):
+    for path in label_paths(data.schema(), hops, relations):
         (v,) = path_features(graph, {target: eye}, [path])
         out.append(_without_diagonal(v) @ y)
     return torch.cat(out, dim=1) if out else torch.zeros(n, 0)

@@ -63,7 +63,8 @@ def label_width(config, schema) -> int:
     if not config.label_hops:
         return 0
     if getattr(config, "label_form", "hops") == "paths":
-        return len(label_paths(schema, config.label_hops)) * schema.num_classes
+        relations = getattr(config, "path_relations", None)
+        return len(label_paths(schema, config.label_hops, relations)) * schema.num_classes
     return config.label_hops * schema.num_classes
 
 

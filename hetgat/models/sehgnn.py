@@ -123,6 +123,8 @@ class SeHGNN(AttentionNet):
     input_drop : float, optional
         Dropout on each path's projection (SeHGNN's input dropout, 0 on IMDB in its commands);
         None (default): ``feat_drop`` on the raw inputs instead.
+    path_relations : tuple of str, optional
+        The relations paths may take (feature and label paths); None (default): all.
     label_form : {"hops", "paths"}, default "hops"
         With ``label_hops``: one label token per hop, or one per relation path from the
         target back to it (SeHGNN's label features, :mod:`hetgat.datasets.path_labels`).
@@ -151,6 +153,7 @@ class SeHGNN(AttentionNet):
         label_form: str = "hops",
         task_head: str = "hetgat",
         input_drop: float | None = None,
+        path_relations: tuple | None = None,
     ) -> None:
         super().__init__()
         if hidden % heads:
@@ -158,11 +161,12 @@ class SeHGNN(AttentionNet):
         self.target = schema.target_type
         # as NodeInputs decides: types without (used) features, under learned embeddings
         self.learned = FeaturelessInputs(featureless, input_features).learned_types(schema)
-        self.paths = relation_paths(schema, hops)
+        self.paths = relation_paths(schema, hops, relations=path_relations)
         self.num_classes, self.embed_dim = schema.num_classes, embed_dim
         self.names = [p.name for p in self.paths]
         if label_hops and label_form == "paths":  # one token per path back to the target
-            labels = [f"labels:{p.name}" for p in label_paths(schema, label_hops)]
+            paths = label_paths(schema, label_hops, path_relations)
+            labels = [f"labels:{p.name}" for p in paths]
         else:
             labels = [f"labels-{k + 1}" for k in range(label_hops)]
         self.names += labels

@@ -188,7 +188,8 @@ def _unseen_label_input(
     present = torch.as_tensor(where >= 0)
     nodes = torch.as_tensor(where[where >= 0], dtype=torch.long)
     if getattr(config, "label_form", "hops") == "paths":
-        return path_label_input(data, config.label_hops, nodes, known[present])
+        relations = getattr(config, "path_relations", None)
+        return path_label_input(data, config.label_hops, nodes, known[present], relations)
     hops = width // known.shape[1]
     return propagate_labels(data, nodes, known[present], hops)
 

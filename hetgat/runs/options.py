@@ -79,6 +79,11 @@ def model_values(model: str, options: dict) -> dict:
             values["metapaths"] = metapaths
         else:  # none given (the CLI's empty --metapath): found automatically
             del values["metapaths"]
+    if "path_relations" in values:  # the CLI's one comma-separated value, or a list
+        relations = values["path_relations"]
+        if isinstance(relations, str):
+            relations = [r.strip() for r in relations.split(",")]
+        values["path_relations"] = tuple(relations)
     if values.get("metapath_length") is not None:
         values["metapath_length"] = int(values["metapath_length"])
     return values

@@ -163,7 +163,8 @@ def write_run(
     if getattr(result.model.inputs, "label_input", None) is not None:
         groups = None
         if model_config.label_form == "paths":  # one group of columns per relation path
-            groups = [p.name for p in label_paths(data.schema(), model_config.label_hops)]
+            paths = label_paths(data.schema(), model_config.label_hops, model_config.path_relations)
+            groups = [p.name for p in paths]
         write_csv(label_input_frame(data, result.model.inputs, groups), tmp / "label_input.csv")
     if alpha:  # what Correct and Smooth propagates at predict
         write_csv(training_labels_frame(data), tmp / "training_labels.csv")

@@ -87,3 +87,28 @@ def test_hops_zero_is_the_target_alone_and_bad_hops_is_refused():
     assert [p.name for p in relation_paths(schema, 0)] == ["paper"]
     with pytest.raises(ConfigError, match="hops"):
         relation_paths(schema, -1)
+
+
+def test_path_relations_limit_the_edges_a_path_takes():
+    """SeHGNN's ACM command drops the term type and one citation direction: the paths of the
+    rest only, each equal to its product over those relations."""
+    g, schema = graph_and_schema()
+    kept = ("writes", "written_by", "cite")
+    paths = relation_paths(schema, 3, sources=("paper", "author"), relations=kept)
+    assert all(e[1] in kept for p in paths for e in p.etypes)
+    # into paper over cite (paper), writes (author): f(paper, k) = f(paper, k-1) + f(author,
+    # k-1), f(author, k) = f(paper, k-1); from paper or author: 1 + 2 + 3 + 5
+    assert len(paths) == 11
+    everything = {p.etypes for p in relation_paths(schema, 3, sources=("paper", "author"))}
+    assert {p.etypes for p in paths} == {e for e in everything if all(r[1] in kept for r in e)}
+    # a relation named with its types: the same as its name
+    spelt = relation_paths(schema, 3, ("paper", "author"), ("writes", "written_by",
+                                                            "paper:cite:paper"))  # fmt: skip
+    assert [p.etypes for p in spelt] == [p.etypes for p in paths]
+
+
+def test_an_unknown_path_relation_is_refused_naming_the_graphs_relations():
+    _, schema = graph_and_schema()
+    with pytest.raises(ConfigError, match="path_relations") as caught:
+        relation_paths(schema, 2, relations=("writes", "cites"))
+    assert "cites" in str(caught.value) and "written_by" in str(caught.value)

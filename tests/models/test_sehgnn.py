@@ -252,3 +252,35 @@ def test_input_drop_moves_the_dropout_after_the_projection():
     torch.testing.assert_close(model(prepared, features), model.eval()(prepared, features))
     with pytest.raises(ConfigError, match="input_drop"):
         small(input_drop=1.0)
+
+
+def test_path_relations_reach_the_model_its_label_paths_and_the_run(tmp_path):
+    """``--path-relations``: the feature and label paths of the relations named, recorded in
+    the run and used again by ``predict``; a relation the graph lacks is one error line."""
+    heterogeneous_csv(tmp_path)
+    out = tmp_path / "run"
+    args = [tmp_path / "edges.csv", "--nodes", f"paper={tmp_path}/papers.csv"]
+    fast = ["--epochs", "3", "--patience", "0", "--hidden", "8", "-q", "--model", "sehgnn"]
+    relations = "writes,rev_writes"
+    result = invoke("fit", *args, *fast, "--hops", "2", "--label-hops", "2", "--label-form",
+                    "paths", "--path-relations", relations, "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    semantic = pd.read_csv(out / "semantic_attention.csv")
+    assert semantic["edge_type"].tolist() == [
+        "paper", "author-paper", "paper-author-paper", "labels:paper-author-paper"
+    ]  # fmt: skip
+    again = invoke("predict", out, *args, "-o", tmp_path / "again.csv")
+    assert again.exit_code == 0, again.output
+    saved = pd.read_csv(out / "predictions.csv").set_index("id").sort_index()
+    moved = pd.read_csv(tmp_path / "again.csv").set_index("id").sort_index()
+    np.testing.assert_allclose(
+        moved.filter(like="prob").to_numpy(), saved.filter(like="prob").to_numpy(), rtol=1e-5
+    )
+    bad = invoke("fit", *args, *fast, "--path-relations", "writes,rev_writs", "--out",
+                 tmp_path / "bad")  # fmt: skip
+    assert bad.exit_code == 2, bad.output
+    assert bad.output.startswith("Error:") and "rev_writs" in bad.output
+    assert "path-relations" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "bad").exists()
+    with pytest.raises(ConfigError, match="path_relations"):
+        small(path_relations="paper-author")
