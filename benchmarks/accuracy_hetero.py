@@ -420,6 +420,11 @@ CASES[("hgb:imdb", "sehgnn-none-form-macrof1")] = (
     {"early_stopping": "macro_f1"},
     "",
 )
+CASES[("hgb:acm", "sehgnn-none-h128-labels4")] = (
+    {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], "input_features": "none"},
+    {},
+    "",
+)
 
 
 #: Correct and Smooth (issue 33): ``<case>-cs<alpha>`` is ``<case>`` with ``correct_smooth``
