@@ -326,6 +326,17 @@ CASES = {
         {"early_stopping": "macro_f1"},
         SEHGNN_IMDB,
     ),
+    # ... narrower (the epoch's cost is quadratic in the width: paths x width^2)
+    ("hgb:imdb", "sehgnn-form-hops4-h128-macrof1"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0, "hops": 4, "hidden": 128},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-form-hops4-h256-macrof1"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0, "hops": 4, "hidden": 256},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
     # ACM's: one task layer, input dropout 0.5 (at 2 hops and 128 wide here, not 4 and 512)
     ("hgb:acm", "sehgnn-h128-form"): (
         {**SEHGNN_FORM, "hidden": 128, "num_layers": 2, "input_drop": 0.5},

@@ -118,7 +118,7 @@ class ModelConfig:
         SeHGNN: the relations its paths may take, feature and label paths alike (relation
         names, or ``src:relation:dst``); None (default): every relation. Leaving a noisy or
         featureless type's relations out keeps the paths few at many hops (SeHGNN's ACM
-        command drops the term type: 41 paths of at most 4 hops instead of 151).
+        command drops the term type: 41 paths of at most 4 hops instead of 181).
     label_form : {"hops", "paths"}, default "hops"
         With ``label_hops``: one input per hop over the whole graph, a training node reading
         the labels outside its part (:mod:`hetgat.datasets.labels`), or one per relation path
