@@ -9,7 +9,9 @@ graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -45,10 +47,42 @@ class PathInputs:
     graph: object
     names: list
     features: list
+    _kept: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _asked: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+
+    #: Row selections kept (the training rows and the validation rows of full-batch training);
+    #: a selection is kept the second time it is asked for, so the chunks of one inference
+    #: pass, each asked for once, are never held.
+    KEEP = 2
 
     def rows(self, ids: torch.Tensor) -> list:
-        """Every path's rows of target nodes ``ids`` (a mini-batch)."""
-        return [index_rows(x, ids) for x in self.features]
+        """Every path's rows of target nodes ``ids`` (a mini-batch).
+
+        Full-batch training asks for the same training and validation rows every epoch: the
+        selection is kept from the second time on, which saves the row gather and lets the
+        layers keep the sparse transposes their gradients need (:class:`CSRTranspose` holds
+        the last one's structure).
+        """
+        key = (str(ids.device), ids.numel(), _digest(ids))
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return list(self._kept[key])
+        out = [index_rows(x, ids) for x in self.features]
+        if key in self._asked:
+            self._kept[key] = out
+            while len(self._kept) > self.KEEP:
+                self._kept.popitem(last=False)
+        self._asked[key] = None
+        self._asked.move_to_end(key)
+        while len(self._asked) > 4 * self.KEEP:
+            self._asked.popitem(last=False)
+        return list(out)
+
+
+def _digest(ids: torch.Tensor) -> bytes:
+    """A digest of the ids' values (not their storage: a new tensor of the same ids is the
+    same selection)."""
+    return hashlib.blake2b(ids.detach().cpu().numpy().tobytes(), digest_size=16).digest()
 
 
 def identity(n: int, device) -> torch.Tensor:

@@ -84,8 +84,8 @@ def linear(
     gradient needs, from one call to the next.
     """
     if x.layout == torch.sparse_csr:
-        if x.requires_grad:
-            out = torch.sparse.mm(x, weight.t())
+        if x.requires_grad or not (weight.requires_grad and torch.is_grad_enabled()):
+            out = torch.sparse.mm(x, weight.t())  # no weight gradient: no transpose needed
         else:
             structure = (transpose or CSRTranspose()).structure(x)
             out = _CSRLinear.apply(x, weight, structure)
