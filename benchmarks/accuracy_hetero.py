@@ -304,6 +304,11 @@ CASES = {
         {},
         SEHGNN_DBLP,
     ),
+    ("hgb:dblp", "sehgnn-form-h128"): (
+        {**SEHGNN_FORM, "residual": True, "num_layers": 4, "input_drop": 0.5, "hidden": 128},
+        {},
+        SEHGNN_DBLP,
+    ),
     ("hgb:imdb", "sehgnn-form"): (
         {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0},
         {},
@@ -329,6 +334,11 @@ CASES = {
     # ... narrower (the epoch's cost is quadratic in the width: paths x width^2)
     ("hgb:imdb", "sehgnn-form-hops4-h128-macrof1"): (
         {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0, "hops": 4, "hidden": 128},
+        {"early_stopping": "macro_f1"},
+        SEHGNN_IMDB,
+    ),
+    ("hgb:imdb", "sehgnn-form-hops4-h64-macrof1"): (
+        {**SEHGNN_FORM, "num_layers": 5, "input_drop": 0.0, "hops": 4, "hidden": 64},
         {"early_stopping": "macro_f1"},
         SEHGNN_IMDB,
     ),
