@@ -21,12 +21,14 @@ through them still count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import torch
 
 from hetgat.errors import ConfigError
-from hetgat.sparse.csr import sparse_csr
+from hetgat.sparse.csr import index_rows, sparse_csr
 
 #: A product denser than this fraction of its cells is kept dense (sparse CSR stores about three
 #: times a dense cell's bytes per non-zero, and dense products are faster).
@@ -192,3 +194,61 @@ def _matmul(adj: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     if y._nnz() > DENSE_ABOVE * y.shape[0] * y.shape[1]:
         return y.to_dense()
     return y
+
+
+@dataclass
+class PathInputs:
+    """What :class:`SeHGNN` runs on, built once per graph by :meth:`SeHGNN.prepare_graph`.
+
+    Attributes
+    ----------
+    graph : dgl.DGLGraph
+        The graph they were computed from (the attention record names its nodes).
+    names : list[str]
+        The relation paths' names, in the order of ``features``.
+    features : list[torch.Tensor]
+        ``(N_target, F_p)`` per path (dense or sparse CSR), rows in the target's id order; for a
+        path from a type with a learned embedding, the path's mean operator
+        ``(N_target, N_source)`` (the product of one-hot ids), applied to the embedding at
+        every step.
+    """
+
+    graph: object
+    names: list
+    features: list
+    _kept: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _asked: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+
+    #: Row selections kept (the training rows and the validation rows of full-batch training);
+    #: a selection is kept the second time it is asked for, so the chunks of one inference
+    #: pass, each asked for once, are never held.
+    KEEP = 2
+
+    def rows(self, ids: torch.Tensor) -> list:
+        """Every path's rows of target nodes ``ids`` (a mini-batch).
+
+        Full-batch training asks for the same training and validation rows every epoch: the
+        selection is kept from the second time on, which saves the row gather and lets the
+        layers keep the sparse transposes their gradients need (:class:`CSRTranspose` holds
+        the last one's structure).
+        """
+        key = (str(ids.device), ids.numel(), _digest(ids))
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return list(self._kept[key])
+        out = [index_rows(x, ids) for x in self.features]
+        if key in self._asked:
+            self._kept[key] = out
+            while len(self._kept) > self.KEEP:
+                self._kept.popitem(last=False)
+        self._asked[key] = None
+        self._asked.move_to_end(key)
+        while len(self._asked) > 4 * self.KEEP:
+            self._asked.popitem(last=False)
+        return list(out)
+
+
+def _digest(ids: torch.Tensor) -> bytes:
+    """A digest of the ids' values (not their storage: a new tensor of the same ids is the
+    same selection)."""
+    return hashlib.blake2b(ids.detach().cpu().numpy().tobytes(), digest_size=16).digest()

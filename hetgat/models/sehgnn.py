@@ -9,80 +9,19 @@ graph.
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
-from dataclasses import dataclass, field
-
 import torch
 from torch import nn
 
 from hetgat.datasets.featureless import FeaturelessInputs
-from hetgat.datasets.path_features import path_features, relation_paths
+from hetgat.datasets.path_features import PathInputs, path_features, relation_paths
 from hetgat.datasets.path_labels import label_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
-from hetgat.nn.functional import CSRTranspose, dropout, index_rows, linear, sparse_csr
+from hetgat.nn.functional import CSRTranspose, dropout, linear, sparse_csr
+from hetgat.nn.pathlinear import PathLinear
 from hetgat.nn.pathtransformer import PathTransformer
 from hetgat.nn.taskhead import SeHGNNHead
 from hetgat.records import Attention, SemanticWeights
-
-
-@dataclass
-class PathInputs:
-    """What :class:`SeHGNN` runs on, built once per graph by :meth:`SeHGNN.prepare_graph`.
-
-    Attributes
-    ----------
-    graph : dgl.DGLGraph
-        The graph they were computed from (the attention record names its nodes).
-    names : list[str]
-        The relation paths' names, in the order of ``features``.
-    features : list[torch.Tensor]
-        ``(N_target, F_p)`` per path (dense or sparse CSR), rows in the target's id order; for a
-        path from a type with a learned embedding, the path's mean operator
-        ``(N_target, N_source)`` (the product of one-hot ids), applied to the embedding at
-        every step.
-    """
-
-    graph: object
-    names: list
-    features: list
-    _kept: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
-    _asked: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
-
-    #: Row selections kept (the training rows and the validation rows of full-batch training);
-    #: a selection is kept the second time it is asked for, so the chunks of one inference
-    #: pass, each asked for once, are never held.
-    KEEP = 2
-
-    def rows(self, ids: torch.Tensor) -> list:
-        """Every path's rows of target nodes ``ids`` (a mini-batch).
-
-        Full-batch training asks for the same training and validation rows every epoch: the
-        selection is kept from the second time on, which saves the row gather and lets the
-        layers keep the sparse transposes their gradients need (:class:`CSRTranspose` holds
-        the last one's structure).
-        """
-        key = (str(ids.device), ids.numel(), _digest(ids))
-        if key in self._kept:
-            self._kept.move_to_end(key)
-            return list(self._kept[key])
-        out = [index_rows(x, ids) for x in self.features]
-        if key in self._asked:
-            self._kept[key] = out
-            while len(self._kept) > self.KEEP:
-                self._kept.popitem(last=False)
-        self._asked[key] = None
-        self._asked.move_to_end(key)
-        while len(self._asked) > 4 * self.KEEP:
-            self._asked.popitem(last=False)
-        return list(out)
-
-
-def _digest(ids: torch.Tensor) -> bytes:
-    """A digest of the ids' values (not their storage: a new tensor of the same ids is the
-    same selection)."""
-    return hashlib.blake2b(ids.detach().cpu().numpy().tobytes(), digest_size=16).digest()
 
 
 def identity(n: int, device) -> torch.Tensor:
@@ -323,34 +262,3 @@ def path_shares(alpha: torch.Tensor) -> torch.Tensor:
     """The attention each path receives, ``(N, P)`` summing to 1 per node: ``alpha``
     ``(N, H, P, P)`` averaged over the heads and the query paths."""
     return alpha.detach().mean(dim=(1, 2))
-
-
-class PathLinear(nn.Module):
-    """One linear layer per path on ``(N, P, D)`` tokens (SeHGNN's per-path projection), after
-    a layer norm, PReLU and dropout of the embedded paths.
-
-    Parameters
-    ----------
-    num_paths : int
-        ``P``.
-    in_feats : int
-        ``D`` (the output has the same size).
-    feat_drop : float
-        Dropout before the layer.
-    """
-
-    def __init__(self, num_paths: int, in_feats: int, feat_drop: float) -> None:
-        super().__init__()
-        self.norm_in = nn.LayerNorm(in_feats)
-        self.act = nn.PReLU()
-        self.drop = nn.Dropout(feat_drop)
-        self.weight = nn.Parameter(torch.empty(num_paths, in_feats, in_feats))
-        self.bias = nn.Parameter(torch.zeros(num_paths, in_feats))
-        for w in self.weight:
-            nn.init.xavier_uniform_(w)
-        self.norm_out = nn.LayerNorm(in_feats)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        z = self.drop(self.act(self.norm_in(z)))
-        z = torch.einsum("npd,pde->npe", z, self.weight) + self.bias
-        return self.drop(self.act(self.norm_out(z)))

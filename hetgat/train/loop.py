@@ -188,9 +188,8 @@ def add_label_input(model, data: GraphData, model_config: ModelConfig, seed: int
     """Give ``model`` its leak-free label input (``model_config.label_hops``; see
     :mod:`hetgat.datasets.labels`), the split into parts drawn with ``seed``."""
     if model_config.label_hops and model_config.label_form == "paths":
-        values = path_label_input(
-            data, model_config.label_hops, relations=model_config.path_relations
-        )
+        hops, relations = model_config.label_hops, model_config.path_relations
+        values = path_label_input(data, hops, relations=relations)
         model.inputs.set_label_input(values, torch.full((len(values),), -1, dtype=torch.long))
     elif model_config.label_hops:
         values, part = label_input(

@@ -315,7 +315,7 @@ def test_kept_rows_leave_training_unchanged():
     data = tiny_hetero()
     train = TrainConfig.for_model("sehgnn", epochs=8, patience=0, lr=0.01)
     kept = fit(data, small(label_hops=1, label_partitions=2), train)
-    from hetgat.models.sehgnn import PathInputs
+    from hetgat.datasets.path_features import PathInputs
 
     keep, PathInputs.KEEP = PathInputs.KEEP, 0
     try:

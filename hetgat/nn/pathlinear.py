@@ -1,0 +1,37 @@
+"""One linear layer per relation path (SeHGNN's per-path projection, Yang et al., AAAI 2023)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class PathLinear(nn.Module):
+    """One linear layer per path on ``(N, P, D)`` tokens (SeHGNN's per-path projection), after
+    a layer norm, PReLU and dropout of the embedded paths.
+
+    Parameters
+    ----------
+    num_paths : int
+        ``P``.
+    in_feats : int
+        ``D`` (the output has the same size).
+    feat_drop : float
+        Dropout before the layer.
+    """
+
+    def __init__(self, num_paths: int, in_feats: int, feat_drop: float) -> None:
+        super().__init__()
+        self.norm_in = nn.LayerNorm(in_feats)
+        self.act = nn.PReLU()
+        self.drop = nn.Dropout(feat_drop)
+        self.weight = nn.Parameter(torch.empty(num_paths, in_feats, in_feats))
+        self.bias = nn.Parameter(torch.zeros(num_paths, in_feats))
+        for w in self.weight:
+            nn.init.xavier_uniform_(w)
+        self.norm_out = nn.LayerNorm(in_feats)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = self.drop(self.act(self.norm_in(z)))
+        z = torch.einsum("npd,pde->npe", z, self.weight) + self.bias
+        return self.drop(self.act(self.norm_out(z)))
