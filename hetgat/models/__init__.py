@@ -64,7 +64,17 @@ def label_width(config, schema) -> int:
         return 0
     if getattr(config, "label_form", "hops") == "paths":
         relations = getattr(config, "path_relations", None)
-        return len(label_paths(schema, config.label_hops, relations)) * schema.num_classes
+        paths = label_paths(schema, config.label_hops, relations)
+        if not paths:  # nothing to carry the labels: an input of no columns
+            raise ConfigError(
+                "label_form",
+                "paths",
+                f"a relation path of at most `label_hops` ({config.label_hops}) edges from the "
+                f"target type back to it{' over `path_relations`' if relations else ''}; "
+                "there is none (use `label_form` hops, or more hops)",
+                params=("label_hops", "path_relations") if relations else ("label_hops",),
+            )
+        return len(paths) * schema.num_classes
     return config.label_hops * schema.num_classes
 
 

@@ -323,3 +323,15 @@ def test_kept_rows_leave_training_unchanged():
     finally:
         PathInputs.KEEP = keep
     assert [h["train_loss"] for h in kept.history] == [h["train_loss"] for h in fresh.history]
+
+
+def test_label_paths_that_cannot_return_to_the_target_are_refused_by_name():
+    """``--label-form paths`` over relations with no way back to the target would be an input
+    of no columns: one error naming the options, before anything is built."""
+    data = tiny_hetero()
+    config = small(label_hops=2, label_form="paths", path_relations=("writes", "publishes"))
+    with pytest.raises(ConfigError, match="label_form") as caught:
+        build_model(config, data.schema())
+    assert "path_relations" in caught.value.params and "label_hops" in caught.value.params
+    # the same relations with the hop-wise label input: fine
+    build_model(small(label_hops=2, path_relations=("writes", "publishes")), data.schema())
