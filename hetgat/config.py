@@ -200,22 +200,13 @@ class ModelConfig:
         for name in ("feat_drop", "attn_drop", "msg_drop"):
             _check(name, getattr(self, name), lambda v: 0 <= v < 1, "a number in [0, 1)", float)
         _check("negative_slope", self.negative_slope, lambda v: v >= 0, "a number >= 0", float)
-        if self.metapaths is not None:
-            if isinstance(self.metapaths, str) or not all(
-                isinstance(m, str) and m for m in self.metapaths
-            ):
-                raise ConfigError("metapaths", self.metapaths, "a list of meta-path strings")
-            object.__setattr__(self, "metapaths", tuple(self.metapaths))
-        if self.path_relations is not None:
-            if (
-                isinstance(self.path_relations, str)
-                or not self.path_relations
-                or not all(isinstance(r, str) and r for r in self.path_relations)
-            ):
-                raise ConfigError(
-                    "path_relations", self.path_relations, "a non-empty list of relation names"
-                )
-            object.__setattr__(self, "path_relations", tuple(self.path_relations))
+        for name, expected, empty in (
+            ("metapaths", "a list of meta-path strings", True),
+            ("path_relations", "a non-empty list of relation names", False),
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _strings(name, value, expected, empty))
 
     @classmethod
     def for_model(cls, name: str, **values) -> ModelConfig:
@@ -451,6 +442,19 @@ def _check(name, value, ok, expected, kind) -> None:
         raise ConfigError(name, value, expected)
     if value != value or not ok(value):  # NaN fails every comparison
         raise ConfigError(name, value, expected)
+
+
+def _strings(name, value, expected, empty: bool) -> tuple:
+    """``value`` as a tuple of non-empty strings (none at all only where ``empty``)."""
+    if isinstance(value, str):
+        raise ConfigError(name, value, expected)
+    try:
+        values = tuple(value)
+    except TypeError:
+        raise ConfigError(name, value, expected) from None
+    if not (values or empty) or not all(isinstance(v, str) and v for v in values):
+        raise ConfigError(name, value, expected)
+    return values
 
 
 def _check_fanouts(fanouts, batch_size) -> None:
