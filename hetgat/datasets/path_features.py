@@ -32,7 +32,7 @@ from hetgat.sparse.csr import index_rows, sparse_csr
 
 #: A product denser than this fraction of its cells is kept dense (sparse CSR stores about three
 #: times a dense cell's bytes per non-zero, and dense products are faster).
-DENSE_ABOVE = 0.3
+DENSE_ABOVE = 0.2
 
 
 @dataclass(frozen=True)

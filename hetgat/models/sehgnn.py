@@ -17,7 +17,7 @@ from hetgat.datasets.path_features import PathInputs, path_features, relation_pa
 from hetgat.datasets.path_labels import label_paths
 from hetgat.errors import ConfigError
 from hetgat.models.base import AttentionNet
-from hetgat.nn.functional import CSRTranspose, dropout, linear, sparse_csr
+from hetgat.nn.functional import CSRTranspose, Dropout, dropout, linear, sparse_csr
 from hetgat.nn.pathlinear import PathLinear
 from hetgat.nn.pathtransformer import PathTransformer
 from hetgat.nn.taskhead import SeHGNNHead
@@ -167,7 +167,7 @@ class SeHGNN(AttentionNet):
             layers = []
             for _ in range(num_layers - 1):
                 layers += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.PReLU()]
-                layers.append(nn.Dropout(feat_drop))
+                layers.append(Dropout(feat_drop))
             self.head = nn.Sequential(*layers)
         self.predict = nn.Linear(hidden, schema.num_classes)
         # SeHGNN normalises the class scores: over the batch per class (single-label), over
@@ -212,7 +212,7 @@ class SeHGNN(AttentionNet):
         out = self.merge(z.flatten(1))
         if self.residual is not None:
             out = out + linear(x[0], self.residual.weight)
-        out = nn.functional.dropout(self.act(out), self.feat_drop, self.training)
+        out = dropout(self.act(out), self.feat_drop, self.training)
         return self.head(out), alpha
 
     def forward(self, graph: PathInputs, h: dict, get_attention: bool = False):

@@ -14,6 +14,7 @@ from hetgat.sparse.masks import dropout_mask
 
 __all__ = [
     "CSRTranspose",
+    "Dropout",
     "dropout",
     "dropout_mask",
     "index_rows",
@@ -41,6 +42,20 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
         values = _dense_dropout(x.values(), p)
         return sparse_csr(x.crow_indices(), x.col_indices(), values, x.shape)
     return _dense_dropout(x, p)
+
+
+class Dropout(torch.nn.Module):
+    """:func:`dropout` as a module (``torch.nn.Dropout``'s place in a ``Sequential``)."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 def _dense_dropout(x: torch.Tensor, p: float) -> torch.Tensor:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.nn.functional import Dropout
+
 
 class PathLinear(nn.Module):
     """One linear layer per path on ``(N, P, D)`` tokens (SeHGNN's per-path projection), after
@@ -24,7 +26,7 @@ class PathLinear(nn.Module):
         super().__init__()
         self.norm_in = nn.LayerNorm(in_feats)
         self.act = nn.PReLU()
-        self.drop = nn.Dropout(feat_drop)
+        self.drop = Dropout(feat_drop)
         self.weight = nn.Parameter(torch.empty(num_paths, in_feats, in_feats))
         self.bias = nn.Parameter(torch.zeros(num_paths, in_feats))
         for w in self.weight:

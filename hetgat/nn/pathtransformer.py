@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hetgat.nn.functional import Dropout
+
 
 class PathTransformer(nn.Module):
     r"""Multi-head self-attention over the ``P`` path embeddings of every node.
@@ -50,7 +52,7 @@ class PathTransformer(nn.Module):
         self.key = nn.Linear(in_feats, self.key_feats * num_heads)
         self.value = nn.Linear(in_feats, in_feats)
         self.gamma = nn.Parameter(torch.zeros(1))
-        self.attn_drop = nn.Dropout(attn_drop)
+        self.attn_drop = Dropout(attn_drop)
 
     def forward(self, z: torch.Tensor):
         n, p, d = z.shape

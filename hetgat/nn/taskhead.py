@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.nn.functional import Dropout
+
 
 class SeHGNNHead(nn.Module):
     """SeHGNN's task MLP before its last layer: ``num_layers - 1`` blocks of a linear layer,
@@ -30,7 +32,7 @@ class SeHGNNHead(nn.Module):
                 nn.Linear(hidden, hidden),
                 nn.BatchNorm1d(hidden, affine=False),
                 nn.PReLU(),
-                nn.Dropout(feat_drop),
+                Dropout(feat_drop),
             )
             for _ in range(num_layers - 1)
         )

@@ -100,10 +100,12 @@ def test_semantic_attention_sums_to_one_per_node_and_layer():
 def test_fit_learns_and_is_reproducible():
     data = tiny_hetero()
     train = TrainConfig.for_model("sehgnn", epochs=30, patience=0, lr=0.01)
+    # two training nodes: with dropout the loss is mostly the masks' noise, so learning is
+    # checked without it, reproducibility with it (the masks come from the seeded generator)
+    losses = [h["train_loss"] for h in fit(data, small(feat_drop=0.0), train).history]
+    assert losses[-1] < 0.1 * losses[0]
     a = fit(data, small(), train)
     b = fit(data, small(), train)
-    losses = [h["train_loss"] for h in a.history]
-    assert losses[-1] < losses[0]
     torch.testing.assert_close(predict(a.model, data), predict(b.model, data))
 
 

@@ -123,6 +123,17 @@ def test_dropout_scales_kept_entries_and_passes_the_same_mask_back():
     assert out.layout == torch.sparse_csr and set(out.values().tolist()) <= {0.0, 2.0}
 
 
+def test_dropout_module_is_the_function_in_training_and_the_identity_in_eval():
+    from hetgat.nn.functional import Dropout, dropout
+
+    layer, x = Dropout(0.5), torch.rand(300, 8)
+    torch.manual_seed(1)
+    y = layer(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(y, dropout(x, 0.5, True))
+    assert layer.eval()(x) is x and "p=0.5" in repr(layer)
+
+
 def test_sparse_linear_gradient_equals_torchs():
     from hetgat.nn.functional import linear, transpose_csr
 
