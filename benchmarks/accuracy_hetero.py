@@ -446,6 +446,25 @@ CASES[("hgb:acm", "sehgnn-none-h128-labels4")] = (
     {},
     "",
 )
+# ... at IMDB's adopted setting (4 hops, 128 wide), and with fixed random inputs of 512 columns
+# (RpHGNN's): a path's mean of random rows is a random projection of the bag of its ends, which
+# a model cannot memorise per node as it can a learned embedding
+CASES[("hgb:imdb", "sehgnn-none-form-hops4-h128-macrof1")] = (
+    {**CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1")][0], "input_features": "none"},
+    {"early_stopping": "macro_f1"},
+    "",
+)
+RANDOM_512 = {"input_features": "none", "featureless": "random", "embed_dim": 512}
+CASES[("hgb:imdb", "sehgnn-none-form-hops4-h128-random512-macrof1")] = (
+    {**CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1")][0], **RANDOM_512},
+    {"early_stopping": "macro_f1"},
+    "",
+)
+CASES[("hgb:acm", "sehgnn-none-h128-labels4-random512")] = (
+    {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], **RANDOM_512},
+    {},
+    "",
+)
 
 
 #: Correct and Smooth (issue 33): ``<case>-cs<alpha>`` is ``<case>`` with ``correct_smooth``
