@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 
 from hetgat.config import ModelConfig, TrainConfig
-from hetgat.errors import HetgatError
+from hetgat.errors import ConfigError, HetgatError
 
 #: Library option (a flag of ``hetgat fit`` without its dashes) -> ModelConfig field. The
 #: fields' own names are accepted too (``num_layers`` as ``layers``).
@@ -64,6 +65,7 @@ def model_values(model: str, options: dict) -> dict:
     for name, value in options.items():
         if value is not None and name in MODEL_OPTIONS:
             values[MODEL_OPTIONS[name]] = value
+    named = set(values)  # asked for by name (``dropout`` sets only what each model has)
     dropout = options.get("dropout")
     if dropout is not None:
         values["feat_drop"] = dropout
@@ -86,7 +88,39 @@ def model_values(model: str, options: dict) -> dict:
         values["path_relations"] = tuple(relations)
     if values.get("metapath_length") is not None:
         values["metapath_length"] = int(values["metapath_length"])
+    check_model_fields(model, {k: v for k, v in values.items() if k in named})
     return values
+
+
+#: ModelConfig fields every model uses: its inputs and label input are built around the
+#: network (:class:`~hetgat.models.NodeInputs`, the training loop), not by it.
+SHARED_FIELDS = frozenset({
+    "name", "embed_dim", "input_features", "featureless",
+    "label_hops", "label_partitions", "label_form", "path_relations",
+})  # fmt: skip
+
+
+def check_model_fields(model: str, values: dict) -> None:
+    """Refuse a field ``values`` sets that model ``model`` would ignore (``hops`` for HGT,
+    ``metapaths`` for GAT): a value given and silently unused is a wrong result the user does
+    not see. A model uses the fields its network's constructor takes and :data:`SHARED_FIELDS`."""
+    from hetgat.models import MODELS  # the networks' signatures (imports torch)
+
+    if model not in MODELS:
+        return  # ModelConfig names the unknown model
+    for field in sorted(set(values) - SHARED_FIELDS - _taken(MODELS[model])):
+        users = [name for name, cls in MODELS.items() if field in _taken(cls)]
+        raise ConfigError(
+            field,
+            values[field],
+            f"no value for model {model}, which does not use it (an option of "
+            f"{', '.join(users) or 'no model'}: give `model` one of them or leave it out)",
+            params=("model",),
+        )
+
+
+def _taken(cls) -> set:
+    return set(inspect.signature(cls.__init__).parameters)
 
 
 def train_values(options: dict) -> dict:

@@ -70,6 +70,36 @@ def test_options_are_the_flags_names_and_a_typo_names_the_closest(graph):
         hetgat.fit(graph, "hgt", hidden_dim=3)
 
 
+@pytest.mark.parametrize(
+    "model, option, users",
+    [("hgt", {"hops": 4}, "sehgnn"), ("gat", {"metapath": ["p-a-p"]}, "han"),
+     ("han", {"task_head": "sehgnn"}, "sehgnn"), ("rgat", {"beta": 0.1}, "simplehgn")],
+)  # fmt: skip
+def test_an_option_the_model_does_not_use_is_refused_not_ignored(graph, model, option, users):
+    with pytest.raises(HetgatError, match=rf"model {model}, which does not use it .*of {users}"):
+        hetgat.fit(graph, model, **option)
+
+
+def test_what_every_model_uses_is_accepted_by_every_model():
+    from hetgat.config import MODEL_NAMES
+    from hetgat.runs.options import configs
+
+    for model in MODEL_NAMES:
+        configs(model, dropout=0.3, embed_dim=8, input_features="none", label_hops=2,
+                label_form="paths", path_relations=["writes"], hidden=8, metapath=[])  # fmt: skip
+
+
+def test_the_command_line_refuses_an_unused_option_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    args = ["fit", "examples/acm", "--model", "hgt", "--hops", "3", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and not out.exists() and not out.with_suffix(".partial").exists()
+    assert result.output.strip() == (
+        "Error: --hops: expected no value for model hgt, which does not use it (an option of "
+        "sehgnn: give --model one of them or leave it out), got 3"
+    )
+
+
 def test_the_config_objects_stay_accepted(graph):
     config = hetgat.ModelConfig.for_model("rgat", hidden=4, heads=2)
     run = hetgat.fit(graph, config, hetgat.TrainConfig(epochs=3, patience=0), seed=1)
