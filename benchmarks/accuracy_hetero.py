@@ -465,6 +465,13 @@ CASES[("hgb:acm", "sehgnn-none-h128-labels4-random512")] = (
     {},
     "",
 )
+# ... at 3 hops: paper-author-paper-term, the featured run's paper-author-paper over the
+# papers' term features
+CASES[("hgb:acm", "sehgnn-none-h128-labels4-random512-hops3")] = (
+    {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], **RANDOM_512, "hops": 3},
+    {},
+    "",
+)
 
 
 #: Correct and Smooth (issue 33): ``<case>-cs<alpha>`` is ``<case>`` with ``correct_smooth``
