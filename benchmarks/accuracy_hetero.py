@@ -465,6 +465,10 @@ CASES[("hgb:acm", "sehgnn-none-h128-labels4-random512")] = (
     {},
     "",
 )
+for _graph, _published in HECO_HAN.items():  # the same inputs where every type is featureless
+    CASES[(_graph, "sehgnn-fl-random512")] = (
+        {"featureless": "random", "embed_dim": 512}, {}, _published
+    )  # fmt: skip
 # ... at 3 hops: paper-author-paper-term, the featured run's paper-author-paper over the
 # papers' term features
 CASES[("hgb:acm", "sehgnn-none-h128-labels4-random512-hops3")] = (
