@@ -465,6 +465,16 @@ CASES[("hgb:acm", "sehgnn-none-h128-labels4-random512")] = (
     {},
     "",
 )
+# ... and for the featureless types of the featured graphs (ACM's terms, DBLP's venues, IMDB's
+# keywords), at each graph's setting in place
+RANDOM_512_TYPES = {"featureless": "random", "embed_dim": 512}
+for _graph, _case in (
+    ("hgb:acm", "sehgnn-h128-labels4"),
+    ("hgb:dblp", "sehgnn-form"),
+    ("hgb:imdb", "sehgnn-form-hops4-h128-macrof1"),
+):
+    _model, _train, _published = CASES[(_graph, _case)]
+    CASES[(_graph, f"{_case}-random512")] = ({**_model, **RANDOM_512_TYPES}, _train, _published)
 for _graph, _published in HECO_HAN.items():  # the same inputs where every type is featureless
     CASES[(_graph, "sehgnn-fl-random512")] = (
         {"featureless": "random", "embed_dim": 512}, {}, _published
