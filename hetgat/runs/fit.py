@@ -114,7 +114,7 @@ def fit_runs(
             )
             (tmp / JOB).unlink()
             m = result.metrics
-            return _collapse_note([m.get("one_class", [])], model_config) + (
+            return _collapse_note([m.get("one_class", [])], model_config, data.multilabel) + (
                 f"{data.name} {model_config.name}: test accuracy {_shown(m['test_accuracy'])}, "
                 f"macro-F1 {_shown(m['test_macro_f1'])} (best epoch {m['best_epoch']} of "
                 f"{m['epochs_run']}, {m['seconds_per_epoch'] * 1000:.1f} ms/epoch) -> {out}"
@@ -158,17 +158,17 @@ def fit_runs(
         write_json(tmp / "summary.json", {"runs": per_run, **stats, "units": UNITS})
         (tmp / JOB).unlink()
     acc, f1 = stats["test_accuracy"], stats["test_macro_f1"]
-    return _collapse_note(collapsed, model_config) + (
+    return _collapse_note(collapsed, model_config, data.multilabel) + (
         f"{data.name} {model_config.name}, {runs} runs: test accuracy "
         f"{acc['mean']:.4f} ± {acc['std']:.4f}, macro-F1 {f1['mean']:.4f} ± {f1['std']:.4f} "
         f"(mean ± population std) -> {out}"
     )
 
 
-def _collapse_note(collapsed: list, model_config: ModelConfig) -> str:
-    """A line before the summary line when a run predicts one class for every validation or
-    test node (``one_class`` in its metrics), with what to try; empty otherwise (the summary
-    stays the last line)."""
+def _collapse_note(collapsed: list, model_config: ModelConfig, multilabel: bool = False) -> str:
+    """A line before the summary line when a run predicts one class (one label set, for a
+    multi-label task) for every validation or test node (``one_class`` in its metrics), with
+    what to try; empty otherwise (the summary stays the last line)."""
     seeds = [splits for splits in collapsed if splits]
     if not seeds:
         return ""
@@ -180,7 +180,8 @@ def _collapse_note(collapsed: list, model_config: ModelConfig) -> str:
     who = "the model" if len(collapsed) == 1 else f"{len(seeds)} of {len(collapsed)} runs"
     labels = "" if model_config.label_hops else ", the label input (`label_hops` 2)"
     return (
-        f"Warning: {who} predict{'s' if len(collapsed) == 1 else ''} one class for every "
+        f"Warning: {who} predict{'s' if len(collapsed) == 1 else ''} "
+        f"{'one label set' if multilabel else 'one class'} for every "
         f"{splits} node (collapsed). Try early stopping on macro-F1 (`early_stopping` "
         f"macro_f1){labels}, more dropout, another learning rate or seed.\n"
     )

@@ -23,7 +23,7 @@ from hetgat.records import Attention
 from hetgat.sparse.csr import index_rows
 from hetgat.sparse.sampling import NeighborSampler, block_eids
 from hetgat.train.loop import SPLITS, model_inputs, probabilities
-from hetgat.train.metrics import classification_metrics
+from hetgat.train.metrics import THRESHOLD, classification_metrics, one_class
 from hetgat.train.smoothing import Smoothing
 
 
@@ -210,17 +210,13 @@ def evaluate(
 
 
 def one_class_splits(probs: torch.Tensor, data: GraphData) -> list[str]:
-    """The splits (``val``, ``test``) of two or more nodes on which single-label predictions
-    are one class for every node: the model has collapsed there."""
-    if data.multilabel or data.num_classes < 2:
-        return []
+    """The splits (``val``, ``test``) on which the model has collapsed: every node gets the
+    same class, or the same label set (:func:`~hetgat.train.metrics.one_class`)."""
     out = []
     for split in ("val", "test"):
         mask = getattr(data, f"{split}_mask")
-        if int(mask.sum()) >= 2:
-            predicted = probs[mask].argmax(1)
-            if bool((predicted == predicted[0]).all()):
-                out.append(split)
+        if one_class(probs[mask], data.labels[mask], data.multilabel):
+            out.append(split)
     return out
 
 
@@ -238,15 +234,20 @@ def split_metrics(probs: torch.Tensor, data: GraphData) -> dict:
 
 
 def warn_if_collapsed(probs: torch.Tensor, data: GraphData) -> None:
-    """Warn when single-label predictions on the validation nodes are all one class (a model
-    that collapsed, e.g. RGAT on HeCo's Freebase with one seed: best epoch 0)."""
+    """Warn when the predictions on the validation nodes (the training nodes where there are
+    none) are one class, or one label set, for every node (a model that collapsed, e.g. RGAT
+    on HeCo's Freebase with one seed: best epoch 0)."""
     nodes = data.val_mask if bool(data.val_mask.any()) else data.train_mask
-    if data.multilabel or data.num_classes < 2 or int(nodes.sum()) < 2:
+    if not one_class(probs[nodes], data.labels[nodes], data.multilabel):
         return
-    predicted = probs[nodes].argmax(1)
-    if bool((predicted == predicted[0]).all()):
-        logging.getLogger("hetgat").warning(
-            f"the model predicts one class ({data.class_names[int(predicted[0])]!r}) for every "
-            "validation node: it has collapsed. Try early_stopping macro_f1 (the command's "
-            "--early-stopping), another learning rate or another seed"
-        )
+    first = probs[nodes][0]
+    if data.multilabel:
+        names = [data.class_names[int(c)] for c in (first > THRESHOLD).nonzero().flatten()]
+        what = f"one label set ({', '.join(map(repr, names)) or 'no label'})"
+    else:
+        what = f"one class ({data.class_names[int(first.argmax())]!r})"
+    logging.getLogger("hetgat").warning(
+        f"the model predicts {what} for every validation node: it has collapsed. Try "
+        "early_stopping macro_f1 (the command's --early-stopping), another learning rate or "
+        "another seed"
+    )

@@ -41,11 +41,13 @@ def multilabel_f1_scores(pred: torch.Tensor, true: torch.Tensor) -> tuple[float,
 
 
 def one_class(scores: torch.Tensor, labels: torch.Tensor, multilabel: bool = False) -> bool:
-    """Whether single-label ``scores`` ``(N, C)`` predict one class for every node where the
-    true ``labels`` hold two classes or more (a collapsed model); never for multi-label."""
-    if multilabel or len(labels) < 2 or bool((labels == labels[0]).all()):
+    """Whether ``scores`` ``(N, C)`` give every node the same prediction where the true
+    ``labels`` differ (a collapsed model): one class (single-label: the argmax of logits or
+    probabilities), or one label set (multi-label: probabilities above 0.5, as
+    :func:`classification_metrics` reads them)."""
+    if len(labels) < 2 or bool((labels == labels[0]).all()):
         return False
-    predicted = scores.argmax(1)
+    predicted = scores > THRESHOLD if multilabel else scores.argmax(1)
     return bool((predicted == predicted[0]).all())
 
 

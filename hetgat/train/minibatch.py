@@ -244,7 +244,7 @@ def _validate(model, graph, batches, features, labels, position, data):
     loss = loss_fn(logits, targets, data.multilabel).item()
     probs = probabilities(logits, data.multilabel)
     metrics = classification_metrics(probs, targets, data.num_classes, data.multilabel)
-    return loss, {**metrics, "one_class": one_class(logits, targets, data.multilabel)}
+    return loss, {**metrics, "one_class": one_class(probs, targets, data.multilabel)}
 
 
 def _num_nodes(graph) -> int:

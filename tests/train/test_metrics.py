@@ -59,4 +59,11 @@ def test_one_class_means_collapsed_where_the_labels_are_not():
     assert not one_class(scores, torch.tensor([0, 0, 0]))  # right, not collapsed
     assert not one_class(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), torch.tensor([0, 1]))
     assert not one_class(scores[:1], torch.tensor([0]))
-    assert not one_class(scores, torch.tensor([[1.0, 0.0]] * 3), multilabel=True)
+    # multi-label: one label set (probabilities above 0.5) for every node
+    labels = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    same = torch.tensor([[0.9, 0.2, 0.6], [0.7, 0.4, 0.8], [0.6, 0.1, 0.9]])  # {0, 2} each
+    assert one_class(same, labels, multilabel=True)
+    assert not one_class(same, labels[[0, 0, 0]], multilabel=True)  # right, not collapsed
+    assert not one_class(labels * 0.8, labels, multilabel=True)  # three different sets
+    nothing = torch.full((3, 3), 0.1)  # no label for any node: collapsed too
+    assert one_class(nothing, labels, multilabel=True)
