@@ -94,3 +94,21 @@ def test_summary_says_when_a_run_collapsed():
     note = _collapse_note([[], ["test"], []], ModelConfig(name="rgat", label_hops=2))
     assert note.startswith("Warning: 1 of 3 runs predict one class for every test node")
     assert "label input" not in note
+
+
+def test_a_multilabel_run_that_gives_every_node_one_label_set_is_said_collapsed(caplog):
+    from hetgat.config import ModelConfig
+    from hetgat.runs.fit import _collapse_note
+    from hetgat.train.inference import warn_if_collapsed
+    from tests.datasets.test_path_labels import papers
+
+    data = papers(labels=[[1, 0], [0, 1], [1, 1], [0, 1]], multilabel=True)  # no validation
+    with caplog.at_level("WARNING", logger="hetgat"):
+        warn_if_collapsed(torch.tensor([[0.8, 0.3]] * 4), data)  # {A} for every node
+    assert "predicts one label set ('A') for every validation node" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hetgat"):
+        warn_if_collapsed(torch.tensor([[0.8, 0.3], [0.2, 0.9], [0.8, 0.3], [0.8, 0.3]]), data)
+    assert caplog.text == ""
+    note = _collapse_note([["val"]], ModelConfig(name="sehgnn"), multilabel=True)
+    assert note.startswith("Warning: the model predicts one label set for every validation node")
