@@ -475,6 +475,13 @@ for _graph, _case in (
 ):
     _model, _train, _published = CASES[(_graph, _case)]
     CASES[(_graph, f"{_case}-random512")] = ({**_model, **RANDOM_512_TYPES}, _train, _published)
+# IMDB's keywords (7,971) through 1,024 random columns rather than 512
+CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1-random1024")] = (
+    {**CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1")][0], "featureless": "random",
+     "embed_dim": 1024},
+    {"early_stopping": "macro_f1"},
+    SEHGNN_IMDB,
+)  # fmt: skip
 for _graph, _published in HECO_HAN.items():  # the same inputs where every type is featureless
     CASES[(_graph, "sehgnn-fl-random512")] = (
         {"featureless": "random", "embed_dim": 512}, {}, _published
