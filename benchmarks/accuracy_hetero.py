@@ -482,6 +482,15 @@ CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1-random1024")] = (
     {"early_stopping": "macro_f1"},
     SEHGNN_IMDB,
 )  # fmt: skip
+# ACM without features through 2,048 random columns: more than its 1,902 terms, so a paper's
+# mean over its terms keeps what the term bag says (the featured papers' own features)
+for _hops in (2, 3):
+    CASES[("hgb:acm", f"sehgnn-none-h128-labels4-random2048-hops{_hops}")] = (
+        {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], **RANDOM_512, "embed_dim": 2048,
+         "hops": _hops},
+        {},
+        "",
+    )  # fmt: skip
 for _graph, _published in HECO_HAN.items():  # the same inputs where every type is featureless
     CASES[(_graph, "sehgnn-fl-random512")] = (
         {"featureless": "random", "embed_dim": 512}, {}, _published
