@@ -248,6 +248,6 @@ def warn_if_collapsed(probs: torch.Tensor, data: GraphData) -> None:
         what = f"one class ({data.class_names[int(first.argmax())]!r})"
     logging.getLogger("hetgat").warning(
         f"the model predicts {what} for every validation node: it has collapsed. Try "
-        "early_stopping macro_f1 (the command's --early-stopping), another learning rate or "
-        "another seed"
+        "early_stopping macro_f1 (the command's "
+        "--early-stopping), another learning rate or another seed"
     )
