@@ -65,9 +65,9 @@ class EarlyStopping:
     Under every rule, an epoch whose validation predictions are one class (one label set,
     multi-label) for every node (``metrics["one_class"]``) is kept only while no other epoch
     has been seen: the first epoch that is not collapsed replaces it whatever its loss, and
-    collapsed epochs after it never replace it. A model that memorises learned embeddings can have its lowest
-    validation loss at epoch 0, before it predicts more than one class (HAN on HeCo's
-    Freebase, BENCHMARKS.md).
+    collapsed epochs after it never replace it. A model that memorises learned embeddings can
+    have its lowest validation loss at epoch 0, before it predicts more than one class (HAN on
+    HeCo's Freebase, BENCHMARKS.md).
     """
 
     def __init__(self, patience: int, rule: str = "loss+score") -> None:
