@@ -78,6 +78,13 @@ def label_width(config, schema) -> int:
     return config.label_hops * schema.num_classes
 
 
+def network_fields(name: str) -> frozenset:
+    """The configuration fields model ``name``'s network takes: its constructor's parameters
+    (what :func:`build_model` passes it; the inputs' fields are used around it)."""
+    params = inspect.signature(MODELS[name].__init__).parameters
+    return frozenset(params) - {"self", "name"}
+
+
 def build_model(config, schema) -> NodeClassifier:
     """The :class:`NodeClassifier` that ``config`` describes, sized for ``schema``.
 
@@ -89,8 +96,8 @@ def build_model(config, schema) -> NodeClassifier:
     inputs = NodeInputs(
         schema, config.embed_dim, config.input_features, label_feats, config.featureless
     )
-    accepted = inspect.signature(cls.__init__).parameters
-    kwargs = {k: v for k, v in vars(config).items() if k in accepted and k != "name"}
+    accepted = network_fields(config.name)
+    kwargs = {k: v for k, v in vars(config).items() if k in accepted}
     if cls.heterogeneous:
         net = cls(schema, inputs.out_feats, **kwargs)
     else:
@@ -112,5 +119,6 @@ __all__ = [
     "SimpleHGN",
     "build_model",
     "check_model",
+    "network_fields",
     "resolve_config",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import inspect
 
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.errors import ConfigError, HetgatError
@@ -95,7 +94,7 @@ def model_values(model: str, options: dict) -> dict:
 #: ModelConfig fields every model uses: its inputs and label input are built around the
 #: network (:class:`~hetgat.models.NodeInputs`, the training loop), not by it.
 SHARED_FIELDS = frozenset({
-    "name", "embed_dim", "input_features", "featureless",
+    "embed_dim", "input_features", "featureless",
     "label_hops", "label_partitions", "label_form", "path_relations",
 })  # fmt: skip
 
@@ -103,13 +102,16 @@ SHARED_FIELDS = frozenset({
 def check_model_fields(model: str, values: dict) -> None:
     """Refuse a field ``values`` sets that model ``model`` would ignore (``hops`` for HGT,
     ``metapaths`` for GAT): a value given and silently unused is a wrong result the user does
-    not see. A model uses the fields its network's constructor takes and :data:`SHARED_FIELDS`."""
-    from hetgat.models import MODELS  # the networks' signatures (imports torch)
+    not see. A model uses what its network takes (:func:`~hetgat.models.network_fields`) and
+    :data:`SHARED_FIELDS`."""
+    from hetgat.models import MODELS, network_fields  # imports torch
 
     if model not in MODELS:
         return  # ModelConfig names the unknown model
-    for field in sorted(set(values) - SHARED_FIELDS - _taken(MODELS[model])):
-        users = [name for name, cls in MODELS.items() if field in _taken(cls)]
+    unused = sorted(set(values) - SHARED_FIELDS - network_fields(model))
+    if unused:
+        field = unused[0]
+        users = [name for name in MODELS if field in network_fields(name)]
         raise ConfigError(
             field,
             values[field],
@@ -117,10 +119,6 @@ def check_model_fields(model: str, values: dict) -> None:
             f"{', '.join(users) or 'no model'}: give `model` one of them or leave it out)",
             params=("model",),
         )
-
-
-def _taken(cls) -> set:
-    return set(inspect.signature(cls.__init__).parameters)
 
 
 def train_values(options: dict) -> dict:
