@@ -237,7 +237,8 @@ def warn_if_collapsed(probs: torch.Tensor, data: GraphData) -> None:
     """Warn when the predictions on the validation nodes (the training nodes where there are
     none) are one class, or one label set, for every node (a model that collapsed, e.g. RGAT
     on HeCo's Freebase with one seed: best epoch 0)."""
-    nodes = data.val_mask if bool(data.val_mask.any()) else data.train_mask
+    split = "validation" if bool(data.val_mask.any()) else "training"
+    nodes = data.val_mask if split == "validation" else data.train_mask
     if not one_class(probs[nodes], data.labels[nodes], data.multilabel):
         return
     first = probs[nodes][0]
@@ -247,7 +248,7 @@ def warn_if_collapsed(probs: torch.Tensor, data: GraphData) -> None:
     else:
         what = f"one class ({data.class_names[int(first.argmax())]!r})"
     logging.getLogger("hetgat").warning(
-        f"the model predicts {what} for every validation node: it has collapsed. Try "
+        f"the model predicts {what} for every {split} node: it has collapsed. Try "
         "early_stopping macro_f1 (the command's "
         "--early-stopping), another learning rate or another seed"
     )
