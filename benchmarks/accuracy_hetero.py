@@ -526,10 +526,11 @@ for _alpha in CS_ALPHAS:
                     )  # fmt: skip
 
 
-def one_citation_relation(data, self_loops: bool = True):
+def one_citation_relation(data, self_loops: bool = True, drop: tuple = ()):
     """HGB ACM as SeHGNN's loader builds it: ``paper-cite-paper`` and ``paper-ref-paper`` (each
     other's reverse) as one undirected relation ``paper-paper``, with one self-loop per paper
-    where ``self_loops``. The graph a user would export with citations undirected."""
+    where ``self_loops``, and without the node types ``drop`` (SeHGNN drops ``term``). The graph
+    a user would export with citations undirected."""
     graph = data.graph
     edges = {e: graph.edges(etype=e) for e in graph.canonical_etypes}
     parts = [edges.pop(("paper", r, "paper")) for r in ("paper-cite-paper", "paper-ref-paper")]
@@ -538,18 +539,28 @@ def one_citation_relation(data, self_loops: bool = True):
     dst = torch.cat([p[1] for p in parts] + ([torch.arange(n)] if self_loops else []))
     codes = torch.unique(src * n + dst)  # parallel edges once
     edges[("paper", "paper-paper", "paper")] = (codes // n, codes % n)
-    counts = {t: graph.num_nodes(t) for t in graph.ntypes}
-    return replace(data, graph=HeteroGraph(edges, counts))
+    edges = {e: uv for e, uv in edges.items() if e[0] not in drop and e[2] not in drop}
+    counts = {t: graph.num_nodes(t) for t in graph.ntypes if t not in drop}
+    return replace(
+        data,
+        graph=HeteroGraph(edges, counts),
+        features={t: x for t, x in data.features.items() if t in counts},
+        node_ids={t: ids for t, ids in data.node_ids.items() if t in counts},
+    )
 
 
 #: Graphs derived from a loaded one: name -> (the graph it comes from, the change).
 GRAPH_VARIANTS = {
     "hgb:acm-citations": ("hgb:acm", one_citation_relation),
     "hgb:acm-citations-noloops": ("hgb:acm", lambda d: one_citation_relation(d, False)),
+    "hgb:acm-sehgnn": ("hgb:acm", lambda d: one_citation_relation(d, drop=("term",))),
 }
 # SeHGNN's ACM citation relation (issue 34), at the setting in place
 for _graph in GRAPH_VARIANTS:
     CASES[(_graph, "sehgnn-h128-labels4")] = CASES[("hgb:acm", "sehgnn-h128-labels4")]
+CASES[("hgb:acm-sehgnn", "sehgnn-h128-labels4-hops4")] = (
+    {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], "hops": 4}, {}, SEHGNN_ACM
+)  # fmt: skip
 # IMDB's keywords through learned embeddings as wide as SeHGNN's (512: its one-hot keyword ids
 # through a 512-wide projection) rather than 64
 CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1-embed512")] = (
