@@ -561,6 +561,14 @@ for _graph in GRAPH_VARIANTS:
 CASES[("hgb:acm-sehgnn", "sehgnn-h128-labels4-hops4")] = (
     {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], "hops": 4}, {}, SEHGNN_ACM
 )  # fmt: skip
+# SeHGNN's layer norm over all of a node's path embeddings at once (``path_norm`` node)
+for _graph, _case in (
+    ("hgb:acm", "sehgnn-h128-labels4"),
+    ("hgb:dblp", "sehgnn-form"),
+    ("hgb:imdb", "sehgnn-form-hops4-h128-macrof1-random512"),
+):
+    _model, _train, _published = CASES[(_graph, _case)]
+    CASES[(_graph, f"{_case}-nodenorm")] = ({**_model, "path_norm": "node"}, _train, _published)
 # IMDB's keywords through learned embeddings as wide as SeHGNN's (512: its one-hot keyword ids
 # through a 512-wide projection) rather than 64
 CASES[("hgb:imdb", "sehgnn-form-hops4-h128-macrof1-embed512")] = (

@@ -28,6 +28,10 @@ EARLY_STOPPING_RULES = ("loss+score", "loss", "accuracy", "macro_f1", "micro_f1"
 #: How semantic attention turns its scores into weights (:class:`ModelConfig`'s
 #: ``semantic_fusion``; :class:`hetgat.nn.semantic.SemanticAttention`).
 FUSIONS = ("softmax", "sigmoid")
+#: SeHGNN's layer norms (:class:`ModelConfig`'s ``path_norm``;
+#: :class:`hetgat.nn.pathlinear.PathLinear`): over each path's embedding, or over all of a node's
+#: path embeddings at once.
+PATH_NORMS = ("path", "node")
 #: Inputs of node types without features (:class:`ModelConfig`'s ``featureless``;
 #: :mod:`hetgat.datasets.featureless`), in the order their columns are concatenated.
 FEATURELESS = ("embedding", "random", "propagated", "degree")
@@ -130,6 +134,10 @@ class ModelConfig:
     input_drop : float, optional
         SeHGNN: dropout on each path's projection (SeHGNN's input dropout); None (default):
         ``feat_drop`` on the raw inputs.
+    path_norm : {"path", "node"}, default "path"
+        SeHGNN: the layer norms of its per-path layers, over each path's embedding on its own
+        or over all of a node's path embeddings at once (SeHGNN's: one mean and variance per
+        node, a gain per path and column, so a path's strength beside the others is kept).
     """
 
     name: str = "gat"
@@ -159,6 +167,7 @@ class ModelConfig:
     label_form: str = "hops"
     task_head: str = "hetgat"
     input_drop: float | None = None
+    path_norm: str = "path"
 
     def __post_init__(self) -> None:
         ints = (
@@ -187,6 +196,8 @@ class ModelConfig:
                    float)  # fmt: skip
         if self.task_head not in ("hetgat", "sehgnn"):
             raise ConfigError("task_head", self.task_head, "hetgat or sehgnn")
+        if self.path_norm not in PATH_NORMS:
+            raise ConfigError("path_norm", self.path_norm, " or ".join(PATH_NORMS))
         if self.label_form not in ("hops", "paths"):
             raise ConfigError("label_form", self.label_form, "hops or paths")
         if self.input_features not in ("all", "target", "none"):

@@ -17,6 +17,7 @@ from hetgat.config import (
     MAX_LAYERS,
     MODEL_NAMES,
     MODEL_SPECS,
+    PATH_NORMS,
     model_default,
 )
 
@@ -171,6 +172,13 @@ def model_options(func):
                 type=click.FloatRange(0, 1, max_open=True),
                 help="sehgnn: dropout on each path's projection (SeHGNN's input dropout) "
                 "instead of --dropout on the raw inputs.",
+            ),
+            click.option(
+                "--path-norm",
+                type=click.Choice(PATH_NORMS),
+                help="sehgnn: layer norm over each path's embedding (path), or over all of a "
+                "node's path embeddings at once (node: SeHGNN's) "
+                f"{defaults('path_norm')}.",
             ),
             click.option(
                 "--featureless",

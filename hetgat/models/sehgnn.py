@@ -101,6 +101,9 @@ class SeHGNN(AttentionNet):
     label_form : {"hops", "paths"}, default "hops"
         With ``label_hops``: one label token per hop, or one per relation path from the
         target back to it (SeHGNN's label features, :mod:`hetgat.datasets.path_labels`).
+    path_norm : {"path", "node"}, default "path"
+        The per-path layers' layer norms: over each path's embedding, or over all of a node's
+        path embeddings at once (SeHGNN's; :class:`~hetgat.nn.pathlinear.PathLinear`).
     """
 
     heterogeneous = True
@@ -127,6 +130,7 @@ class SeHGNN(AttentionNet):
         task_head: str = "hetgat",
         input_drop: float | None = None,
         path_relations: tuple | None = None,
+        path_norm: str = "path",
     ) -> None:
         super().__init__()
         if hidden % heads:
@@ -152,7 +156,7 @@ class SeHGNN(AttentionNet):
         self.input_drop = input_drop  # None: feat_drop on the raw inputs
         self.embed_paths = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
         self._transpose = [CSRTranspose() for _ in dims]  # sparse path features, per path
-        self.path_mlp = PathLinear(len(dims), hidden, feat_drop)
+        self.path_mlp = PathLinear(len(dims), hidden, feat_drop, path_norm)
         self.fusion = PathTransformer(hidden, heads, attn_drop)
         self.merge = nn.Linear(len(dims) * hidden, hidden)
         # the target's own given features are the first path

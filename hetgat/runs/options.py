@@ -34,6 +34,7 @@ MODEL_OPTIONS = {
     "label_form": "label_form",
     "task_head": "task_head",
     "input_drop": "input_drop",
+    "path_norm": "path_norm",
     **{f.name: f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"},
 }
 #: Library option -> TrainConfig field (the same names).

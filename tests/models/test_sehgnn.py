@@ -242,6 +242,30 @@ def test_unknown_task_head_and_label_form_are_refused():
         small(label_form="walks")
 
 
+def test_path_norm_node_normalises_each_node_over_all_its_paths():
+    """``path_norm`` node (SeHGNN's): one mean and variance per node over its ``(P, D)`` path
+    embeddings, so a path's scale beside the others survives; ``path`` normalises each path's
+    embedding on its own."""
+    from hetgat.nn.pathlinear import PathLinear
+
+    torch.manual_seed(0)
+    z = torch.randn(5, 3, 4) * torch.tensor([1.0, 10.0, 0.1]).view(1, 3, 1)
+    node, path = PathLinear(3, 4, 0.0, "node").eval(), PathLinear(3, 4, 0.0, "path").eval()
+    mean, var = z.mean((1, 2), keepdim=True), z.var((1, 2), unbiased=False, keepdim=True)
+    torch.testing.assert_close(node.norm_in(z), (z - mean) / torch.sqrt(var + 1e-5))
+    assert node.norm_in.weight.shape == (3, 4)  # a gain per path and column
+    # per path, the three scales are gone; per node, the 10x path stays the widest
+    assert torch.allclose(path.norm_in(z).std((0, 2)), torch.ones(3), atol=0.1)
+    assert node.norm_in(z).std((0, 2)).argmax() == 1
+    data = tiny_hetero()
+    model = build_model(small(path_norm="node"), data.schema())
+    assert model.net.path_mlp.norm_out.normalized_shape == (len(model.net.names), 8)
+    graph, features = model_inputs(data, model=model)
+    assert model.eval()(model.prepare_graph(graph, features), features).isfinite().all()
+    with pytest.raises(ConfigError, match="path_norm"):
+        small(path_norm="batch")
+
+
 def test_input_drop_moves_the_dropout_after_the_projection():
     """``input_drop``: the raw inputs are not dropped (a zero input_drop and evaluation give
     the same scores in training mode as without dropout there)."""
