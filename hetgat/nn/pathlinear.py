@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hetgat.config import PATH_NORMS
 from hetgat.nn.functional import Dropout
 
 
@@ -28,8 +29,8 @@ class PathLinear(nn.Module):
 
     def __init__(self, num_paths: int, in_feats: int, feat_drop: float, norm: str = "path") -> None:
         super().__init__()
-        if norm not in ("path", "node"):
-            raise ValueError(f"norm must be 'path' or 'node', got {norm!r}")
+        if norm not in PATH_NORMS:
+            raise ValueError(f"norm must be one of {PATH_NORMS}, got {norm!r}")
         shape = in_feats if norm == "path" else (num_paths, in_feats)
         self.norm_in = nn.LayerNorm(shape)
         self.act = nn.PReLU()

@@ -12,29 +12,12 @@ import difflib
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.errors import ConfigError, HetgatError
 
-#: Library option (a flag of ``hetgat fit`` without its dashes) -> ModelConfig field. The
-#: fields' own names are accepted too (``num_layers`` as ``layers``).
+#: Library option (a flag of ``hetgat fit`` without its dashes) -> ModelConfig field: the
+#: flags named otherwise than their fields, then every field under its own name.
 MODEL_OPTIONS = {
-    "hidden": "hidden",
-    "heads": "heads",
-    "out_heads": "out_heads",
     "layers": "num_layers",
-    "residual": "residual",
     "slope": "negative_slope",
-    "embed_dim": "embed_dim",
-    "input_features": "input_features",
     "metapath": "metapaths",
-    "metapath_length": "metapath_length",
-    "max_metapath_edges": "max_metapath_edges",
-    "semantic_fusion": "semantic_fusion",
-    "edge_feats": "edge_feats",
-    "beta": "beta",
-    "label_hops": "label_hops",
-    "label_partitions": "label_partitions",
-    "label_form": "label_form",
-    "task_head": "task_head",
-    "input_drop": "input_drop",
-    "path_norm": "path_norm",
     **{f.name: f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"},
 }
 #: Library option -> TrainConfig field (the same names).
