@@ -24,7 +24,9 @@ def run_blocks(blocks, tmp_path, monkeypatch):
     return namespace
 
 
+@pytest.mark.filterwarnings("error:Converting a tensor with requires_grad")
 def test_library_md_runs(tmp_path, monkeypatch):
+    """Every block runs, without the warnings a user copying it would see."""
     pytest.importorskip("torch_geometric", reason="docs/library.md shows from_pyg")
     blocks = python_blocks((ROOT / "docs" / "library.md").read_text(encoding="utf-8"))
     assert len(blocks) >= 4
