@@ -561,6 +561,18 @@ def validation_halves(data, half: int = 0):
     return replace(data, val_mask=data.val_mask & ~judge, test_mask=judge)
 
 
+def term_ids_only(data):
+    """HGB ACM without features, but for one-hot ids on the terms (a sparse identity). ACM's
+    paper features are exactly its paper-term adjacency (checked: the same 255,619 entries), so
+    the information is all in the graph; one-hot term ids through the path projection are a
+    learned embedding of the terms alone, while the other featureless types take the case's
+    ``featureless`` inputs."""
+    n = data.graph.num_nodes("term")
+    ids = torch.arange(n)
+    identity = torch.sparse_csr_tensor(torch.arange(n + 1), ids, torch.ones(n), (n, n))
+    return replace(data, features={"term": identity})
+
+
 #: Graphs derived from a loaded one: name -> (the graph it comes from, the change).
 GRAPH_VARIANTS = {
     **{
@@ -571,6 +583,7 @@ GRAPH_VARIANTS = {
     "hgb:acm-citations": ("hgb:acm", one_citation_relation),
     "hgb:acm-citations-noloops": ("hgb:acm", lambda d: one_citation_relation(d, False)),
     "hgb:acm-sehgnn": ("hgb:acm", lambda d: one_citation_relation(d, drop=("term",))),
+    "hgb:acm-termids": ("hgb:acm", term_ids_only),
 }
 # SeHGNN's ACM citation relation (issue 34), at the setting in place
 for _graph in ("hgb:acm-citations", "hgb:acm-citations-noloops", "hgb:acm-sehgnn"):
@@ -611,6 +624,15 @@ for _graph, _case, _other in (
     for _halves in (f"{_graph}-valhalves", f"{_graph}-valhalves-b"):
         CASES[(_halves, _case)] = CASES[(_graph, _case)]
         CASES[(_halves, f"{_case}-stop-{_rule}")] = (_model, _other, _published)
+
+# HGB ACM without features but for the terms' one-hot ids (issue 33: a learned embedding for
+# the many-to-one term type only, random inputs for papers, authors and subjects)
+for _hops in (2, 3):
+    CASES[("hgb:acm-termids", f"sehgnn-h128-labels4-random512-hops{_hops}")] = (
+        {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], **RANDOM_512_TYPES, "hops": _hops},
+        {},
+        SEHGNN_ACM,
+    )
 
 
 def describe(values) -> str:
