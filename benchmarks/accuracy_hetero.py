@@ -11,6 +11,7 @@ with the same seed as the model (HGB's protocol shuffles ``label.dat`` per run).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -573,6 +574,16 @@ def term_ids_only(data):
     return replace(data, features={"term": identity})
 
 
+def constant_target(data, term_ids: bool = False):
+    """HGB ACM without features but for one constant column on the papers (the target), and
+    with ``term_ids`` one-hot ids on the terms: the target's own input then carries no id a
+    model could memorise (random features of the target are one), every other type taking the
+    case's ``featureless`` inputs."""
+    features = term_ids_only(data).features if term_ids else {}
+    ones = torch.ones(data.graph.num_nodes("paper"), 1)
+    return replace(data, features={**features, "paper": ones})
+
+
 #: Graphs derived from a loaded one: name -> (the graph it comes from, the change).
 GRAPH_VARIANTS = {
     **{
@@ -584,6 +595,8 @@ GRAPH_VARIANTS = {
     "hgb:acm-citations-noloops": ("hgb:acm", lambda d: one_citation_relation(d, False)),
     "hgb:acm-sehgnn": ("hgb:acm", lambda d: one_citation_relation(d, drop=("term",))),
     "hgb:acm-termids": ("hgb:acm", term_ids_only),
+    "hgb:acm-paperconst": ("hgb:acm", constant_target),
+    "hgb:acm-paperconst-termids": ("hgb:acm", lambda d: constant_target(d, term_ids=True)),
 }
 # SeHGNN's ACM citation relation (issue 34), at the setting in place
 for _graph in ("hgb:acm-citations", "hgb:acm-citations-noloops", "hgb:acm-sehgnn"):
@@ -627,8 +640,10 @@ for _graph, _case, _other in (
 
 # HGB ACM without features but for the terms' one-hot ids (issue 33: a learned embedding for
 # the many-to-one term type only, random inputs for papers, authors and subjects)
-for _hops in (2, 3):
-    CASES[("hgb:acm-termids", f"sehgnn-h128-labels4-random512-hops{_hops}")] = (
+for _graph, _hops in itertools.product(
+    ("hgb:acm-termids", "hgb:acm-paperconst", "hgb:acm-paperconst-termids"), (2, 3)
+):
+    CASES[(_graph, f"sehgnn-h128-labels4-random512-hops{_hops}")] = (
         {**CASES[("hgb:acm", "sehgnn-h128-labels4")][0], **RANDOM_512_TYPES, "hops": _hops},
         {},
         SEHGNN_ACM,
