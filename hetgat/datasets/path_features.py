@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import torch
 
 from hetgat.errors import ConfigError
-from hetgat.sparse.csr import index_rows, sparse_csr
+from hetgat.sparse.csr import csr_matmul, index_rows, sparse_csr
 
 #: A product denser than this fraction of its cells is kept dense: sparse CSR stores about three
 #: times a dense cell's bytes per non-zero (dense costs at most 1.7 times the bytes here), and
@@ -191,7 +191,7 @@ def path_features(graph, features: dict, paths) -> list[torch.Tensor]:
 def _matmul(adj: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     if x.layout == torch.strided:
         return adj @ x
-    y = adj @ x  # sparse CSR x sparse CSR
+    y = csr_matmul(adj, x)
     if y._nnz() > DENSE_ABOVE * y.shape[0] * y.shape[1]:
         return y.to_dense()
     return y

@@ -23,6 +23,19 @@ def to_csr(x: torch.Tensor) -> torch.Tensor:
         return x.to_sparse_csr()
 
 
+def csr_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` of two sparse CSR matrices, as sparse CSR.
+
+    Through COO: torch's own CSR x CSR product on a CPU (2.13; int64 and int32 indices alike)
+    never frees part of each result's memory, about the result's size a call, so a process
+    that prepares graphs again and again (seeds of a benchmark, a sweep in a notebook) grew by
+    gigabytes (pytorch/pytorch#109445 reports the same growth). The COO product frees
+    everything; SeHGNN's preparation took 1.1-1.2 times as long on HGB ACM (BENCHMARKS.md)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse.mm(a.to_sparse_coo(), b.to_sparse_coo()).to_sparse_csr()
+
+
 def take_rows(x: torch.Tensor, n: int) -> torch.Tensor:
     """The first ``n`` rows (the destination nodes of a DGL block)."""
     if x.layout == torch.sparse_csr:
