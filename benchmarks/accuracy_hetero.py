@@ -23,6 +23,7 @@ import torch
 from hetgat.config import ModelConfig, TrainConfig
 from hetgat.datasets import load_graph
 from hetgat.datasets.hgb import load_hgb
+from hetgat.models.sehgnn import identity
 from hetgat.sparse.hetero import HeteroGraph
 from hetgat.train import fit
 
@@ -568,17 +569,14 @@ def term_ids_only(data):
     the information is all in the graph; one-hot term ids through the path projection are a
     learned embedding of the terms alone, while the other featureless types take the case's
     ``featureless`` inputs."""
-    n = data.graph.num_nodes("term")
-    ids = torch.arange(n)
-    identity = torch.sparse_csr_tensor(torch.arange(n + 1), ids, torch.ones(n), (n, n))
-    return replace(data, features={"term": identity})
+    return replace(data, features={"term": identity(data.graph.num_nodes("term"), "cpu")})
 
 
 def constant_target(data, term_ids: bool = False):
     """HGB ACM without features but for one constant column on the papers (the target), and
     with ``term_ids`` one-hot ids on the terms: the target's own input then carries no id a
-    model could memorise (random features of the target are one), every other type taking the
-    case's ``featureless`` inputs."""
+    model could memorise (as random rows of the target do), every other type taking the case's
+    ``featureless`` inputs."""
     features = term_ids_only(data).features if term_ids else {}
     ones = torch.ones(data.graph.num_nodes("paper"), 1)
     return replace(data, features={**features, "paper": ones})
